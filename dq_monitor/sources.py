@@ -1,0 +1,315 @@
+"""Finding and reading dataset snapshots (files in a local folder or an fsspec path).
+
+A snapshot is one file (`snapshot_unit: file`) or one folder of files
+(`snapshot_unit: folder`). Its id is stable: derived from its path relative to
+the source root, so re-discovering the same files yields the same partition
+keys. Reading never raises on bad data: every problem becomes a `ReadProblem`
+naming the file, and whatever could be read is returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import PurePosixPath
+
+import fsspec
+import numpy as np
+import pandas as pd
+
+from dq_monitor.config import DatasetConfig, FilesSource
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T_ -]?(\d{2})[:-]?(\d{2})(?:[:-]?(\d{2}))?)?")
+_SUFFIXES = {"csv": (".csv", ".csv.gz", ".tsv"), "parquet": (".parquet", ".pq"), "jsonl": (".jsonl", ".json", ".ndjson", ".jsonl.gz")}
+
+
+class SourceError(Exception):
+    """The source as a whole cannot be listed (missing folder, bad URL)."""
+
+
+@dataclass(frozen=True)
+class SnapshotRef:
+    dataset: str
+    snapshot_id: str
+    path: str
+    files: tuple[str, ...]
+    snapshot_time: datetime
+    bytes: int
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    file: str
+    problem: str
+    severity: str = "ERROR"
+
+
+@dataclass
+class ReadResult:
+    frame: pd.DataFrame
+    problems: list[ReadProblem] = field(default_factory=list)
+    rows_per_file: dict[str, int] = field(default_factory=dict)
+
+
+def snapshot_id_for(relative: str) -> str:
+    """Stable partition key for a path relative to the source root."""
+    rel = PurePosixPath(relative)
+    name = rel.name
+    for suffixes in _SUFFIXES.values():
+        for suffix in sorted(suffixes, key=len, reverse=True):
+            if name.lower().endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+    parts = [*rel.parts[:-1], name]
+    key = "__".join(_UNSAFE.sub("_", p).strip("_") for p in parts if p not in ("", "."))
+    return key or "snapshot"
+
+
+def time_from_name(name: str) -> datetime | None:
+    """The date (and optional time) embedded in a snapshot name, as UTC."""
+    for match in _DATE_IN_NAME.finditer(name):
+        y, mo, d, h, mi, s = match.groups()
+        try:
+            return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def _fs(path: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    fs, root = fsspec.core.url_to_fs(path)
+    return fs, root.rstrip("/")
+
+
+def _mtime(info: dict) -> datetime | None:
+    value = info.get("mtime") or info.get("LastModified") or info.get("updated") or info.get("created")
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        return pd.Timestamp(value).tz_localize("UTC").to_pydatetime() if pd.Timestamp(value).tzinfo is None else pd.Timestamp(value).to_pydatetime()
+    except (ValueError, TypeError):
+        return None
+
+
+def discover_snapshots(dataset: DatasetConfig, root_path: str) -> list[SnapshotRef]:
+    """All snapshots currently present, oldest first. Raises SourceError if the root is missing."""
+    source = dataset.source
+    if not isinstance(source, FilesSource):
+        raise SourceError(f"dataset {dataset.name!r}: source kind {source.kind!r} has no file snapshots")
+    try:
+        fs, root = _fs(root_path)
+        exists = fs.isdir(root)
+    except Exception as exc:  # bad URL, missing driver, permissions
+        raise SourceError(f"dataset {dataset.name!r}: cannot open source path {root_path!r}: {exc}") from exc
+    if not exists:
+        raise SourceError(f"dataset {dataset.name!r}: source folder {root_path!r} does not exist")
+
+    refs: list[SnapshotRef] = []
+    if source.snapshot_unit == "file":
+        for f in sorted(fs.glob(f"{root}/{source.pattern}")):
+            info = fs.info(f)
+            if info.get("type") == "directory":
+                continue
+            rel = f[len(root) + 1 :]
+            refs.append(_ref(dataset.name, snapshot_id_for(rel), f, (f,), int(info.get("size") or 0), _mtime(info)))
+    else:
+        for d in sorted(p for p in fs.ls(root, detail=False) if fs.isdir(p)):
+            files = tuple(sorted(x for x in fs.glob(f"{d.rstrip('/')}/{source.pattern}") if not fs.isdir(x)))
+            if not files:
+                continue
+            infos = [fs.info(x) for x in files]
+            size = sum(int(i.get("size") or 0) for i in infos)
+            times = [t for t in (_mtime(i) for i in infos) if t]
+            rel = d.rstrip("/")[len(root) + 1 :]
+            refs.append(_ref(dataset.name, _UNSAFE.sub("_", rel).strip("_") or "snapshot", d, files, size,
+                             max(times) if times else None))
+    refs.sort(key=lambda r: (r.snapshot_time, r.snapshot_id))
+    return refs
+
+
+def _ref(dataset: str, sid: str, path: str, files: tuple[str, ...], size: int, mtime: datetime | None) -> SnapshotRef:
+    when = time_from_name(sid) or mtime or datetime.now(timezone.utc)
+    return SnapshotRef(dataset=dataset, snapshot_id=sid, path=path, files=files, snapshot_time=when, bytes=size)
+
+
+def find_snapshot(dataset: DatasetConfig, root_path: str, snapshot_id: str) -> SnapshotRef:
+    for ref in discover_snapshots(dataset, root_path):
+        if ref.snapshot_id == snapshot_id:
+            return ref
+    raise SourceError(f"dataset {dataset.name!r}: snapshot {snapshot_id!r} not found under {root_path!r}")
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def read_snapshot(dataset: DatasetConfig, ref: SnapshotRef) -> ReadResult:
+    """Read every file of a snapshot; problems are collected, never raised."""
+    source = dataset.source
+    assert isinstance(source, FilesSource)
+    fs, _ = _fs(ref.path)
+    frames: list[pd.DataFrame] = []
+    result = ReadResult(frame=pd.DataFrame())
+    for f in ref.files:
+        name = f.rsplit("/", 1)[-1] if len(ref.files) == 1 else f
+        try:
+            with fs.open(f, "rb") as fh:
+                raw = fh.read()
+        except Exception as exc:
+            result.problems.append(ReadProblem(name, f"cannot open file: {exc}"))
+            continue
+        frame = _read_bytes(raw, source, name, result.problems)
+        if frame is None:
+            continue
+        result.rows_per_file[name] = len(frame)
+        frames.append(frame)
+    if frames:
+        cols = [list(f.columns) for f in frames]
+        if len(frames) > 1 and any(c != cols[0] for c in cols[1:]):
+            result.problems.append(
+                ReadProblem(ref.path, "files of this snapshot have different columns: "
+                            + "; ".join(f"{n}: {c}" for n, c in zip(result.rows_per_file, cols)), "WARN")
+            )
+        result.frame = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
+    result.frame = _coerce_types(result.frame, dataset, ref, result.problems)
+    return result
+
+
+def _read_bytes(raw: bytes, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
+    if len(raw) == 0:
+        problems.append(ReadProblem(name, "file is empty (0 bytes)"))
+        return None
+    fmt = source.format
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(io.BytesIO(raw))
+            dupes = _duplicates(table.column_names)
+            if dupes:
+                problems.append(ReadProblem(name, f"duplicate column names: {dupes}"))
+                return None
+            frame = table.to_pandas()
+        else:
+            text = _decode(raw, name, problems)
+            if fmt == "csv":
+                frame = _read_csv(text, source, name, problems)
+            else:
+                frame = _read_jsonl(text, name, problems)
+            if frame is None:
+                return None
+    except Exception as exc:  # the file is not what its format says
+        problems.append(ReadProblem(name, f"cannot parse as {fmt}: {type(exc).__name__}: {exc}"))
+        return None
+    if len(frame) == 0:
+        problems.append(ReadProblem(name, "file has a header but no data rows", "WARN"))
+    return frame
+
+
+def _decode(raw: bytes, name: str, problems: list[ReadProblem]) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = sum(1 for _ in re.finditer(rb"[\x80-\xff]", raw))
+        problems.append(
+            ReadProblem(name, f"file is not valid UTF-8 (first bad byte at offset {exc.start}); "
+                              f"undecodable bytes were replaced (up to {bad} affected bytes)")
+        )
+        return raw.decode("utf-8", errors="replace")
+
+
+def _duplicates(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+
+
+def _read_csv(text: str, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
+    options = dict(source.csv_options)
+    sep = options.get("sep", options.get("delimiter", ","))
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    header = next(csv.reader([first_line], delimiter=sep)) if first_line else []
+    dupes = _duplicates(header)
+    if dupes:
+        problems.append(ReadProblem(name, f"duplicate column names in header: {dupes}"))
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = pd.read_csv(io.StringIO(text), on_bad_lines="warn", low_memory=False, **options)
+    bad = [str(w.message).strip() for w in caught if "Skipping line" in str(w.message) or "Expected" in str(w.message)]
+    if bad:
+        lines = re.findall(r"Skipping line (\d+): ([^\n]+)", "\n".join(bad))
+        detail = "; ".join(f"line {n}: {why}" for n, why in lines[:5]) or bad[0][:300]
+        problems.append(ReadProblem(name, f"{len(lines) or len(bad)} malformed row(s) skipped ({detail})"))
+    return frame
+
+
+def _read_jsonl(text: str, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
+    import json
+
+    records: list[dict] = []
+    bad: list[str] = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append(f"line {i}: {exc.msg}")
+            continue
+        if not isinstance(obj, dict):
+            bad.append(f"line {i}: not a JSON object")
+            continue
+        records.append(obj)
+    if bad:
+        problems.append(ReadProblem(name, f"{len(bad)} malformed line(s) skipped ({'; '.join(bad[:5])})"))
+    if not records and not bad:
+        problems.append(ReadProblem(name, "file has no JSON records"))
+        return None
+    return pd.DataFrame.from_records(records)
+
+
+def _coerce_types(frame: pd.DataFrame, dataset: DatasetConfig, ref: SnapshotRef,
+                  problems: list[ReadProblem]) -> pd.DataFrame:
+    """Text formats carry no timestamps: parse the timestamp column and contract datetime columns."""
+    if frame.empty and not len(frame.columns):
+        return frame
+    wanted = set()
+    if dataset.timestamp_column:
+        wanted.add(dataset.timestamp_column)
+    if dataset.schema_:
+        wanted.update(c for c, spec in dataset.schema_.columns.items() if spec.type == "datetime")
+    for col in sorted(wanted & set(frame.columns)):
+        series = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            parsed = series
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
+            broken = int((parsed.isna() & series.notna()).sum())
+            if broken:
+                sample = series[parsed.isna() & series.notna()].astype(str).head(3).tolist()
+                problems.append(ReadProblem(ref.path, f"column {col!r}: {broken} value(s) are not timestamps, e.g. {sample}"))
+        if getattr(parsed.dtype, "tz", None) is None:
+            parsed = parsed.dt.tz_localize("UTC")
+        frame[col] = parsed
+    return frame
+
+
+def frame_nbytes(frame: pd.DataFrame) -> int:
+    return int(frame.memory_usage(deep=True, index=False).sum()) if len(frame.columns) else 0
+
+
+def is_integral(series: pd.Series) -> bool:
+    values = series.dropna().to_numpy()
+    return bool(values.size == 0 or np.all(np.isfinite(values) & (np.mod(values, 1) == 0)))
