@@ -1,0 +1,101 @@
+"""Per-dataset job, new-snapshot sensor and cron schedule."""
+
+
+from collections.abc import Sequence
+
+import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from dq_monitor.defs.context import DatasetContext
+from dq_monitor.defs.resources import FindingsStoreResource
+from dq_monitor.outcome import CheckOutcome, Finding, Severity
+from dq_monitor.sources import SnapshotRef, SourceError, discover_snapshots
+
+#: Runs requested per sensor tick; the rest follow on later ticks (a big backlog never floods the queue).
+MAX_RUNS_PER_TICK = 25
+NO_SNAPSHOT = "-"
+
+
+def build_job(ctx: DatasetContext, asset_keys: Sequence[dg.AssetKey]) -> UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        name=f"{ctx.name}_snapshot_job",
+        selection=dg.AssetSelection.assets(*asset_keys),
+        partitions_def=ctx.partitions_def,
+        tags=ctx.tags,
+        description=f"Ingest and check one snapshot of {ctx.name}.",
+    )
+
+
+def source_outcome(dataset: str, error: str | None) -> CheckOutcome:
+    """A missing/unreadable source is a finding, not a crash; it resolves when the source is back."""
+    check = f"{dataset}_source_is_available"
+    if error is None:
+        return CheckOutcome(check, True, Severity.ERROR, "source is available")
+    return CheckOutcome(check, False, Severity.ERROR, error,
+                        findings=(Finding(dataset, NO_SNAPSHOT, check, Severity.ERROR, error,
+                                          {"problem": "source_unavailable"}, key="source"),))
+
+
+def discover_or_record(ctx: DatasetContext, store_resource: FindingsStoreResource) -> list[SnapshotRef] | str:
+    """Snapshots at the source, or the error message after recording it as a finding."""
+    store = store_resource.get_store()
+    try:
+        refs = discover_snapshots(ctx.dataset, ctx.root_path)
+    except SourceError as exc:
+        store.record_outcome(ctx.name, NO_SNAPSHOT, source_outcome(ctx.name, str(exc)), check_type="source")
+        return str(exc)
+    store.record_outcome(ctx.name, NO_SNAPSHOT, source_outcome(ctx.name, None), check_type="source")
+    return refs
+
+
+def build_snapshot_sensor(ctx: DatasetContext, job: UnresolvedAssetJobDefinition,
+                          running: bool) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=f"{ctx.name}_new_snapshot_sensor",
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
+        description=f"Registers new snapshots of {ctx.name} as partitions and requests one run per snapshot.",
+    )
+    def _sensor(context: dg.SensorEvaluationContext, dq_store: FindingsStoreResource) -> dg.SensorResult | dg.SkipReason:
+        found = discover_or_record(ctx, dq_store)
+        if isinstance(found, str):
+            context.log.error(found)
+            return dg.SkipReason(found)
+        known = set(context.instance.get_dynamic_partitions(ctx.partitions_def.name))
+        new = [r.snapshot_id for r in found if r.snapshot_id not in known][:MAX_RUNS_PER_TICK]
+        if not new:
+            return dg.SkipReason(f"no new snapshots of {ctx.name} ({len(found)} known)")
+        context.log.info(f"{ctx.name}: {len(new)} new snapshot(s): {', '.join(new[:10])}")
+        return dg.SensorResult(
+            run_requests=[dg.RunRequest(partition_key=sid, run_key=f"{ctx.name}:{sid}", tags=ctx.tags) for sid in new],
+            dynamic_partitions_requests=[ctx.partitions_def.build_add_request(new)],
+        )
+
+    return _sensor
+
+
+def build_schedule(ctx: DatasetContext, job: UnresolvedAssetJobDefinition, running: bool) -> dg.ScheduleDefinition:
+    assert ctx.dataset.schedule
+
+    @dg.schedule(
+        name=f"{ctx.name}_schedule",
+        cron_schedule=ctx.dataset.schedule,
+        job=job,
+        default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
+        description=f"Re-checks the newest snapshot of {ctx.name} on its cron schedule (freshness is judged "
+        "on the clock even when no new file arrives).",
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        known = context.instance.get_dynamic_partitions(ctx.partitions_def.name)
+        try:
+            refs = discover_snapshots(ctx.dataset, ctx.root_path)
+        except SourceError as exc:
+            return dg.SkipReason(str(exc))
+        registered = [r for r in refs if r.snapshot_id in set(known)]
+        if not registered:
+            return dg.SkipReason(f"no registered snapshot of {ctx.name} yet (the sensor registers them)")
+        newest = registered[-1].snapshot_id
+        return dg.RunRequest(partition_key=newest, tags={**ctx.tags, "dq_monitor/trigger": "schedule"})
+
+    return _schedule

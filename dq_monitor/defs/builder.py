@@ -1,0 +1,44 @@
+"""Turn a validated ProjectConfig into Dagster Definitions."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from dq_monitor.config import ProjectConfig
+from dq_monitor.defs.automation import build_job, build_schedule, build_snapshot_sensor
+from dq_monitor.defs.context import DatasetContext
+from dq_monitor.defs.core_checks import build_core_checks
+from dq_monitor.defs.resources import FindingsStoreResource, SnapshotParquetIOManager
+from dq_monitor.defs.snapshot_asset import build_snapshot_asset
+from dq_monitor.store import DATABASE_URL_ENV
+
+
+def build_resources(project: ProjectConfig) -> dict[str, object]:
+    # The URL may carry a password: bind it through EnvVar so it never lands in run config or logs.
+    url = dg.EnvVar(DATABASE_URL_ENV) if os.environ.get(DATABASE_URL_ENV) else None
+    return {
+        "dq_store": FindingsStoreResource(database_url=url, home=str(project.home_dir)),
+        "dq_snapshot_io_manager": SnapshotParquetIOManager(base_dir=str(project.home_dir / "snapshots")),
+    }
+
+
+def build_dataset_defs(ctx: DatasetContext, *, running: bool) -> dg.Definitions:
+    snapshot = build_snapshot_asset(ctx)
+    assets = [snapshot]
+    job = build_job(ctx, [a.key for a in assets])
+    schedules = [build_schedule(ctx, job, running)] if ctx.dataset.schedule else []
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=build_core_checks(ctx),
+        jobs=[job],
+        sensors=[build_snapshot_sensor(ctx, job, running)],
+        schedules=schedules,
+    )
+
+
+def build_definitions(project: ProjectConfig, *, automation_running: bool = True) -> dg.Definitions:
+    parts = [build_dataset_defs(DatasetContext.build(ds, project), running=automation_running)
+             for ds in project.datasets]
+    return dg.Definitions.merge(*parts, dg.Definitions(resources=build_resources(project)))

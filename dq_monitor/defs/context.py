@@ -1,0 +1,47 @@
+"""What every builder of one dataset's definitions needs to know."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import dagster as dg
+
+from dq_monitor.config import DatasetConfig, FilesSource, ProjectConfig
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class DatasetContext:
+    dataset: DatasetConfig
+    project: ProjectConfig
+    partitions_def: dg.DynamicPartitionsDefinition
+
+    @classmethod
+    def build(cls, dataset: DatasetConfig, project: ProjectConfig) -> "DatasetContext":
+        return cls(dataset, project, dg.DynamicPartitionsDefinition(name=f"{dataset.name}_snapshots"))
+
+    @property
+    def name(self) -> str:
+        return self.dataset.name
+
+    @property
+    def snapshot_key(self) -> dg.AssetKey:
+        return dg.AssetKey(f"{self.name}_snapshot")
+
+    @property
+    def root_path(self) -> str:
+        source = self.dataset.source
+        if isinstance(source, FilesSource):
+            return source.path if "://" in source.path else str(self.project.resolve(source.path))
+        return ""
+
+    @property
+    def dagster_owners(self) -> list[str]:
+        """Dagster accepts emails and `team:` owners; Slack handles stay in our own routing."""
+        return [o for o in self.dataset.owners if _EMAIL.match(o) or o.startswith("team:")]
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"dq_monitor/dataset": self.name}

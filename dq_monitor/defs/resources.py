@@ -1,0 +1,68 @@
+"""Dagster resources: the findings store and the Parquet IO manager for snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from dq_monitor.store import Store, default_database_url
+
+_STORES: dict[str, Store] = {}
+
+
+def store_for(url: str) -> Store:
+    """One Store (engine + migrated schema) per URL per process."""
+    store = _STORES.get(url)
+    if store is None:
+        store = _STORES[url] = Store(url)
+    return store
+
+
+class FindingsStoreResource(dg.ConfigurableResource):
+    """Where findings, check evaluations and metric history are written.
+
+    `database_url` comes from `DQ_MONITOR_DATABASE_URL` through `dg.EnvVar` (it may
+    hold a password); without it a SQLite file under `home` is used.
+    """
+
+    database_url: str | None = None
+    home: str
+
+    def get_store(self) -> Store:
+        return store_for(self.database_url or default_database_url(Path(self.home)))
+
+
+def snapshot_parquet_path(base_dir: str | Path, asset_name: str, partition_key: str) -> Path:
+    """Where the IO manager keeps one partition of a snapshot asset (pure; other features read it)."""
+    return Path(base_dir) / asset_name / f"{partition_key}.parquet"
+
+
+class SnapshotParquetIOManager(dg.ConfigurableIOManager):
+    """Stores each partition of a DataFrame asset as `<base_dir>/<asset>/<partition>.parquet`."""
+
+    base_dir: str
+
+    def _path(self, context: Any) -> Path:
+        key = context.asset_key.path[-1]
+        partition = context.partition_key if context.has_partition_key else "__unpartitioned__"
+        return snapshot_parquet_path(self.base_dir, key, partition)
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        if obj is None:
+            return
+        path = self._path(context)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".parquet.tmp")
+        obj.to_parquet(tmp, index=False)
+        tmp.replace(path)  # atomic: readers never see half a file
+        context.add_output_metadata({"parquet_path": dg.MetadataValue.path(str(path))})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        path = self._path(context.upstream_output if context.upstream_output else context)
+        if not path.exists():
+            raise dg.Failure(f"snapshot data {path} is missing: materialize {context.asset_key.to_user_string()} "
+                             f"for partition {context.partition_key} first")
+        return pd.read_parquet(path)
