@@ -1,0 +1,89 @@
+"""ECOD (Li et al., 2022): empirical-CDF outlier detection, scored inductively.
+
+Why not wrap `pyod.models.ecod.ECOD`: its `decision_function` recomputes every
+empirical CDF over training *plus* the rows being scored on each call, so a row's
+score depends on what else is in the batch and scoring in chunks (or one row at a
+time) gives different answers, at O((n + m) log(n + m)) per call. Here the training
+CDFs are learned once in `fit` and new rows are looked up against them, with the
+same per-column formula as PyOD (left tail, right tail and the skewness-selected
+tail; the row score is the sum over columns), so scores are batch-independent.
+
+Lookups use a fine grid per column rather than a binary search per value (binary
+search costs ~100 ns per value; the grid lookup is a few vector operations). The
+grid lives on an asinh-compressed scale around the median, so heavy-tailed columns
+keep resolution where the data is; the CDF is exact at grid knots and linearly
+interpolated (in -log space) between them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import skew
+
+from dq_monitor.detectors.base import BaseDetector, robust_center_scale
+
+
+class ECODDetector(BaseDetector):
+    """Sum over columns of the tail surprise -log P(tail), the parameter-free ECOD score."""
+
+    def __init__(self, n_bins=4096, max_samples=100_000, random_state=None, contamination=None, threshold_quantile=0.99):
+        self.n_bins = n_bins
+        self.max_samples = max_samples
+        self.random_state = random_state
+        self.contamination = contamination
+        self.threshold_quantile = threshold_quantile
+
+    def _fit(self, X):
+        if self.max_samples is not None and X.shape[0] > self.max_samples:
+            rng = np.random.default_rng(self._calibration_seed())
+            X = X[rng.choice(X.shape[0], self.max_samples, replace=False)]
+        n, d = X.shape
+        self.n_train_ = n
+        self.center_, scale = robust_center_scale(X)
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        T = np.sort(np.arcsinh((X - self.center_) / self.scale_), axis=0)
+        self.lo_, self.hi_ = T[0].copy(), T[-1].copy()
+        self.active_ = self.hi_ > self.lo_
+        knots = np.linspace(self.lo_, self.hi_, self.n_bins + 1, axis=1)  # d x (bins+1)
+        left = np.empty((d, self.n_bins + 1))
+        right = np.empty((d, self.n_bins + 1))
+        for j in range(d):
+            # +1: the scored row counts itself, as in PyOD's ECDF over train + test.
+            le = np.searchsorted(T[:, j], knots[j], side="right")
+            ge = n - np.searchsorted(T[:, j], knots[j], side="left")
+            left[j] = -np.log((le + 1) / (n + 1))
+            right[j] = -np.log((ge + 1) / (n + 1))
+        self.left_, self.right_ = left, right
+        self.outside_ = -np.log(1.0 / (n + 1))
+        self.skew_sign_ = np.sign(np.nan_to_num(skew(X, axis=0)))
+
+    def _tails(self, x: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+        t = np.arcsinh((x - self.center_[j]) / self.scale_[j])
+        width = (self.hi_[j] - self.lo_[j]) / self.n_bins
+        pos = np.clip((t - self.lo_[j]) / width, 0.0, self.n_bins)
+        i = np.minimum(pos.astype(np.int64), self.n_bins - 1)
+        frac = pos - i
+        lt, rt = self.left_[j], self.right_[j]
+        u_l = lt[i] + frac * (lt[i + 1] - lt[i])
+        u_r = rt[i] + frac * (rt[i + 1] - rt[i])
+        u_l = np.where(t < self.lo_[j], self.outside_, u_l)
+        u_r = np.where(t > self.hi_[j], self.outside_, u_r)
+        return u_l, u_r
+
+    def feature_scores(self, X) -> np.ndarray:
+        """Per-column tail surprise (rows x columns); the row score is their sum."""
+        X = self._impute(self._as_matrix(X, fitting=False))
+        return self._feature_scores(X)
+
+    def _feature_scores(self, X):
+        out = np.zeros(X.shape, dtype=np.float64)
+        for j in np.flatnonzero(self.active_):
+            u_l, u_r = self._tails(X[:, j], j)
+            s = self.skew_sign_[j]
+            # PyOD: U_skew = U_l * -sign(s - 1) + U_r * sign(s + 1); O = max(U_l, U_r, U_skew).
+            u_skew = u_l * -np.sign(s - 1) + u_r * np.sign(s + 1)
+            out[:, j] = np.maximum(np.maximum(u_l, u_r), u_skew)
+        return out
+
+    def _score(self, X):
+        return self._feature_scores(X).sum(axis=1)

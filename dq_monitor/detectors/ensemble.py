@@ -1,0 +1,81 @@
+"""An ensemble that normalises its members' scores and combines them."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import clone
+
+from dq_monitor.detectors.base import MAX_CALIBRATION_ROWS, BaseDetector
+
+
+class EnsembleDetector(BaseDetector):
+    """Fit every member, put their scores on one scale, then combine.
+
+    Normalisation is robust standardisation against each member's *training* score
+    distribution: (score - median) / (q90 - median), so "1.0" means "as unusual as the
+    90th percentile of training rows" for every member whatever its raw unit.
+    `combine` is "mean" (default; votes are averaged) or "max" (any member can flag).
+
+    `members` is a list of detector names or `(name, params)` pairs resolved through
+    the registry, or ready detector instances. The default pairs Isolation Forest
+    (multivariate structure) with ECOD (per-column tails); see
+    `bench/README_anomalies.md` for why.
+    """
+
+    def __init__(self, members=None, combine="mean", random_state=None, contamination=None, threshold_quantile=0.99):
+        self.members = members
+        self.combine = combine
+        self.random_state = random_state
+        self.contamination = contamination
+        self.threshold_quantile = threshold_quantile
+
+    def _resolve_members(self):
+        from dq_monitor.detectors.registry import build
+
+        spec = self.members if self.members is not None else ["iforest", "ecod"]
+        if not spec:
+            raise ValueError("an ensemble needs at least one member detector")
+        out = []
+        for item in spec:
+            if isinstance(item, BaseDetector):
+                det = clone(item)
+            elif isinstance(item, str):
+                det = build(item)
+            else:
+                name, params = item
+                det = build(name, **dict(params))
+            if "random_state" in det.get_params() and det.get_params()["random_state"] is None:
+                det.set_params(random_state=self.random_state)
+            out.append(det)
+        return out
+
+    def _fit(self, X):
+        if self.combine not in ("mean", "max"):
+            raise ValueError(f"combine must be 'mean' or 'max', got {self.combine!r}")
+        self.estimators_ = [det.fit(X) for det in self._resolve_members()]
+        calibration = X
+        if X.shape[0] > MAX_CALIBRATION_ROWS:
+            rng = np.random.default_rng(self._calibration_seed())
+            calibration = X[np.sort(rng.choice(X.shape[0], MAX_CALIBRATION_ROWS, replace=False))]
+        self.offsets_ = np.empty(len(self.estimators_))
+        self.scales_ = np.empty(len(self.estimators_))
+        for k, det in enumerate(self.estimators_):
+            s = det._score_chunked(calibration)
+            med, q90 = np.quantile(s, [0.5, 0.9])
+            spread = q90 - med
+            if not spread > 0:
+                spread = s.std() if s.std() > 0 else 1.0
+            self.offsets_[k], self.scales_[k] = med, spread
+
+    def member_scores(self, X) -> np.ndarray:
+        """Normalised member scores (rows x members)."""
+        X = self._impute(self._as_matrix(X, fitting=False))
+        return self._member_scores(X)
+
+    def _member_scores(self, X):
+        cols = [(det._score(X) - o) / s for det, o, s in zip(self.estimators_, self.offsets_, self.scales_)]
+        return np.column_stack(cols)
+
+    def _score(self, X):
+        m = self._member_scores(X)
+        return m.mean(axis=1) if self.combine == "mean" else m.max(axis=1)

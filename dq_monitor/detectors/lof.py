@@ -1,0 +1,61 @@
+"""Local Outlier Factor in novelty mode: scikit-learn's implementation, re-oriented."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.neighbors import LocalOutlierFactor
+
+from dq_monitor.detectors.base import BaseDetector, robust_center_scale
+
+
+class LOFDetector(BaseDetector):
+    """Wraps `LocalOutlierFactor(novelty=True)`; score = -`score_samples` (about 1 = normal).
+
+    Features are robust-scaled first (distances would otherwise be dominated by the
+    column with the largest unit). With fewer training rows than `n_neighbors + 1`, the
+    neighbourhood shrinks to what the data allows (recorded in `n_neighbors_`).
+    Neighbour search grows with the training size, so at most `max_samples` rows (a
+    seeded random subset) form the reference.
+    """
+
+    _min_fit_rows = 3
+
+    def __init__(
+        self,
+        n_neighbors=20,
+        max_samples=20_000,
+        random_state=None,
+        n_jobs=None,
+        contamination=None,
+        threshold_quantile=0.99,
+    ):
+        self.n_neighbors = n_neighbors
+        self.max_samples = max_samples
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.contamination = contamination
+        self.threshold_quantile = threshold_quantile
+
+    def _fit(self, X):
+        self.center_, scale = robust_center_scale(X)
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        Z = (X - self.center_) / self.scale_
+        if self.max_samples is not None and Z.shape[0] > self.max_samples:
+            rng = np.random.default_rng(self._calibration_seed())
+            Z = Z[np.sort(rng.choice(Z.shape[0], self.max_samples, replace=False))]
+        self.n_neighbors_ = int(min(self.n_neighbors, Z.shape[0] - 1))
+        with warnings.catch_warnings():
+            # Duplicated rows make LOF warn about zero distances; scores stay finite.
+            warnings.simplefilter("ignore", UserWarning)
+            self.estimator_ = LocalOutlierFactor(
+                n_neighbors=self.n_neighbors_, novelty=True, n_jobs=self.n_jobs
+            ).fit(Z)
+
+    def _score(self, X):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            scores = -self.estimator_.score_samples((X - self.center_) / self.scale_)
+        # Exact duplicates of training points can give inf/nan local densities.
+        return np.nan_to_num(scores, nan=1.0, posinf=np.finfo(np.float64).max / 1e6)

@@ -1,0 +1,54 @@
+"""Detectors by name: `build("iforest", random_state=0)`, `available()`."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from dq_monitor.detectors.base import BaseDetector
+from dq_monitor.detectors.ecod import ECODDetector
+from dq_monitor.detectors.ensemble import EnsembleDetector
+from dq_monitor.detectors.iforest import IsolationForestDetector
+from dq_monitor.detectors.lof import LOFDetector
+from dq_monitor.detectors.univariate import IQRDetector, RobustZDetector, ZScoreDetector
+
+#: The detector `score_frame` uses when the spec names none. Chosen on the ADBench
+#: evaluation (bench/eval_point_anomalies.py): IForest + ECOD beats either alone.
+DEFAULT_DETECTOR = "ensemble"
+
+_REGISTRY: dict[str, Callable[..., BaseDetector]] = {
+    "zscore": ZScoreDetector,
+    "robust_z": RobustZDetector,
+    "iqr": IQRDetector,
+    "iforest": IsolationForestDetector,
+    "lof": LOFDetector,
+    "ecod": ECODDetector,
+    "ensemble": EnsembleDetector,
+}
+
+try:  # the `deep` extra
+    from dq_monitor.detectors.autoencoder import AutoencoderDetector
+except ImportError:  # torch is not installed
+    AutoencoderDetector = None  # type: ignore[assignment,misc]
+else:
+    _REGISTRY["autoencoder"] = AutoencoderDetector
+
+
+def available() -> list[str]:
+    """Names `build` accepts (the autoencoder only when torch is installed)."""
+    return sorted(_REGISTRY)
+
+
+def build(name: str, **params) -> BaseDetector:
+    """A new, unfitted detector; unknown names and parameters raise a clear ValueError."""
+    try:
+        cls = _REGISTRY[name]
+    except KeyError:
+        hint = " (install dq-monitor[deep] for it)" if name == "autoencoder" else ""
+        raise ValueError(f"unknown detector {name!r}{hint}; available: {', '.join(available())}") from None
+    allowed = set(cls().get_params())
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValueError(
+            f"detector {name!r} has no parameter(s) {', '.join(unknown)}; it accepts: {', '.join(sorted(allowed))}"
+        )
+    return cls(**params)
