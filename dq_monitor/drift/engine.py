@@ -1,0 +1,276 @@
+"""`compare(reference, current, spec)`: per-column drift and the dataset verdict."""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from dq_monitor.drift.columns import infer_type, mixed_types, prepare
+from dq_monitor.drift.spec import DriftSpec, parse_spec
+from dq_monitor.drift.stattests import STATTESTS, PreparedColumn, default_method, needs_series, run_stattest
+
+ColumnType = Literal["numeric", "categorical", "binary", "text"]
+Status = Literal["compared", "skipped", "problem"]
+_TYPE_LABEL = {"num": "numeric", "cat": "categorical", "text": "text"}
+_MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    """Drift of one column.
+
+    `status` is `compared` (score and verdict are Evidently's), `skipped` (a column
+    Evidently's preset does not compare, e.g. datetime, and that was not asked for
+    explicitly) or `problem` (could not be compared: `problem` says why, and
+    `schema_level` marks missing columns, type mismatches and mixed types).
+    `score` is a p-value for p-value methods (drift when below the threshold) and a
+    distance otherwise (drift when at or above it); it is None unless compared.
+    """
+
+    column: str
+    status: Status
+    column_type: ColumnType | None = None
+    method: str | None = None
+    threshold: float | None = None
+    score: float | None = None
+    drifted: bool = False
+    problem: str | None = None
+    schema_level: bool = False
+    note: str | None = None
+    reference_rows: int = 0
+    current_rows: int = 0
+    new_categories: tuple[Any, ...] = ()
+
+    @property
+    def method_display_name(self) -> str | None:
+        return STATTESTS[self.method].display_name if self.method else None
+
+    @property
+    def score_kind(self) -> str | None:
+        return STATTESTS[self.method].kind if self.method else None
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """Dataset verdict: drifted when `drift_share >= share_threshold` (Evidently's rule),
+    where `drift_share` is drifted / compared columns."""
+
+    dataset_drift: bool
+    drift_share: float
+    share_threshold: float
+    number_of_columns: int
+    number_of_drifted_columns: int
+    columns: tuple[ColumnDrift, ...] = field(default_factory=tuple)
+    reference_rows: int = 0
+    current_rows: int = 0
+    problem: str | None = None
+
+    def column(self, name: str) -> ColumnDrift:
+        for col in self.columns:
+            if col.column == name:
+                return col
+        raise KeyError(f"column {name!r} is not part of this drift result")
+
+    @property
+    def compared(self) -> tuple[ColumnDrift, ...]:
+        return tuple(c for c in self.columns if c.status == "compared")
+
+    @property
+    def drifted_columns(self) -> tuple[str, ...]:
+        return tuple(c.column for c in self.columns if c.drifted)
+
+    @property
+    def problems(self) -> tuple[ColumnDrift, ...]:
+        return tuple(c for c in self.columns if c.status == "problem")
+
+
+def _dtype_group(series: pd.Series) -> str:
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if dtype.kind in "iuf":
+        return "numeric"
+    if dtype.kind == "b" or dtype.name == "boolean":
+        return "bool"
+    if dtype.kind == "M" or dtype.name.startswith("datetime"):
+        return "datetime"
+    if dtype.kind == "m":
+        return "timedelta"
+    if series.dtype == object:
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+            return "numeric"
+        if kind == "boolean":
+            return "bool"
+        if kind == "empty":
+            return "empty"
+    return "text"
+
+
+def _candidate_columns(reference: pd.DataFrame, current: pd.DataFrame, spec: DriftSpec) -> tuple[list[str], bool]:
+    if spec.columns is not None:
+        return [c for c in spec.columns if c not in spec.ignore_columns], True
+    ordered = list(current.columns) + [c for c in reference.columns if c not in set(current.columns)]
+    return [c for c in ordered if c not in set(spec.ignore_columns)], False
+
+
+def _problem(column: str, text: str, schema_level: bool = False) -> ColumnDrift:
+    return ColumnDrift(column=column, status="problem", problem=text, schema_level=schema_level)
+
+
+def _check_column(column: str, reference: pd.DataFrame, current: pd.DataFrame, explicit: bool):
+    """Either a finished ColumnDrift (skipped / problem) or the Evidently type key."""
+    in_ref, in_cur = column in reference.columns, column in current.columns
+    if not in_ref and not in_cur:
+        return _problem(column, "column is in neither the reference nor the current data", schema_level=True)
+    if not in_cur:
+        return _problem(column, "column is missing from the current data (present in the reference)", True)
+    if not in_ref:
+        return _problem(column, "column is missing from the reference data (new in the current data)", True)
+    ref, cur = reference[column], current[column]
+    if isinstance(ref, pd.DataFrame) or isinstance(cur, pd.DataFrame):
+        return _problem(column, "column name is duplicated in the frame", True)
+    for side, series in (("reference", ref), ("current", cur)):
+        mixed = mixed_types(series)
+        if mixed:
+            return _problem(column, f"{mixed} in the {side} data", True)
+    typing = infer_type(cur)
+    if typing.type_key is None:
+        if cur.notna().sum() == 0:
+            return _problem(column, "all values are missing in the current data")
+        if explicit:
+            return _problem(column, typing.reason)
+        return ColumnDrift(column=column, status="skipped", problem=typing.reason)
+    ref_group, cur_group = _dtype_group(ref), _dtype_group(cur)
+    if "empty" not in (ref_group, cur_group) and ref_group != cur_group:
+        return _problem(
+            column,
+            f"type mismatch: reference is {ref_group} ({ref.dtype}), current is {cur_group} ({cur.dtype})",
+            schema_level=True,
+        )
+    if typing.type_key == "num" and not pd.api.types.is_numeric_dtype(ref):
+        if ref.notna().sum() == 0:
+            return _problem(column, "all values are missing in the reference data")
+        return _problem(column, f"type mismatch: current is numeric, reference dtype is {ref.dtype}", True)
+    return typing.type_key
+
+
+def _compare_column(
+    column: str, ref: pd.Series, cur: pd.Series, type_key: str, spec: DriftSpec
+) -> ColumnDrift:
+    method, threshold = spec.method_and_threshold(column, type_key)
+    if method is not None and type_key not in STATTESTS[method].types:
+        allowed = ", ".join(_TYPE_LABEL[t] for t in STATTESTS[method].types)
+        return _problem(column, f"method {method!r} does not apply to a {_TYPE_LABEL[type_key]} column (it takes: {allowed})")
+    keep_series = type_key == "text" or (method is not None and needs_series(method))
+    col = prepare(ref, cur, type_key, method, keep_series)
+    if col.n_ref == 0 or col.n_cur == 0:
+        side = "reference" if col.n_ref == 0 else "current"
+        return _problem(column, f"all values are missing (or infinite) in the {side} data")
+    method = method or default_method(col)
+    if threshold is None:
+        threshold = STATTESTS[method].default_threshold
+    score, drifted = run_stattest(method, col, threshold)
+    label: ColumnType = _TYPE_LABEL[type_key]  # type: ignore[assignment]
+    if type_key != "text" and col.n_values <= 2:
+        label = "binary"
+    common = dict(column=column, column_type=label, reference_rows=col.n_ref, current_rows=col.n_cur)
+    if math.isnan(score):
+        return ColumnDrift(**common, status="problem", method=method, threshold=threshold,
+                           problem=f"{STATTESTS[method].display_name} is undefined for these values")
+    return ColumnDrift(
+        **common,
+        status="compared",
+        method=method,
+        threshold=float(threshold),
+        score=score,
+        drifted=bool(drifted),
+        note=_note(col, method),
+        new_categories=_new_categories(col),
+    )
+
+
+def _new_categories(col: PreparedColumn) -> tuple[Any, ...]:
+    if col.type_key != "cat" or col.keys is None:
+        return ()
+    new = [k for k, r, c in zip(col.keys, col.ref_counts, col.cur_counts) if r == 0 and c > 0]
+    return tuple(sorted(new, key=str))
+
+
+def _note(col: PreparedColumn, method: str) -> str | None:
+    notes = []
+    new = _new_categories(col)
+    if new:
+        shown = ", ".join(repr(v) for v in new[:_MAX_LISTED]) + (" ..." if len(new) > _MAX_LISTED else "")
+        notes.append(f"{len(new)} value(s) never seen in the reference: {shown}")
+        if method == "chisquare":
+            notes.append("chi-square p-value is 0 because their expected count is 0")
+    if col.ref_nunique == 1:
+        notes.append("the reference column is constant")
+        if method == "wasserstein":
+            notes.append("its std is 0, so the distance is divided by 0.001 as Evidently does")
+    return "; ".join(notes) or None
+
+
+def compare(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    spec: "DriftSpec | dict[str, Any] | None" = None,
+    *,
+    workers: int | None = None,
+) -> DriftResult:
+    """Compare `current` with `reference` the way Evidently's DataDriftPreset does.
+
+    Every statistic is computed once per column on the full data (see
+    `dq_monitor.drift` for the exactness argument). Bad input never raises: it is
+    reported per column (`status="problem"`) or, for an empty side, in `problem`.
+    `workers` columns are computed in parallel threads (default: CPU count, max 4).
+    """
+    spec = parse_spec(spec)
+    for name, frame in (("reference", reference), ("current", current)):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"{name} must be a pandas DataFrame, not {type(frame).__name__}")
+    columns, explicit = _candidate_columns(reference, current, spec)
+    empty = [name for name, frame in (("reference", reference), ("current", current)) if len(frame) == 0]
+    if empty:
+        text = " and ".join(empty) + (" data is empty (0 rows)" if len(empty) == 1 else " data are empty (0 rows)")
+        return DriftResult(
+            dataset_drift=False, drift_share=0.0, share_threshold=spec.drift_share, number_of_columns=0,
+            number_of_drifted_columns=0, columns=tuple(_problem(c, text) for c in columns),
+            reference_rows=len(reference), current_rows=len(current), problem=text,
+        )
+
+    checked = {c: _check_column(c, reference, current, explicit) for c in columns}
+    todo = [c for c, v in checked.items() if isinstance(v, str)]
+
+    def run(column: str) -> ColumnDrift:
+        return _compare_column(column, reference[column], current[column], checked[column], spec)
+
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers > 1 and len(todo) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = dict(zip(todo, pool.map(run, todo)))
+    else:
+        done = {c: run(c) for c in todo}
+    results = tuple(done.get(c, checked[c]) for c in columns)  # type: ignore[arg-type]
+
+    compared = [c for c in results if c.status == "compared"]
+    drifted = sum(1 for c in compared if c.drifted)
+    share = drifted / len(compared) if compared else 0.0
+    problem = None if compared else "no column could be compared"
+    return DriftResult(
+        dataset_drift=bool(compared) and share >= spec.drift_share,
+        drift_share=share,
+        share_threshold=spec.drift_share,
+        number_of_columns=len(compared),
+        number_of_drifted_columns=drifted,
+        columns=results,
+        reference_rows=len(reference),
+        current_rows=len(current),
+        problem=problem,
+    )

@@ -1,0 +1,244 @@
+"""The `drift` section of a dataset's config, validated, and the reference-snapshot choice.
+
+YAML::
+
+    drift:
+      reference: previous                 # or: first
+      # reference: {strategy: snapshot, snapshot_id: "2024-01-01"}
+      # reference: {strategy: window, n: 7, mode: concat}      # or mode: sample, sample_rows: 100000
+      columns: [temp, hum, cnt]           # default: every column except ignore_columns
+      ignore_columns: [instant, dteday]
+      drift_share: 0.5                    # dataset drifts when drifted/compared >= drift_share
+      method: null                        # Evidently stattest name for every column (default: auto)
+      num_method: null                    # ... for numeric columns
+      cat_method: null                    # ... for categorical (and binary) columns
+      threshold: null                     # same three levels for thresholds
+      num_threshold: null
+      cat_threshold: null
+      per_column: {cnt: {method: psi, threshold: 0.2}}
+      severity: WARN
+      blocking: false
+      report_sample_rows: 5000            # rows per side the Evidently HTML is rendered from
+      retention: 30                       # keep the last N HTML reports per dataset
+      seed: 0                             # sampling seed (HTML sample, window sample mode)
+
+Method and threshold resolution follows Evidently's `DataDriftOptions`: a
+`per_column` entry wins, then the type-specific key, then the global key, then
+the automatic choice and the method's default threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dq_monitor.drift.stattests import STATTESTS
+from dq_monitor.outcome import Severity
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_method(value: str | None) -> str | None:
+    if value is not None and value not in STATTESTS:
+        raise ValueError(f"unknown drift method {value!r}; Evidently 0.7 methods are: {', '.join(sorted(STATTESTS))}")
+    return value
+
+
+class ColumnOverride(_Strict):
+    """Per-column method and/or threshold, e.g. `{method: psi, threshold: 0.2}`."""
+
+    method: str | None = None
+    threshold: float | None = Field(default=None, ge=0)
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str | None) -> str | None:
+        return _check_method(value)
+
+
+class ReferenceSpec(_Strict):
+    """Which earlier snapshot(s) the current snapshot is compared with.
+
+    * `previous`: the snapshot just before the current one.
+    * `first`: the oldest known snapshot (a fixed baseline that needs no id).
+    * `snapshot`: the snapshot named by `snapshot_id`.
+    * `window`: the last `n` snapshots before the current one. `mode: concat` stacks all
+      their rows; `mode: sample` takes an equal-sized uniform random sample from each
+      of them (`sample_rows` in total, seeded), so a long window costs a bounded number
+      of rows and every snapshot in it weighs the same.
+    """
+
+    strategy: Literal["previous", "first", "snapshot", "window"] = "previous"
+    snapshot_id: str | None = None
+    n: int | None = Field(default=None, ge=1)
+    mode: Literal["concat", "sample"] = "concat"
+    sample_rows: int = Field(default=100_000, ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ReferenceSpec":
+        if self.strategy == "snapshot" and not self.snapshot_id:
+            raise ValueError("reference strategy 'snapshot' needs 'snapshot_id'")
+        if self.strategy != "snapshot" and self.snapshot_id is not None:
+            raise ValueError(f"'snapshot_id' only applies to strategy 'snapshot', not {self.strategy!r}")
+        if self.strategy == "window" and self.n is None:
+            raise ValueError("reference strategy 'window' needs 'n' (how many previous snapshots)")
+        if self.strategy != "window" and self.n is not None:
+            raise ValueError(f"'n' only applies to strategy 'window', not {self.strategy!r}")
+        return self
+
+
+class DriftSpec(_Strict):
+    """Validated `drift` config section (see the module docstring for the YAML)."""
+
+    reference: ReferenceSpec = Field(default_factory=ReferenceSpec)
+    columns: list[str] | None = None
+    ignore_columns: list[str] = Field(default_factory=list)
+    drift_share: float = Field(default=0.5, gt=0, le=1)
+    method: str | None = None
+    num_method: str | None = None
+    cat_method: str | None = None
+    threshold: float | None = Field(default=None, ge=0)
+    num_threshold: float | None = Field(default=None, ge=0)
+    cat_threshold: float | None = Field(default=None, ge=0)
+    per_column: dict[str, ColumnOverride] = Field(default_factory=dict)
+    severity: Severity = Severity.WARN
+    blocking: bool = False
+    report_sample_rows: int = Field(default=5000, ge=10)
+    retention: int = Field(default=30, ge=1)
+    seed: int = 0
+
+    @field_validator("reference", mode="before")
+    @classmethod
+    def _reference_shorthand(cls, value: Any) -> Any:
+        # `reference: previous` is shorthand for `reference: {strategy: previous}`.
+        return {"strategy": value} if isinstance(value, str) else value
+
+    @field_validator("method", "num_method", "cat_method")
+    @classmethod
+    def _known_method(cls, value: str | None) -> str | None:
+        return _check_method(value)
+
+    @field_validator("columns", "ignore_columns", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> "DriftSpec":
+        if self.columns is not None:
+            both = sorted(set(self.columns) & set(self.ignore_columns))
+            if both:
+                raise ValueError(f"columns {both} are both listed in 'columns' and in 'ignore_columns'")
+        return self
+
+    def method_and_threshold(self, column: str, type_key: str) -> tuple[str | None, float | None]:
+        """Configured (method, threshold) for a column of Evidently type key `num`/`cat`/`text`;
+        None means automatic / the method's default, exactly as Evidently resolves them."""
+        method = self.method
+        type_method = {"num": self.num_method, "cat": self.cat_method}.get(type_key)
+        method = type_method if type_method is not None else method
+        override = self.per_column.get(column)
+        if override is not None and override.method is not None:
+            method = override.method
+        if override is not None and override.threshold is not None:
+            threshold: float | None = override.threshold
+        elif type_key == "cat" and self.cat_threshold is not None:
+            threshold = self.cat_threshold
+        elif type_key == "num" and self.num_threshold is not None:
+            threshold = self.num_threshold
+        else:
+            threshold = self.threshold
+        return method, threshold
+
+
+def parse_spec(spec: "DriftSpec | dict[str, Any] | None") -> DriftSpec:
+    """Accept a DriftSpec, the YAML `drift` mapping, or None (all defaults)."""
+    if spec is None:
+        return DriftSpec()
+    if isinstance(spec, DriftSpec):
+        return spec
+    if isinstance(spec, dict):
+        return DriftSpec.model_validate(spec)
+    raise TypeError(f"drift spec must be a DriftSpec, a dict or None, not {type(spec).__name__}")
+
+
+class ReferenceUnavailable(LookupError):
+    """The configured reference cannot be formed yet (e.g. the very first snapshot)."""
+
+
+@dataclass(frozen=True)
+class ReferenceSelection:
+    """Which snapshots form the reference, and how their rows are combined."""
+
+    snapshot_ids: tuple[str, ...]
+    mode: Literal["single", "concat", "sample"]
+    sample_rows: int | None = None
+
+    @property
+    def description(self) -> str:
+        if self.mode == "single":
+            return f"snapshot {self.snapshot_ids[0]}"
+        ids = ", ".join(self.snapshot_ids)
+        how = "all rows" if self.mode == "concat" else f"{self.sample_rows} sampled rows"
+        return f"window of {len(self.snapshot_ids)} snapshots ({ids}; {how})"
+
+
+def select_reference(
+    previous_snapshot_ids: Sequence[str],
+    spec: "DriftSpec | dict[str, Any] | None" = None,
+    current_snapshot_id: str | None = None,
+) -> ReferenceSelection:
+    """Pick the reference snapshot ids from the snapshots that came before the current one.
+
+    `previous_snapshot_ids` is ordered oldest to newest and should not contain the
+    current snapshot (if `current_snapshot_id` is given it is removed). Raises
+    `ReferenceUnavailable` with a readable reason when there is nothing to compare with.
+    """
+    ref = parse_spec(spec).reference
+    ids = [s for s in previous_snapshot_ids if s != current_snapshot_id]
+    if ref.strategy == "snapshot":
+        if ref.snapshot_id == current_snapshot_id:
+            raise ReferenceUnavailable(f"reference snapshot {ref.snapshot_id!r} is the current snapshot itself")
+        if ref.snapshot_id not in ids:
+            raise ReferenceUnavailable(f"reference snapshot {ref.snapshot_id!r} is not among the known earlier snapshots")
+        return ReferenceSelection((str(ref.snapshot_id),), "single")
+    if not ids:
+        raise ReferenceUnavailable(
+            f"no earlier snapshot to compare with (reference strategy {ref.strategy!r}); drift starts at the next snapshot"
+        )
+    if ref.strategy == "previous":
+        return ReferenceSelection((ids[-1],), "single")
+    if ref.strategy == "first":
+        return ReferenceSelection((ids[0],), "single")
+    window = tuple(ids[-int(ref.n or 1) :])
+    if ref.mode == "concat":
+        return ReferenceSelection(window, "concat")
+    return ReferenceSelection(window, "sample", sample_rows=ref.sample_rows)
+
+
+def build_reference_frame(
+    frames: Sequence[pd.DataFrame], selection: ReferenceSelection, seed: int = 0
+) -> pd.DataFrame:
+    """Combine the loaded reference snapshots (same order as `selection.snapshot_ids`)."""
+    if len(frames) != len(selection.snapshot_ids):
+        raise ValueError(f"expected {len(selection.snapshot_ids)} reference frames, got {len(frames)}")
+    if selection.mode == "single":
+        return frames[0]
+    if selection.mode == "concat":
+        return pd.concat(list(frames), ignore_index=True)
+    per_snapshot = -(-int(selection.sample_rows or 0) // len(frames))
+    rng = np.random.default_rng(seed)
+    parts = []
+    for frame in frames:
+        if len(frame) <= per_snapshot:
+            parts.append(frame)
+        else:
+            rows = np.sort(rng.choice(len(frame), size=per_snapshot, replace=False))
+            parts.append(frame.iloc[rows])
+    return pd.concat(parts, ignore_index=True)
