@@ -1,0 +1,155 @@
+"""Evaluate `dq_monitor.history.detect` with its DEFAULT settings on public labeled series.
+
+1. NAB artificial (`../shared/datasets/nab_artificial`): NAB window scoring as the
+   datasets README describes it -- a window is detected when at least one alert
+   (WARN or ERROR) falls inside it; every run of consecutive alerts outside all
+   windows is one false positive; the first 15% of each file is warm-up and is
+   not scored (the detector still sees it as history).
+2. UCI bike sharing (`../shared/datasets/bike_sharing/hour.csv`): rows per day as a
+   volume series. A day has "far fewer rows than normal" when it has fewer than
+   80% of the median rows per day (median 24, so < 19.2 rows: more than 4 of 24
+   hours missing). Days with 22-23 rows (DST, an hour or two missing) are normal.
+   Reported: precision, recall and false alarms (alerts on normal days); the same
+   for the stricter definition < 50% of the median.
+
+Every series uses the same defaults (`MonitorSpec` defaults); nothing is tuned per file.
+Run from the repo root: `python bench/eval_metric_history.py`
+(`DQ_DATASETS` overrides the datasets folder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dq_monitor.history import MonitorSpec, detect
+
+WARMUP = 0.15
+
+
+def datasets_root() -> Path:
+    env = os.environ.get("DQ_DATASETS")
+    if env:
+        return Path(env)
+    return (Path(__file__).resolve().parent.parent / ".." / "shared" / "datasets").resolve()
+
+
+def alert_runs(alerts: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end] index pairs of runs of consecutive True values."""
+    runs, start = [], None
+    for i, a in enumerate(alerts):
+        if a and start is None:
+            start = i
+        if not a and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(alerts) - 1))
+    return runs
+
+
+def score_nab(times: pd.DatetimeIndex, alerts: np.ndarray, windows: list[list[str]]) -> tuple[int, int]:
+    """(windows detected, false positives) over the scored part."""
+    inside = np.zeros(len(times), dtype=bool)
+    detected = 0
+    for start, end in windows:
+        in_w = (times >= pd.Timestamp(start)) & (times <= pd.Timestamp(end))
+        inside |= np.asarray(in_w)
+        detected += bool(np.any(alerts & np.asarray(in_w)))
+    false_pos = len(alert_runs(alerts & ~inside))
+    return detected, false_pos
+
+
+def eval_nab(root: Path, spec: MonitorSpec) -> tuple[pd.DataFrame, bool]:
+    folder = root / "nab_artificial"
+    windows = json.loads((folder / "windows.json").read_text())
+    rows = []
+    for name in sorted(windows):
+        data = pd.read_csv(folder / name, parse_dates=["timestamp"])
+        series = pd.Series(data["value"].to_numpy(), index=pd.DatetimeIndex(data["timestamp"]), name="value")
+        started = time.perf_counter()
+        result = detect(series, spec)
+        elapsed = time.perf_counter() - started
+        scored = np.arange(len(series)) >= int(np.ceil(WARMUP * len(series)))
+        alerts = result["is_anomaly"].to_numpy() & scored
+        detected, false_pos = score_nab(series.index, alerts, windows[name])
+        learning_scored = int(((result["state"] == "learning").to_numpy() & scored).sum())
+        rows.append(
+            {
+                "file": name,
+                "windows": len(windows[name]),
+                "detected": detected,
+                "false_pos": false_pos,
+                "alerts": int(alerts.sum()),
+                "errors": int((alerts & (result["severity"] == "ERROR").to_numpy()).sum()),
+                "learning_after_warmup": learning_scored,
+                "ms": round(elapsed * 1000, 1),
+            }
+        )
+    table = pd.DataFrame(rows)
+    no_anomaly = table["windows"] == 0
+    ok = bool((table["detected"] == table["windows"]).all() and (table.loc[no_anomaly, "alerts"] == 0).all())
+    return table, ok
+
+
+def eval_bike(root: Path, spec: MonitorSpec) -> pd.DataFrame:
+    hours = pd.read_csv(root / "bike_sharing" / "hour.csv", usecols=["dteday"])
+    day = pd.to_datetime(hours["dteday"], format="mixed")
+    counts = day.value_counts().sort_index()
+    counts = counts.reindex(pd.date_range(counts.index.min(), counts.index.max(), freq="D"), fill_value=0)
+    series = pd.Series(counts.to_numpy(dtype=float), index=counts.index, name="row_count")
+    result = detect(series, spec)
+    judged = (result["state"] != "learning").to_numpy()
+    alerts = result["is_anomaly"].to_numpy()
+    median = float(np.median(series))
+    rows = []
+    for label, fraction in (("< 80% of median (< 19.2 rows)", 0.8), ("< 50% of median (< 12 rows)", 0.5)):
+        truth = series.to_numpy() < fraction * median
+        tp = int((alerts & truth).sum())
+        fp = int((alerts & ~truth).sum())
+        fn = int((~alerts & truth).sum())
+        rows.append(
+            {
+                "far fewer rows": label,
+                "true days": int(truth.sum()),
+                "true days judged": int((truth & judged).sum()),
+                "alerts": int(alerts.sum()),
+                "TP": tp,
+                "false alarms": fp,
+                "FN": fn,
+                "precision": round(tp / (tp + fp), 3) if tp + fp else float("nan"),
+                "recall": round(tp / (tp + fn), 3) if tp + fn else float("nan"),
+            }
+        )
+    table = pd.DataFrame(rows)
+    flagged = result.loc[result["is_anomaly"], ["observed", "expected", "lower", "severity"]]
+    return table, flagged
+
+
+def main() -> int:
+    root = datasets_root()
+    if not (root / "nab_artificial").is_dir():
+        print(f"datasets folder not found: {root} (set DQ_DATASETS)", file=sys.stderr)
+        return 2
+    spec = MonitorSpec(metric="value")
+    print("defaults:", spec.model_dump(exclude={"metric", "column", "name"}, mode="json"))
+    nab, ok = eval_nab(root, spec)
+    print("\nNAB artificial, NAB window scoring, first 15% warm-up")
+    print(nab.to_markdown(index=False))
+    print(f"\nall windows detected and no alert on no-anomaly series: {ok}")
+    bike, flagged = eval_bike(root, spec)
+    print("\nUCI bike sharing, rows per day (731 days)")
+    print(bike.to_markdown(index=False))
+    print("\nflagged days:")
+    print(flagged.to_markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
