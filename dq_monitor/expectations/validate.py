@@ -1,0 +1,187 @@
+"""Run a dataset's expectation suite on one snapshot: the `<dataset>_passes_expectation_suite` check.
+
+Severity follows GX's per-expectation `severity`: critical -> ERROR, warning -> WARN,
+info -> INFO (recorded in the findings store, never alerting and never failing the
+check). The check's severity is the worst failed one. A suite that cannot be read, an
+unknown expectation type, invalid kwargs or an expectation on a column the snapshot
+does not have each become an ERROR finding that names the file and the expectation;
+every other expectation of the suite is still evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dq_monitor.expectations.context import gx_runtime
+from dq_monitor.expectations.evidence import describe, evidence, exception_message, markdown_table, plain
+from dq_monitor.expectations.spec import check_name
+from dq_monitor.expectations.suite import (
+    COLUMN_PRESENCE_TYPES,
+    LoadedSuite,
+    SuiteExpectation,
+    build_gx_suite,
+    load_suite,
+)
+from dq_monitor.outcome import CheckOutcome, Finding, Severity
+
+
+def _problem_finding(dataset: str, snapshot: str, check: str, message: str, key: str,
+                     details: dict[str, Any]) -> Finding:
+    return Finding(dataset, snapshot, check, Severity.ERROR, f"{dataset}/{snapshot}: {message}",
+                   {"problem": "suite_error", **details}, key=key)
+
+
+def _split_by_columns(
+    suite: LoadedSuite, columns: set[Any]
+) -> tuple[list[SuiteExpectation], list[tuple[SuiteExpectation, list[str]]]]:
+    runnable, missing = [], []
+    for expectation in suite.expectations:
+        absent = [c for c in expectation.columns if c not in columns]
+        if absent and expectation.type not in COLUMN_PRESENCE_TYPES:
+            missing.append((expectation, absent))
+        else:
+            runnable.append(expectation)
+    return runnable, missing
+
+
+def _run_gx(frame: pd.DataFrame, suite: LoadedSuite, runnable: list[SuiteExpectation],
+            sample_size: int) -> dict[str, Any]:
+    """GX results by our expectation key."""
+    runtime = gx_runtime()
+    gx_suite = build_gx_suite(suite, runnable)
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": sample_size}
+    with runtime.lock:
+        batch = runtime.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(gx_suite, result_format=result_format)
+    return {r.expectation_config.id: r for r in result.results}
+
+
+def validate_frame(
+    df: pd.DataFrame,
+    suite_path: str | Path,
+    dataset: str,
+    snapshot: str,
+    primary_key: Sequence[str] = (),
+    *,
+    sample_size: int = 20,
+) -> CheckOutcome:
+    """Validate `df` against the suite file at `suite_path`; never raises on bad suites or data.
+
+    One finding per failed expectation with its evidence (type, column, kwargs, observed
+    value, unexpected count and percent, sample values, primary-key values of sample
+    failing rows), one ERROR finding per suite problem. Metrics per expectation:
+    `gx_success:<id>` (0/1) and `gx_unexpected_percent:<id>`.
+    """
+    check = check_name(dataset)
+    suite = load_suite(suite_path, default_name=dataset)
+    findings: list[Finding] = []
+    failed_rows: list[dict[str, Any]] = []
+    metrics: dict[str, float] = {}
+    problems: list[Finding] = []
+
+    def add_problem(message: str, key: str, details: dict[str, Any]) -> None:
+        row = {"suite_file": suite.path, "error": message, **details}
+        problems.append(_problem_finding(dataset, snapshot, check, message, key, row))
+        findings.append(problems[-1])
+        failed_rows.append({**row, "severity": Severity.ERROR.value})
+
+    for problem in suite.problems:
+        add_problem(problem.describe(), problem.key,
+                    {"expectation_index": problem.index, "expectation_type": problem.expectation_type})
+
+    columns = set(df.columns)
+    pk_missing = [c for c in primary_key if c not in columns]
+    pk = [c for c in primary_key if c in columns]
+    runnable, missing = _split_by_columns(suite, columns)
+    for expectation, absent in missing:
+        add_problem(
+            f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: column(s) "
+            f"{', '.join(map(repr, absent))} not in the snapshot (it has {len(columns)} columns: "
+            f"{', '.join(map(repr, sorted(map(str, columns))[:20]))})",
+            expectation.key,
+            {"expectation_id": expectation.key, "expectation_type": expectation.type,
+             "columns": expectation.columns, "missing_columns": absent, "kwargs": plain(expectation.kwargs),
+             "expectation_index": expectation.index},
+        )
+        metrics[f"gx_success:{expectation.key}"] = 0.0
+
+    # GX reports failing rows by index label; labels must identify rows for the key lookup.
+    frame = df if df.index.is_unique else df.reset_index(drop=True)
+    results: dict[str, Any] = {}
+    if runnable:
+        try:
+            results = _run_gx(frame, suite, runnable, sample_size)
+        except Exception as exc:  # a GX failure must not take the other checks down
+            add_problem(f"{suite.path}: Great Expectations could not run the suite: "
+                        f"{type(exc).__name__}: {' '.join(str(exc).split())}", "gx_run_failed", {})
+            runnable = []
+
+    evaluated = passed_count = 0
+    for expectation in runnable:
+        res = results.get(expectation.key)
+        if res is None:
+            add_problem(f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: "
+                        "no result returned by Great Expectations", expectation.key,
+                        {"expectation_id": expectation.key, "expectation_type": expectation.type})
+            metrics[f"gx_success:{expectation.key}"] = 0.0
+            continue
+        result = dict(res.result or {})
+        error = exception_message(res.exception_info)
+        metrics[f"gx_success:{expectation.key}"] = 1.0 if (res.success and not error) else 0.0
+        pct = result.get("unexpected_percent")
+        if isinstance(pct, (int, float)) and pct == pct:
+            metrics[f"gx_unexpected_percent:{expectation.key}"] = float(pct)
+        if error:
+            add_problem(f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: "
+                        f"Great Expectations raised: {error}", expectation.key,
+                        {"expectation_id": expectation.key, "expectation_type": expectation.type,
+                         "columns": expectation.columns, "kwargs": plain(expectation.kwargs)})
+            continue
+        evaluated += 1
+        if res.success:
+            passed_count += 1
+            continue
+        details = evidence(expectation, result, frame, pk, sample_size)
+        details["suite_file"] = suite.path
+        if pk_missing:
+            details["primary_key_missing"] = pk_missing
+        message = f"{dataset}/{snapshot}: {describe(details)}"
+        findings.append(Finding(dataset, snapshot, check, expectation.severity, message, details,
+                                key=expectation.key))
+        failed_rows.append({**details, "severity": expectation.severity.value})
+
+    if evaluated:
+        metrics["gx_success_percent"] = 100.0 * passed_count / evaluated
+
+    alerting = [f for f in findings if f.severity is not Severity.INFO]
+    metadata: dict[str, Any] = {
+        "suite": suite.path,
+        "suite_name": suite.name,
+        "expectations_in_suite": len(suite.expectations) + sum(p.index is not None for p in suite.problems),
+        "expectations_evaluated": evaluated,
+        "expectations_failed": len(findings) - len(problems),
+        "suite_problems": len(problems),
+    }
+    if pk_missing:
+        metadata["primary_key_missing"] = ", ".join(pk_missing)
+    if failed_rows:
+        metadata["failed_expectations"] = markdown_table(failed_rows)
+
+    if alerting:
+        severity = Severity.worst([f.severity for f in alerting])
+        summary = "; ".join(f.message.split(": ", 1)[-1] for f in alerting[:3])
+        more = f" (+{len(alerting) - 3} more)" if len(alerting) > 3 else ""
+        message = f"{len(alerting)} expectation problem(s) in {suite.name}: {summary}{more}"
+        return CheckOutcome(check, False, severity, message, metadata=metadata, findings=tuple(findings),
+                            metrics=metrics)
+
+    configured = Severity.worst([e.severity for e in suite.expectations]) if suite.expectations else Severity.ERROR
+    message = f"all {evaluated} expectation(s) of {suite.name} passed"
+    if findings:
+        message += f"; {len(findings)} info-level expectation(s) failed (recorded only)"
+    return CheckOutcome(check, True, configured if configured is not Severity.INFO else Severity.WARN,
+                        message, metadata=metadata, findings=tuple(findings), metrics=metrics)
