@@ -9,7 +9,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,6 @@ from typing import Any
 from dq_monitor.config import ConfigError, ProjectConfig, load_config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-#: Extra sub-commands registered by feature modules: name -> (add_arguments, run).
-COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
-
 
 class UsageError(Exception):
     pass
@@ -30,7 +26,7 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _config(args: argparse.Namespace, required: bool = True) -> ProjectConfig | None:
+def load_project(args: argparse.Namespace, required: bool = True) -> ProjectConfig | None:
     path = getattr(args, "config", None) or os.environ.get("DQ_MONITOR_CONFIG")
     if path is None:
         if required:
@@ -39,12 +35,12 @@ def _config(args: argparse.Namespace, required: bool = True) -> ProjectConfig | 
     return load_config(path)
 
 
-def _store(args: argparse.Namespace):
+def open_store(args: argparse.Namespace):
     from dq_monitor.store import Store, default_database_url
 
     url = getattr(args, "database_url", None)
     if not url:
-        project = _config(args, required=False)
+        project = load_project(args, required=False)
         home = project.home_dir if project else Path(".dq_monitor").resolve()
         url = default_database_url(home)
     return Store(url)
@@ -67,7 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from dq_monitor.defs.builder import build_definitions
     from dq_monitor.defs.context import DatasetContext
 
-    project = _config(args)
+    project = load_project(args)
     assert project is not None
     datasets = [project.dataset(args.dataset)] if args.dataset else list(project.datasets)
     if args.snapshot and args.all:
@@ -158,7 +154,7 @@ def _parse_since(value: str | None) -> datetime | None:
 def cmd_findings(args: argparse.Namespace) -> int:
     from dq_monitor.checks.schema import markdown_table
 
-    store = _store(args)
+    store = open_store(args)
     status = None if args.status == "all" else args.status
     items = store.findings(dataset=args.dataset, since=_parse_since(args.since), status=status,
                            severities=args.severity or None)
@@ -178,7 +174,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from dq_monitor.store import migrate
 
-    store = _store(args)  # Store() upgrades to head on open
+    store = open_store(args)  # Store() upgrades to head on open
     if args.action == "upgrade":
         print(f"database at revision {migrate.current_revision(store.engine)} (head {migrate.head_revision()})")
     elif args.action == "current":
@@ -283,10 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_dev)
 
-    for name, (add_arguments, run) in COMMANDS.items():
-        p = sub.add_parser(name)
-        add_arguments(p)
-        p.set_defaults(func=run)
+    from dq_monitor.commands import command_modules
+
+    for module in command_modules():
+        module.register(sub)
     return parser
 
 

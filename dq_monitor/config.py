@@ -200,6 +200,7 @@ class ProjectConfig(StrictModel):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     alerts: dict[str, Any] | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
+    source_file: str = Field(default="<config>", exclude=True)
 
     @model_validator(mode="after")
     def _unique(self) -> "ProjectConfig":
@@ -253,12 +254,30 @@ def _describe_error(err: dict[str, Any], raw: Any) -> str:
     return f"{', '.join(parts)}: {msg}" if parts else msg
 
 
+def validate_section(project: ProjectConfig, dataset: str | None, section: str, model: type[BaseModel],
+                     value: Any) -> Any:
+    """Validate one feature's section (e.g. a dataset's `drift:`) with that feature's own spec model.
+
+    Errors are ConfigErrors naming the file, the dataset and the field, like the rest of the config.
+    """
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        where = f"dataset {dataset!r}, " if dataset else ""
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in (section, *err.get("loc", ())))
+            msg = "unknown key (not allowed here)" if err.get("type") == "extra_forbidden" else err.get("msg", "")
+            lines.append(f"{project.source_file}: {where}field {field!r}: {msg}")
+        raise ConfigError("invalid dq_monitor config\n  " + "\n  ".join(lines)) from None
+
+
 def parse_config(raw: Any, *, source: str = "<config>", base_dir: Path | None = None) -> ProjectConfig:
     """Validate an already-parsed YAML document."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping with a 'datasets' list")
     try:
-        return ProjectConfig.model_validate({**raw, "base_dir": base_dir or Path(".")})
+        return ProjectConfig.model_validate({**raw, "base_dir": base_dir or Path("."), "source_file": source})
     except ValidationError as exc:
         lines = [f"{source}: {_describe_error(e, raw)}" for e in exc.errors()]
         raise ConfigError("invalid dq_monitor config\n  " + "\n  ".join(lines)) from None

@@ -10,6 +10,7 @@ from dq_monitor.config import ProjectConfig
 from dq_monitor.defs.automation import build_job, build_schedule, build_snapshot_sensor
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.core_checks import build_core_checks
+from dq_monitor.defs.features import feature_modules
 from dq_monitor.defs.resources import FindingsStoreResource, SnapshotParquetIOManager
 from dq_monitor.defs.snapshot_asset import build_snapshot_asset
 from dq_monitor.store import DATABASE_URL_ENV
@@ -26,19 +27,22 @@ def build_resources(project: ProjectConfig) -> dict[str, object]:
 
 def build_dataset_defs(ctx: DatasetContext, *, running: bool) -> dg.Definitions:
     snapshot = build_snapshot_asset(ctx)
-    assets = [snapshot]
-    job = build_job(ctx, [a.key for a in assets])
+    features = [f for f in (getattr(m, "build_dataset_defs", lambda _c: None)(ctx) for m in feature_modules()) if f]
+    job = build_job(ctx, [snapshot.key, *(k for f in features for k in f.job_assets)])
     schedules = [build_schedule(ctx, job, running)] if ctx.dataset.schedule else []
-    return dg.Definitions(
-        assets=assets,
+    core = dg.Definitions(
+        assets=[snapshot],
         asset_checks=build_core_checks(ctx),
         jobs=[job],
         sensors=[build_snapshot_sensor(ctx, job, running)],
         schedules=schedules,
     )
+    return dg.Definitions.merge(core, *(f.defs for f in features))
 
 
 def build_definitions(project: ProjectConfig, *, automation_running: bool = True) -> dg.Definitions:
     parts = [build_dataset_defs(DatasetContext.build(ds, project), running=automation_running)
              for ds in project.datasets]
-    return dg.Definitions.merge(*parts, dg.Definitions(resources=build_resources(project)))
+    project_parts = [d for d in (getattr(m, "build_project_defs", lambda _p: None)(project)
+                                 for m in feature_modules()) if d]
+    return dg.Definitions.merge(*parts, *project_parts, dg.Definitions(resources=build_resources(project)))
