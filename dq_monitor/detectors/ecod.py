@@ -13,9 +13,19 @@ search costs ~100 ns per value; the grid lookup is a few vector operations). The
 grid lives on an asinh-compressed scale around the median, so heavy-tailed columns
 keep resolution where the data is; the CDF is exact at grid knots and linearly
 interpolated (in -log space) between them.
+
+One deliberate extension: beyond the training range the ECDF is flat, so a value
+one unit past the training maximum and one a thousand units past it would score
+the same. Here a value outside the range scores the tail surprise of the extreme
+(-log 1/(n+1)) plus its distance beyond the extreme in robust standard deviations,
+so a wildly wrong value ranks above a merely unusual one. A column that was
+constant in training scores that same extreme surprise, plus the distance, for any
+other value.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 from scipy.stats import skew
@@ -44,6 +54,7 @@ class ECODDetector(BaseDetector):
         T = np.sort(np.arcsinh((X - self.center_) / self.scale_), axis=0)
         self.lo_, self.hi_ = T[0].copy(), T[-1].copy()
         self.active_ = self.hi_ > self.lo_
+        self.constant_ = X[0].copy()
         knots = np.linspace(self.lo_, self.hi_, self.n_bins + 1, axis=1)  # d x (bins+1)
         left = np.empty((d, self.n_bins + 1))
         right = np.empty((d, self.n_bins + 1))
@@ -55,10 +66,14 @@ class ECODDetector(BaseDetector):
             right[j] = -np.log((ge + 1) / (n + 1))
         self.left_, self.right_ = left, right
         self.outside_ = -np.log(1.0 / (n + 1))
-        self.skew_sign_ = np.sign(np.nan_to_num(skew(X, axis=0)))
+        with warnings.catch_warnings():
+            # scipy warns on near-constant columns; their sign is 0 either way.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.skew_sign_ = np.sign(np.nan_to_num(skew(X, axis=0)))
 
     def _tails(self, x: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
-        t = np.arcsinh((x - self.center_[j]) / self.scale_[j])
+        z = (x - self.center_[j]) / self.scale_[j]
+        t = np.arcsinh(z)
         width = (self.hi_[j] - self.lo_[j]) / self.n_bins
         pos = np.clip((t - self.lo_[j]) / width, 0.0, self.n_bins)
         i = np.minimum(pos.astype(np.int64), self.n_bins - 1)
@@ -66,8 +81,9 @@ class ECODDetector(BaseDetector):
         lt, rt = self.left_[j], self.right_[j]
         u_l = lt[i] + frac * (lt[i + 1] - lt[i])
         u_r = rt[i] + frac * (rt[i + 1] - rt[i])
-        u_l = np.where(t < self.lo_[j], self.outside_, u_l)
-        u_r = np.where(t > self.hi_[j], self.outside_, u_r)
+        z_lo, z_hi = np.sinh(self.lo_[j]), np.sinh(self.hi_[j])
+        u_l = np.where(t < self.lo_[j], self.outside_ + (z_lo - z), u_l)
+        u_r = np.where(t > self.hi_[j], self.outside_ + (z - z_hi), u_r)
         return u_l, u_r
 
     def feature_scores(self, X) -> np.ndarray:
@@ -77,6 +93,9 @@ class ECODDetector(BaseDetector):
 
     def _feature_scores(self, X):
         out = np.zeros(X.shape, dtype=np.float64)
+        for j in np.flatnonzero(~self.active_):
+            dist = np.abs(X[:, j] - self.constant_[j]) / self.scale_[j]
+            out[:, j] = np.where(dist > 0, self.outside_ + dist, 0.0)
         for j in np.flatnonzero(self.active_):
             u_l, u_r = self._tails(X[:, j], j)
             s = self.skew_sign_[j]

@@ -1,0 +1,60 @@
+"""Point anomalies on data frames: fit a model on reference snapshots, score a snapshot, explain rows.
+
+    from dq_monitor.anomalies import score_frame
+    scores = score_frame(reference_df, current_df, {"group_by": "user_id"})
+    scores[scores.is_anomaly]          # score, raw_score, is_anomaly, severity, reason
+
+For the assets: `fit_model` / `FittedModel.save` / `FittedModel.load` /
+`score_with_model` / `anomaly_rate_outcome`. Nothing here imports dagster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dq_monitor.anomalies.check import anomaly_rate_outcome, check_name, model_unavailable_outcome
+from dq_monitor.anomalies.features import AnomalyInputError, FeatureEncoder
+from dq_monitor.anomalies.model import FittedModel, ScoredSnapshot, fit_model, score_with_model, sidecar_path
+from dq_monitor.anomalies.spec import AnomalySpec, AnomalySpecError, parse_spec
+
+
+def score_frame(
+    reference: pd.DataFrame, current: pd.DataFrame, spec: AnomalySpec | dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Fit on `reference`, score `current`: one row per current row, same index.
+
+    Columns: `score` (normalised, threshold = 1.0), `raw_score` (the detector's),
+    `is_anomaly`, `severity` (tier name or 'none'), `reason` (plain language, for
+    anomalous rows). Notes (skipped columns, ...) are in `result.attrs["notes"]`.
+    Raises `AnomalyInputError` with a clear message when the reference cannot make a
+    model or `current` lacks the model's columns.
+    """
+    model = fit_model(reference, spec)
+    scored = score_with_model(model, current)
+    if scored.problems:
+        raise AnomalyInputError("; ".join(scored.problems))
+    result = scored.scores
+    result.attrs["notes"] = list(scored.notes)
+    result.attrs["model_version"] = scored.model_version
+    result.attrs["expected_rate"] = scored.expected_rate
+    return result
+
+
+__all__ = [
+    "AnomalyInputError",
+    "AnomalySpec",
+    "AnomalySpecError",
+    "FeatureEncoder",
+    "FittedModel",
+    "ScoredSnapshot",
+    "anomaly_rate_outcome",
+    "check_name",
+    "fit_model",
+    "model_unavailable_outcome",
+    "parse_spec",
+    "score_frame",
+    "score_with_model",
+    "sidecar_path",
+]

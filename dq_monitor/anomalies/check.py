@@ -1,0 +1,152 @@
+"""Scores -> the `<dataset>_anomaly_rate_is_normal` check outcome.
+
+The check fails when the share of anomalous rows is abnormally high for the model:
+above `max_rate_ratio` times the rate the model expects (its rate on the reference)
+*and* unlikely under that rate (one-sided binomial test, p < 0.001), so a couple of
+extra anomalies in a small snapshot do not page anyone. Every anomalous row at or
+above `alert_threshold` becomes a finding (highest scores first, at most
+`max_findings`), keyed by the row's primary key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom
+
+from dq_monitor.anomalies.model import ScoredSnapshot
+from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
+from dq_monitor.outcome import CheckOutcome, Finding, Severity
+
+#: Significance of the one-sided binomial test on the anomaly count.
+RATE_P_VALUE = 1e-3
+#: Rows shown in the UI metadata.
+PREVIEW_ROWS = 10
+
+
+def check_name(dataset: str) -> str:
+    return f"{dataset}_anomaly_rate_is_normal"
+
+
+def anomaly_rate_outcome(
+    dataset: str,
+    snapshot: str,
+    scored: ScoredSnapshot,
+    current: pd.DataFrame,
+    spec: AnomalySpec | dict[str, Any] | None = None,
+    *,
+    primary_key: Sequence[str] = (),
+) -> CheckOutcome:
+    """Build the check outcome (verdict, findings, metrics) for one scored snapshot."""
+    spec = parse_spec(spec, dataset=dataset)
+    name = check_name(dataset)
+    base_meta = {"model_version": scored.model_version, "notes": list(scored.notes)}
+    if scored.problems:
+        findings = tuple(
+            Finding(dataset, snapshot, name, spec.severity, f"anomaly model cannot score {snapshot}: {p}",
+                    {"problem": p, "model_version": scored.model_version}, key=f"problem:{i}")
+            for i, p in enumerate(scored.problems)
+        )
+        return CheckOutcome(
+            check=name,
+            passed=False,
+            severity=spec.severity,
+            message=f"{dataset}: the anomaly model no longer matches the data: {'; '.join(scored.problems)}",
+            metadata={**base_meta, "problems": list(scored.problems)},
+            findings=findings,
+        )
+    scores = scored.scores
+    n = len(scores)
+    if n == 0:
+        return CheckOutcome(
+            check=name, passed=True, severity=spec.severity,
+            message=f"{dataset}: snapshot {snapshot} has no rows; nothing to score", metadata={**base_meta, "n_rows": 0},
+        )
+
+    k = int(scores["is_anomaly"].sum())
+    rate = k / n
+    expected = max(scored.expected_rate, 1e-6)
+    p_value = float(binom.sf(k - 1, n, expected)) if k else 1.0
+    too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
+    s = scores["score"].to_numpy()
+    metrics = {
+        "anomaly_rate": rate,
+        "anomaly_score_p50": float(np.quantile(s, 0.5)),
+        "anomaly_score_p90": float(np.quantile(s, 0.9)),
+        "anomaly_score_p99": float(np.quantile(s, 0.99)),
+        "anomaly_score_max": float(s.max()),
+    }
+
+    alert = scores[scores["is_anomaly"] & (scores["score"] >= spec.alert_threshold)]
+    alert = alert.sort_values("score", ascending=False, kind="stable")
+    shown = alert.head(spec.max_findings)
+    pk = [c for c in primary_key if c in current.columns]
+    findings = []
+    preview = []
+    for idx, row in shown.iterrows():
+        key_values = {c: _plain(current.at[idx, c]) for c in pk}
+        key = "|".join(f"{c}={v}" for c, v in key_values.items()) or f"row={idx}"
+        details = {
+            "primary_key": key_values,
+            "row_index": _plain(idx),
+            "score": float(row["score"]),
+            "raw_score": float(row["raw_score"]),
+            "tier": row["severity"],
+            "reason": row["reason"],
+            "model_version": scored.model_version,
+        }
+        findings.append(
+            Finding(dataset, snapshot, name, spec.severity,
+                    f"anomalous row {key} (score {row['score']:.2f}, {row['severity']}): {row['reason']}",
+                    details, key=key)
+        )
+        if len(preview) < PREVIEW_ROWS:
+            preview.append({"key": key, "score": round(float(row["score"]), 3), "tier": row["severity"], "reason": row["reason"]})
+
+    verdict = (
+        f"{k:,} of {n:,} rows anomalous ({rate:.2%}), expected about {scored.expected_rate:.2%}"
+    )
+    message = f"{dataset}: anomaly rate is abnormally high: {verdict}" if too_high else f"{dataset}: {verdict}"
+    metadata = {
+        **base_meta,
+        "n_rows": n,
+        "n_anomalies": k,
+        "anomaly_rate": rate,
+        "expected_rate": scored.expected_rate,
+        "max_rate": spec.max_rate_ratio * scored.expected_rate,
+        "binomial_p_value": p_value,
+        "rows_above_alert_threshold": int(len(alert)),
+        "findings_truncated": int(max(len(alert) - len(shown), 0)),
+        "top_anomalies": preview,
+    }
+    return CheckOutcome(
+        check=name,
+        passed=not too_high,
+        severity=spec.severity,
+        message=message,
+        metadata=metadata,
+        findings=tuple(findings),
+        metrics=metrics,
+    )
+
+
+def model_unavailable_outcome(dataset: str, snapshot: str, reason: str, spec=None) -> CheckOutcome:
+    """No model could be fitted (e.g. too little history): the check is skipped, not failed."""
+    spec = parse_spec(spec, dataset=dataset)
+    return CheckOutcome(
+        check=check_name(dataset),
+        passed=True,
+        severity=Severity.INFO,
+        message=f"{dataset}: anomaly check skipped for {snapshot}: {reason}",
+        metadata={"skipped": reason},
+    )
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -1,0 +1,274 @@
+"""Turn a DataFrame into the numeric matrix detectors score, and back into words.
+
+Fitted on the reference frame, then applied to any snapshot:
+
+* numeric columns become robust z-scores, (x - median) / (1.4826 * MAD), against the
+  row's own group baseline when `group_by` is set and the group had at least
+  `min_group_size` reference rows, otherwise against the global baseline;
+* categorical (string, category, bool) columns, and numeric columns that were
+  constant in the reference, become a rarity: -log10 of the value's share of the
+  reference rows (never-seen values get the share 1/(n+1));
+* identifier-like categoricals (mostly distinct values), datetimes and columns that
+  are entirely missing in the reference carry no point-anomaly signal and are
+  skipped with a note;
+* NaN stays NaN (the detector imputes a neutral value); +-inf is scored as a value
+  far beyond the reference range and the reason says it is infinite.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dq_monitor.detectors.base import robust_center_scale
+
+#: A categorical whose distinct values exceed this share of the reference rows (and
+#: number more than `_ID_MIN_DISTINCT`) is treated as an identifier.
+_ID_DISTINCT_SHARE = 0.5
+_ID_MIN_DISTINCT = 50
+#: How far beyond the reference range (in robust units) an infinite value is placed.
+_INF_Z = 1e3
+_MISSING = "\x00<missing>"
+
+
+class AnomalyInputError(ValueError):
+    """Data that cannot be used to fit or score an anomaly model; the message says why."""
+
+
+@dataclass
+class NumericFeature:
+    name: str
+    median: float
+    scale: float  # robust sigma (1.4826 * MAD, or a fallback), > 0
+    mad: float  # raw median absolute deviation (0 when a fallback was needed)
+
+
+@dataclass
+class CategoricalFeature:
+    name: str
+    counts: dict  # value -> reference count (missing values under _MISSING)
+    n: int
+
+    def share(self, value) -> float:
+        return self.counts.get(value, 0) / self.n
+
+
+@dataclass
+class GroupBaseline:
+    """Per-group median/scale/MAD of every numeric feature (groups with enough rows only)."""
+
+    column: str
+    groups: pd.Index
+    median: np.ndarray  # groups x numeric features
+    scale: np.ndarray
+    mad: np.ndarray
+    sizes: np.ndarray
+
+
+@dataclass
+class FeatureEncoder:
+    numeric: list[NumericFeature] = field(default_factory=list)
+    categorical: list[CategoricalFeature] = field(default_factory=list)
+    baseline: GroupBaseline | None = None
+    notes: list[str] = field(default_factory=list)
+    dtypes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        """Source columns the model needs, in feature order."""
+        return [f.name for f in self.numeric] + [f.name for f in self.categorical]
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        return {**{f.name: "numeric" for f in self.numeric}, **{f.name: "categorical" for f in self.categorical}}
+
+    # ------------------------------------------------------------------ fitting
+    @classmethod
+    def fit(
+        cls,
+        reference: pd.DataFrame,
+        *,
+        columns: list[str] | None = None,
+        ignore: list[str] = (),
+        group_by: str | None = None,
+        min_group_size: int = 30,
+    ) -> "FeatureEncoder":
+        enc = cls()
+        n = len(reference)
+        if columns is not None:
+            missing = [c for c in columns if c not in reference.columns]
+            if missing:
+                raise AnomalyInputError(f"configured anomaly columns not in the reference data: {', '.join(missing)}")
+        if group_by is not None and group_by not in reference.columns:
+            raise AnomalyInputError(f"group_by column {group_by!r} is not in the reference data")
+        candidates = [c for c in (columns if columns is not None else reference.columns) if c not in set(ignore)]
+        candidates = [c for c in candidates if c != group_by]
+        for col in candidates:
+            s = reference[col]
+            enc.dtypes[str(col)] = str(s.dtype)
+            if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
+                enc.notes.append(f"column {col!r} is a date/time; not used for point anomalies")
+                continue
+            if s.isna().all():
+                enc.notes.append(f"column {col!r} is entirely missing in the reference; not used")
+                continue
+            if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+                values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+                finite = values[np.isfinite(values)]
+                if finite.size == 0:
+                    enc.notes.append(f"column {col!r} has no finite values in the reference; not used")
+                    continue
+                if np.ptp(finite) > 0:
+                    center, scale = robust_center_scale(finite.reshape(-1, 1))
+                    mad = float(np.median(np.abs(finite - center[0])))
+                    enc.numeric.append(NumericFeature(str(col), float(center[0]), float(scale[0]), mad))
+                    continue
+                # constant numeric column: any other value is a never-seen category
+            counts = _value_counts(s)
+            if len(counts) > _ID_MIN_DISTINCT and len(counts) > _ID_DISTINCT_SHARE * n:
+                enc.notes.append(
+                    f"column {col!r} looks like an identifier ({len(counts):,} distinct values in {n:,} rows); not used"
+                )
+                continue
+            enc.categorical.append(CategoricalFeature(str(col), counts, n))
+        if not enc.numeric and not enc.categorical:
+            detail = "; ".join(enc.notes) or "no columns left after columns/ignore_columns"
+            raise AnomalyInputError(f"no usable feature columns for anomaly detection: {detail}")
+        if group_by is not None and enc.numeric:
+            enc.baseline = _group_baseline(reference, group_by, enc.numeric, min_group_size)
+            if len(enc.baseline.groups) == 0:
+                enc.notes.append(
+                    f"no {group_by} group has {min_group_size} reference rows; every row uses the global baseline"
+                )
+        return enc
+
+    # ------------------------------------------------------------- transforming
+    def check_columns(self, frame: pd.DataFrame) -> list[str]:
+        """Problems that make `frame` unscorable by this encoder (missing or retyped columns)."""
+        problems = []
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            problems.append(
+                f"column(s) {', '.join(missing)} used by the anomaly model are missing from the snapshot"
+            )
+        if self.baseline is not None and self.baseline.column not in frame.columns:
+            problems.append(f"group_by column {self.baseline.column!r} is missing from the snapshot")
+        for f in self.numeric:
+            if f.name in frame.columns:
+                s = frame[f.name]
+                if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
+                    parsed = pd.to_numeric(s, errors="coerce")
+                    bad = int((parsed.isna() & s.notna()).sum())
+                    if bad:
+                        problems.append(
+                            f"column {f.name!r} was numeric when the model was trained but now has dtype "
+                            f"{s.dtype} with {bad:,} non-numeric value(s)"
+                        )
+        return problems
+
+    def numeric_matrix(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Raw values, per-row medians, scales and MADs of the numeric features (rows x features)."""
+        n, k = len(frame), len(self.numeric)
+        raw = np.empty((n, k))
+        for j, f in enumerate(self.numeric):
+            raw[:, j] = pd.to_numeric(frame[f.name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        med = np.broadcast_to(np.array([f.median for f in self.numeric]), (n, k)).copy()
+        scale = np.broadcast_to(np.array([f.scale for f in self.numeric]), (n, k)).copy()
+        mad = np.broadcast_to(np.array([f.mad for f in self.numeric]), (n, k)).copy()
+        if self.baseline is not None and len(self.baseline.groups):
+            idx = self.baseline.groups.get_indexer(frame[self.baseline.column])
+            has = idx >= 0
+            med[has] = self.baseline.median[idx[has]]
+            scale[has] = self.baseline.scale[idx[has]]
+            mad[has] = self.baseline.mad[idx[has]]
+        return raw, med, scale, mad
+
+    def group_sizes(self, frame: pd.DataFrame) -> np.ndarray:
+        """Reference rows of each row's group baseline (0 = global baseline used)."""
+        if self.baseline is None or not len(self.baseline.groups):
+            return np.zeros(len(frame), dtype=np.int64)
+        idx = self.baseline.groups.get_indexer(frame[self.baseline.column])
+        return np.where(idx >= 0, self.baseline.sizes[np.maximum(idx, 0)], 0)
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        """The feature matrix: numeric robust z-scores, then categorical rarities."""
+        parts = []
+        if self.numeric:
+            raw, med, scale, _ = self.numeric_matrix(frame)
+            with np.errstate(invalid="ignore"):
+                z = (raw - med) / scale
+            # +-inf is a value far outside anything seen, not a missing one.
+            z = np.where(np.isposinf(raw), _INF_Z, np.where(np.isneginf(raw), -_INF_Z, z))
+            parts.append(z)
+        for f in self.categorical:
+            shares = _shares(frame[f.name], f)
+            parts.append(-np.log10(np.maximum(shares, 1.0 / (f.n + 1)))[:, None])
+        return np.hstack(parts) if len(parts) > 1 else parts[0]
+
+
+def _value_counts(s: pd.Series) -> dict:
+    keys = s.astype(object).where(s.notna(), _MISSING)
+    return keys.value_counts(dropna=False).to_dict()
+
+
+def _shares(s: pd.Series, f: CategoricalFeature) -> np.ndarray:
+    keys = s.astype(object).where(s.notna(), _MISSING)
+    counts = keys.map(f.counts)
+    return counts.fillna(0).to_numpy(dtype=np.float64) / f.n
+
+
+def _group_baseline(
+    reference: pd.DataFrame, column: str, numeric: list[NumericFeature], min_size: int
+) -> GroupBaseline:
+    names = [f.name for f in numeric]
+    keys = reference[column]
+    sizes = keys.value_counts(dropna=True)
+    big = sizes[sizes >= min_size]
+    rows = keys.isin(big.index)
+    values = reference.loc[rows, names].apply(pd.to_numeric, errors="coerce")
+    values = values.replace([np.inf, -np.inf], np.nan)
+    g = keys[rows]
+    med = values.groupby(g).median()
+    dev = (values - med.reindex(g).to_numpy()).abs()
+    mad = dev.groupby(g).median()
+    mean_dev = dev.groupby(g).mean()
+    std = values.groupby(g).std(ddof=0)
+    med, mad, mean_dev, std = (t.reindex(big.index) for t in (med, mad, mean_dev, std))
+    global_scale = np.array([f.scale for f in numeric])
+    scale = 1.4826 * mad.to_numpy()
+    for fb in (1.2533 * mean_dev.to_numpy(), std.to_numpy(), np.broadcast_to(global_scale, scale.shape)):
+        scale = np.where(scale > 0, scale, fb)
+    med_arr = med.to_numpy()
+    global_med = np.array([f.median for f in numeric])
+    med_arr = np.where(np.isfinite(med_arr), med_arr, global_med)
+    return GroupBaseline(
+        column=column,
+        groups=pd.Index(big.index),
+        median=med_arr,
+        scale=scale,
+        mad=np.nan_to_num(mad.to_numpy()),
+        sizes=big.to_numpy(),
+    )
+
+
+def format_value(value) -> str:
+    """9800.0 -> '9,800'; 0.12345 -> '0.1235'; strings quoted."""
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return "missing"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if float(value).is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        if abs(value) < 1e-3 or abs(value) >= 1e15:
+            return f"{value:.4g}"
+        decimals = max(0, 3 - math.floor(math.log10(abs(value))))
+        return f"{value:,.{decimals}f}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
