@@ -1,0 +1,46 @@
+"""Alerting: route findings to Slack and email, grouped, deduplicated, never lost.
+
+Stages (after Prometheus Alertmanager): `plan` decides what to send (routing,
+grouping, group_wait/group_interval/repeat_interval, inhibition, silences,
+resolved notices) without side effects; `deliver` sends through one-method
+notifiers and records every outcome in a `DeliveryLedger`; `run_once` is one
+pass of both, used by the alert sensor and `dq-monitor alerts flush`.
+Nothing here imports dagster.
+"""
+
+from dq_monitor.alerts.config import AlertsConfig, DeliveryPolicy, parse_duration
+from dq_monitor.alerts.delivery import DeliveryOutcome, deliver
+from dq_monitor.alerts.engine import RunReport, build_notifiers, run_once
+from dq_monitor.alerts.ledger import (
+    ALERTS_METADATA,
+    DeliveryLedger,
+    InMemoryLedger,
+    SilenceNotFound,
+    SqlDeliveryLedger,
+    alert_deliveries,
+    alert_silences,
+)
+from dq_monitor.alerts.matchers import LABELS, Matcher, parse_matcher
+from dq_monitor.alerts.model import AlertInput, Channel, DeliveryRecord, GroupState, Notification, Silence
+from dq_monitor.alerts.notifiers import (
+    EmailNotifier,
+    Notifier,
+    NotifyResult,
+    Permanent,
+    Retryable,
+    Sent,
+    SlackBotNotifier,
+    SlackWebhookNotifier,
+)
+from dq_monitor.alerts.planner import Plan, make_plan, owner_kind, plan
+from dq_monitor.alerts.render import render_email, render_slack
+from dq_monitor.alerts.secrets import Secret, mask
+
+__all__ = [
+    "ALERTS_METADATA", "AlertInput", "AlertsConfig", "Channel", "DeliveryLedger", "DeliveryOutcome",
+    "DeliveryPolicy", "DeliveryRecord", "EmailNotifier", "GroupState", "InMemoryLedger", "LABELS", "Matcher",
+    "Notification", "Notifier", "NotifyResult", "Permanent", "Plan", "Retryable", "RunReport", "Secret", "Sent",
+    "Silence", "SilenceNotFound", "SlackBotNotifier", "SlackWebhookNotifier", "SqlDeliveryLedger",
+    "alert_deliveries", "alert_silences", "build_notifiers", "deliver", "make_plan", "mask", "owner_kind",
+    "parse_duration", "parse_matcher", "plan", "render_email", "render_slack", "run_once",
+]

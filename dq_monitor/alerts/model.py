@@ -1,0 +1,223 @@
+"""Small frozen values passed between the alerting stages.
+
+`AlertInput` is what the findings store hands in (one per finding); `Notification`
+is the planner's decision about one message to one channel; `DeliveryRecord` is
+what the ledger remembers about it. Nothing here imports dagster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from dq_monitor.alerts.matchers import Labels, Matcher, all_match, parse_matcher
+
+SEVERITY_RANK = {"INFO": 0, "WARN": 1, "ERROR": 2}
+
+
+def as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class AlertInput:
+    """One finding as the alerting stage sees it.
+
+    `status` is the finding's status in the store: `open` alerts fire, `resolved`
+    ones clear what was sent before. `links` maps a label to a URL (absolute, or a
+    path under the Dagster UI `base_url`), e.g. ``{"drift report": "/artifacts/..."}``.
+    """
+
+    fingerprint: str
+    dataset: str
+    snapshot: str
+    check: str
+    severity: str
+    message: str
+    status: str = "open"
+    check_type: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    owners: tuple[str, ...] = ()
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    updated_at: datetime | None = None
+    links: Mapping[str, str] = field(default_factory=dict)
+    asset: str = ""
+    run_id: str | None = None
+    source: str = "dq_monitor"
+    resolved_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        severity = getattr(self.severity, "value", self.severity)
+        object.__setattr__(self, "severity", str(severity).upper())
+        if self.severity not in SEVERITY_RANK:
+            raise ValueError(f"finding {self.fingerprint} ({self.dataset}/{self.check}): unknown severity {severity!r}")
+        if self.status not in ("open", "resolved"):
+            raise ValueError(f"finding {self.fingerprint} ({self.dataset}/{self.check}): status must be "
+                             f"'open' or 'resolved', got {self.status!r}")
+        object.__setattr__(self, "owners", tuple(self.owners))
+        object.__setattr__(self, "created_at", as_utc(self.created_at))
+
+    @property
+    def firing(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def asset_key(self) -> str:
+        return self.asset or self.dataset
+
+    def labels(self) -> dict[str, str | tuple[str, ...]]:
+        return {
+            "dataset": self.dataset,
+            "asset": self.asset_key,
+            "snapshot": self.snapshot,
+            "check": self.check,
+            "check_type": self.check_type,
+            "severity": self.severity,
+            "owner": self.owners,
+            "source": self.source,
+            "status": self.status,
+        }
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where one message goes: an integration of a receiver, or an owner reached through one."""
+
+    receiver: str
+    integration: Literal["slack_webhook", "slack_bot", "email"]
+    target: str = ""  # an owner's address or Slack handle; empty for configured receivers
+
+    @property
+    def id(self) -> str:
+        if self.target:
+            return f"owner:{self.target}/{self.integration}"
+        return f"{self.receiver}/{self.integration}"
+
+
+Action = Literal["send", "clear", "cancel"]
+
+
+@dataclass(frozen=True)
+class Notification:
+    """The planner's decision about one alert group on one channel.
+
+    `send`: deliver a message about `firing` (and `resolved`) alerts. `clear`: record,
+    without sending, that everything notified before has resolved (send_resolved off).
+    `cancel`: a retry in flight is no longer needed (its alerts were silenced or
+    inhibited or resolved before it got through). `key` is deterministic, so two
+    processes planning the same decision produce the same key and only one sends.
+    """
+
+    key: str
+    channel: Channel
+    group_key: str
+    group_labels: Mapping[str, str]
+    firing: tuple[AlertInput, ...]
+    resolved: tuple[AlertInput, ...]
+    action: Action = "send"
+    reason: str = ""
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+    supersedes: tuple[str, ...] = ()
+
+    @property
+    def receiver(self) -> str:
+        return self.channel.id
+
+    @property
+    def firing_fingerprints(self) -> tuple[str, ...]:
+        return tuple(sorted(a.fingerprint for a in self.firing))
+
+    @property
+    def resolved_fingerprints(self) -> tuple[str, ...]:
+        return tuple(sorted(a.fingerprint for a in self.resolved))
+
+    @property
+    def set_hash(self) -> str:
+        return fingerprint_set_hash(self.firing_fingerprints, self.resolved_fingerprints)
+
+    @property
+    def worst_severity(self) -> str:
+        alerts = self.firing or self.resolved
+        return max((a.severity for a in alerts), key=SEVERITY_RANK.__getitem__, default="INFO")
+
+
+def fingerprint_set_hash(firing: Iterable[str], resolved: Iterable[str]) -> str:
+    raw = json.dumps([sorted(firing), sorted(resolved)], separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def notification_key(channel_id: str, group_key: str, set_hash: str, previous_key: str | None) -> str:
+    """Same decision, same key: chained to the last notification so a repeat gets a new one."""
+    raw = "\x1f".join([channel_id, group_key, set_hash, previous_key or ""])
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+DeliveryStatus = Literal["sending", "retrying", "sent", "failed", "cleared", "superseded"]
+#: Statuses that record what the channel last knows about a group.
+NOTIFIED_STATUSES = ("sent", "cleared", "failed")
+#: Statuses of a delivery that still has to go out.
+IN_FLIGHT_STATUSES = ("sending", "retrying")
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    key: str
+    receiver: str
+    group_key: str
+    set_hash: str
+    firing: tuple[str, ...]
+    resolved: tuple[str, ...]
+    status: str
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    permanent: bool = False
+    sent_at: datetime | None = None
+    payload_digest: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    first_attempt_at: datetime | None = None
+    claimed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GroupState:
+    """What the ledger knows about one (channel, group): the last notification and any retry in flight."""
+
+    notified: DeliveryRecord | None = None
+    in_flight: DeliveryRecord | None = None
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Mute alerts matching every matcher between `starts_at` and `ends_at`."""
+
+    id: str
+    matchers: tuple[str, ...]
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str = ""
+    comment: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.matchers:
+            raise ValueError("a silence needs at least one matcher (e.g. dataset=payments)")
+        object.__setattr__(self, "matchers", tuple(str(parse_matcher(m)) for m in self.matchers))
+        object.__setattr__(self, "starts_at", as_utc(self.starts_at))
+        object.__setattr__(self, "ends_at", as_utc(self.ends_at))
+        if self.ends_at <= self.starts_at:
+            raise ValueError(f"silence {self.id}: ends_at ({self.ends_at}) must be after starts_at ({self.starts_at})")
+
+    def compiled(self) -> tuple[Matcher, ...]:
+        return tuple(parse_matcher(m) for m in self.matchers)
+
+    def active(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at
+
+    def mutes(self, labels: Labels, now: datetime) -> bool:
+        return self.active(now) and all_match(self.compiled(), labels)

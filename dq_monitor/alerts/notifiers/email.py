@@ -1,0 +1,101 @@
+"""Email over SMTP with the standard library: HTML plus a plain-text part.
+
+Connection problems, timeouts and 4xx replies are retryable; authentication
+failures and 5xx replies (unknown mailbox, rejected sender) are permanent.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from dq_monitor.alerts.model import Notification
+from dq_monitor.alerts.notifiers.base import NotifyResult, Permanent, Retryable, Sent, digest
+from dq_monitor.alerts.render import render_email
+from dq_monitor.alerts.secrets import Secret
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def _code_result(code: int, what: str, payload_digest: str) -> NotifyResult:
+    if 400 <= code < 500:
+        return Retryable(f"{what} (SMTP {code}, temporary)", payload_digest=payload_digest)
+    return Permanent(f"{what} (SMTP {code})", payload_digest)
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    msg = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    return msg.strip()[:200]
+
+
+class EmailNotifier:
+    def __init__(self, host: str, port: int, sender: str, to: list[str], *, base_url: str,
+                 username: Secret | None = None, password: Secret | None = None,
+                 starttls: bool | str = "auto", use_ssl: bool = False,
+                 timeout: timedelta = timedelta(seconds=10)) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.to = list(to)
+        self.base_url = base_url
+        self.username = username
+        self.password = password
+        self.starttls = starttls
+        self.use_ssl = use_ssl
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        auth = f", username={self.username!r}, password={self.password!r}" if self.username else ""
+        return f"EmailNotifier({self.host}:{self.port}, to={self.to!r}{auth})"
+
+    def message(self, notification: Notification) -> EmailMessage:
+        subject, text, html = render_email(notification, self.base_url)
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = self.sender
+        msg["To"] = ", ".join([notification.channel.target] if notification.channel.target else self.to)
+        msg["Date"] = formatdate(usegmt=True)
+        # Deterministic: a retried message carries the same Message-ID, so mail clients can fold duplicates.
+        msg["Message-ID"] = f"<{notification.key}@dq-monitor>"
+        msg["X-DQ-Monitor-Group"] = notification.group_key[:200]
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+        return msg
+
+    def notify(self, notification: Notification) -> NotifyResult:
+        msg = self.message(notification)
+        payload_digest = digest(msg.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+        where = f"SMTP server {self.host}:{self.port}"
+        try:
+            smtp_cls = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
+            with smtp_cls(self.host, self.port, timeout=self.timeout.total_seconds()) as smtp:
+                smtp.ehlo()
+                secure = self.use_ssl
+                if self.starttls is True or (self.starttls == "auto" and not secure and smtp.has_extn("starttls")):
+                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.ehlo()
+                    secure = True
+                if self.username is not None and self.password is not None:
+                    if not secure and self.host not in _LOCAL_HOSTS:
+                        return Permanent(f"{where} offers no TLS; refusing to send the SMTP password in clear text",
+                                         payload_digest)
+                    smtp.login(self.username.reveal(), self.password.reveal())
+                smtp.send_message(msg)
+        except smtplib.SMTPAuthenticationError as exc:
+            return Permanent(f"{where} rejected the credentials: {_reply(exc)}", payload_digest)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(400 <= c < 500 for c in codes):
+                return Retryable(f"{where} temporarily refused all recipients", payload_digest=payload_digest)
+            return Permanent(f"{where} refused the recipients: {', '.join(sorted(exc.recipients))}", payload_digest)
+        except smtplib.SMTPResponseException as exc:
+            return _code_result(exc.smtp_code, f"{where} replied: {_reply(exc)}", payload_digest)
+        except smtplib.SMTPNotSupportedError as exc:
+            return Permanent(f"{where}: {exc}", payload_digest)
+        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            return Retryable(f"{where} unreachable: {type(exc).__name__}: {exc}", payload_digest=payload_digest)
+        return Sent(payload_digest)
