@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 #: Labels every alert carries; routes, inhibit rules, silences and group_by may name them.
-LABELS = ("dataset", "asset", "snapshot", "check", "check_type", "severity", "owner", "source", "status")
+LABELS = (
+    "dataset", "asset", "snapshot", "check", "check_type", "severity", "owner", "source", "status", "fingerprint",
+)
 
 _OPS = ("=~", "!~", "!=", "=")
 _MATCHER_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$", re.DOTALL)

@@ -80,6 +80,7 @@ class AlertInput:
             "owner": self.owners,
             "source": self.source,
             "status": self.status,
+            "fingerprint": self.fingerprint,
         }
 
 

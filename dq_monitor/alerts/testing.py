@@ -18,10 +18,14 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from dq_monitor.alerts.model import AlertInput
 
 
 @dataclass(frozen=True)
@@ -180,8 +184,9 @@ def free_port() -> int:
 class SmtpStandIn:
     """A real SMTP server on 127.0.0.1 recording parsed messages; `stop()`/`start()` play an outage."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, reject: tuple[str, ...] = ()) -> None:
         self.port = port or free_port()
+        self.reject = set(reject)  # recipients answered with "550 no such user"
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
@@ -193,6 +198,13 @@ class SmtpStandIn:
         stand_in = self
 
         class Handler:
+            async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                                  rcpt_options: Any) -> str:
+                if address in stand_in.reject:
+                    return "550 5.1.1 no such user"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
                 msg = email.message_from_bytes(envelope.original_content or envelope.content,
                                                policy=email.policy.default)
@@ -223,3 +235,17 @@ class SmtpStandIn:
     def received(self) -> list[EmailMessage]:
         with self._lock:
             return list(self.messages)
+
+
+def make_alert(fingerprint: str = "f1", **overrides: Any) -> "AlertInput":
+    """An `AlertInput` with plausible defaults, for tests and benchmarks."""
+    from dq_monitor.alerts.model import AlertInput
+
+    values: dict[str, Any] = dict(
+        fingerprint=fingerprint, dataset="payments", snapshot="2024-01-01", check="payments_volume_within_bounds",
+        check_type="volume", severity="ERROR", message="row count 12 is below min_rows 500",
+        details={"observed": 12, "expected": ">= 500"}, owners=(), status="open",
+        created_at=datetime(2024, 1, 1, 6, 0, tzinfo=timezone.utc),
+    )
+    values.update(overrides)
+    return AlertInput(**values)
