@@ -195,9 +195,17 @@ class StorageConfig(StrictModel):
     artifact_root: str | None = None
 
 
+class AutomationConfig(StrictModel):
+    """How sensors behave in the deployment."""
+
+    sensors_running: bool = Field(default=True, description="sensors start running when the code location loads")
+    sensor_interval_seconds: int = Field(default=30, ge=1)
+
+
 class ProjectConfig(StrictModel):
     datasets: list[DatasetConfig]
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    automation: AutomationConfig = Field(default_factory=AutomationConfig)
     alerts: dict[str, Any] | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
     source_file: str = Field(default="<config>", exclude=True)

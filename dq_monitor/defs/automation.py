@@ -23,6 +23,8 @@ def build_job(ctx: DatasetContext, asset_keys: Sequence[dg.AssetKey]) -> Unresol
         partitions_def=ctx.partitions_def,
         tags=ctx.tags,
         description=f"Ingest and check one snapshot of {ctx.name}.",
+        # One snapshot's steps are light; a process per step would cost seconds of imports each.
+        executor_def=dg.in_process_executor,
     )
 
 
@@ -53,7 +55,7 @@ def build_snapshot_sensor(ctx: DatasetContext, job: UnresolvedAssetJobDefinition
     @dg.sensor(
         name=f"{ctx.name}_new_snapshot_sensor",
         job=job,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=ctx.project.automation.sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
         description=f"Registers new snapshots of {ctx.name} as partitions and requests one run per snapshot.",
     )

@@ -40,7 +40,9 @@ def build_dataset_defs(ctx: DatasetContext, *, running: bool) -> dg.Definitions:
     return dg.Definitions.merge(core, *(f.defs for f in features))
 
 
-def build_definitions(project: ProjectConfig, *, automation_running: bool = True) -> dg.Definitions:
+def build_definitions(project: ProjectConfig, *, automation_running: bool | None = None) -> dg.Definitions:
+    if automation_running is None:
+        automation_running = project.automation.sensors_running
     parts = [build_dataset_defs(DatasetContext.build(ds, project), running=automation_running)
              for ds in project.datasets]
     project_parts = [d for d in (getattr(m, "build_project_defs", lambda _p: None)(project)

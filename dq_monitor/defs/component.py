@@ -24,7 +24,7 @@ class DqMonitorComponent(dg.Component, dg.Model, dg.Resolvable):
     datasets: list[dict[str, Any]] | None = None
     storage: dict[str, Any] | None = None
     alerts: dict[str, Any] | None = None
-    automation_running: bool = True
+    automation_running: bool | None = None
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         base = context.path if context.path.is_dir() else context.path.parent
