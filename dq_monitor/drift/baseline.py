@@ -88,7 +88,7 @@ def disagreements(ours: "Any", theirs: EvidentlyDrift) -> list[str]:
         col = compared.get(name)
         if col is None:
             continue
-        if STATTESTS[col.method].display_name != verdict.method:
+        if verdict.method not in (col.method, STATTESTS[col.method].display_name):
             diffs.append(f"{name}: method ours {col.method}, Evidently {verdict.method}")
         if col.drifted != verdict.drifted:
             diffs.append(f"{name}: drifted ours {col.drifted} (score {col.score}), Evidently {verdict.drifted} "

@@ -45,6 +45,7 @@ class ColumnDrift:
     reference_rows: int = 0
     current_rows: int = 0
     new_categories: tuple[Any, ...] = ()
+    evidently_type: str | None = None  # Evidently's ColumnType value: "num", "cat" or "text"
 
     @property
     def method_display_name(self) -> str | None:
@@ -179,7 +180,9 @@ def _compare_column(
     label: ColumnType = _TYPE_LABEL[type_key]  # type: ignore[assignment]
     if type_key != "text" and col.n_values <= 2:
         label = "binary"
-    common = dict(column=column, column_type=label, reference_rows=col.n_ref, current_rows=col.n_cur)
+    common = dict(
+        column=column, column_type=label, reference_rows=col.n_ref, current_rows=col.n_cur, evidently_type=type_key
+    )
     if math.isnan(score):
         return ColumnDrift(**common, status="problem", method=method, threshold=threshold,
                            problem=f"{STATTESTS[method].display_name} is undefined for these values")

@@ -1,0 +1,167 @@
+"""A DriftResult as the `<dataset>_has_no_dataset_drift` check outcome, metrics and table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dq_monitor.drift.engine import ColumnDrift, DriftResult
+from dq_monitor.drift.spec import DriftSpec, ReferenceSelection, parse_spec
+from dq_monitor.outcome import CheckOutcome, Finding, Severity
+
+
+def check_name(dataset: str) -> str:
+    return f"{dataset}_has_no_dataset_drift"
+
+
+def drift_metrics(result: DriftResult) -> dict[str, float]:
+    """`drift_share` plus `drift_score:<column>` for every compared column."""
+    metrics = {"drift_share": float(result.drift_share)}
+    for col in result.compared:
+        metrics[f"drift_score:{col.column}"] = float(col.score)
+    return metrics
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
+        return f"{value:.3g}"
+    return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(result: DriftResult) -> str:
+    """One row per column: type, method, threshold, score, verdict, remarks."""
+    lines = [
+        f"Dataset drift: **{'yes' if result.dataset_drift else 'no'}** — "
+        f"{result.number_of_drifted_columns} of {result.number_of_columns} columns drifted "
+        f"(share {result.drift_share:.3f}, threshold {result.share_threshold:g})",
+        "",
+        "| column | type | method | threshold | score | drifted | remarks |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for col in result.columns:
+        if col.status == "compared":
+            verdict = "**yes**" if col.drifted else "no"
+            row = [col.column, col.column_type, col.method_display_name, _fmt(col.threshold), _fmt(col.score), verdict,
+                   col.note or ""]
+        else:
+            row = [col.column, col.column_type or "", "", "", "", col.status, col.problem or ""]
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _column_details(col: ColumnDrift, reference: str | None, report: str | None) -> dict[str, Any]:
+    return {
+        "column": col.column,
+        "column_type": col.column_type,
+        "method": col.method,
+        "method_display_name": col.method_display_name,
+        "threshold": col.threshold,
+        "score": col.score,
+        "score_kind": col.score_kind,
+        "reference_rows": col.reference_rows,
+        "current_rows": col.current_rows,
+        "new_categories": [str(v) for v in col.new_categories[:50]],
+        "note": col.note,
+        "reference": reference,
+        "report": report,
+    }
+
+
+def _drift_message(col: ColumnDrift) -> str:
+    kind = "p-value" if col.score_kind == "p_value" else "score"
+    return (
+        f"column '{col.column}' drifted: {col.method_display_name} {kind} {_fmt(col.score)} "
+        f"(threshold {_fmt(col.threshold)})"
+    )
+
+
+def to_check_outcome(
+    result: DriftResult,
+    dataset: str,
+    snapshot: str,
+    spec: "DriftSpec | dict[str, Any] | None" = None,
+    reference: "ReferenceSelection | str | None" = None,
+    report_path: "str | Path | None" = None,
+) -> CheckOutcome:
+    """The check `<dataset>_has_no_dataset_drift`.
+
+    Passes when the dataset verdict is "no drift" and every selected column could
+    be compared. Findings: one per drifted column (method, threshold, score), one per
+    column that could not be compared (schema-level ones say so), one for the dataset
+    verdict when it drifted, and one when nothing could be compared at all.
+    """
+    spec = parse_spec(spec)
+    check = check_name(dataset)
+    ref_text = reference.description if isinstance(reference, ReferenceSelection) else reference
+    report = str(report_path) if report_path is not None else None
+    severity: Severity = spec.severity
+    findings: list[Finding] = []
+
+    def add(key: str, message: str, details: dict[str, Any]) -> None:
+        findings.append(Finding(dataset, snapshot, check, severity, message, details, key))
+
+    if result.dataset_drift:
+        add(
+            "dataset",
+            f"dataset drift in {dataset}: {result.number_of_drifted_columns} of {result.number_of_columns} columns "
+            f"drifted (share {result.drift_share:.3f} >= {result.share_threshold:g})"
+            + (f" against {ref_text}" if ref_text else ""),
+            {"drift_share": result.drift_share, "share_threshold": result.share_threshold,
+             "drifted_columns": list(result.drifted_columns), "reference": ref_text, "report": report},
+        )
+    for col in result.columns:
+        if col.drifted:
+            add(f"drift:{col.column}", _drift_message(col), _column_details(col, ref_text, report))
+        elif col.status == "problem":
+            level = "schema problem" if col.schema_level else "data problem"
+            add(
+                f"problem:{col.column}",
+                f"column '{col.column}' could not be compared for drift ({level}): {col.problem}",
+                {"column": col.column, "problem": col.problem, "schema_level": col.schema_level,
+                 "reference": ref_text, "report": report},
+            )
+    if result.problem is not None:
+        add("problem:dataset", f"drift of {dataset} could not be computed: {result.problem}",
+            {"problem": result.problem, "reference": ref_text, "report": report})
+
+    problems = result.problems
+    passed = not result.dataset_drift and not problems and result.problem is None
+    if result.problem is not None:
+        message = f"Drift could not be computed: {result.problem}."
+    else:
+        message = (
+            f"{result.number_of_drifted_columns} of {result.number_of_columns} columns drifted "
+            f"(share {result.drift_share:.3f}, dataset drift at >= {result.share_threshold:g}): "
+            + ("dataset drift." if result.dataset_drift else "no dataset drift.")
+        )
+        if problems:
+            message += f" {len(problems)} column(s) could not be compared."
+    metadata: dict[str, Any] = {
+        "dataset_drift": result.dataset_drift,
+        "drift_share": result.drift_share,
+        "share_threshold": result.share_threshold,
+        "number_of_columns": result.number_of_columns,
+        "number_of_drifted_columns": result.number_of_drifted_columns,
+        "drifted_columns": list(result.drifted_columns),
+        "not_compared": {c.column: c.problem for c in result.columns if c.status != "compared"},
+        "reference": ref_text,
+        "reference_rows": result.reference_rows,
+        "current_rows": result.current_rows,
+        "report": report,
+        "table": markdown_table(result),
+    }
+    return CheckOutcome(
+        check=check,
+        passed=passed,
+        severity=severity,
+        message=message,
+        metadata=metadata,
+        findings=tuple(findings),
+        metrics=drift_metrics(result),
+    )
