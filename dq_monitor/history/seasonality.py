@@ -93,13 +93,14 @@ def detect_period(times_ns: np.ndarray, values: np.ndarray, step_ns: int) -> int
         return 0  # too sparse for a grid to mean anything
     grid = np.full(length, np.nan)
     grid[pos] = v
-    center = np.nanmedian(grid)
+    center = np.median(v)
     grid = np.where(np.isnan(grid), center, grid)
-    x = np.arange(length, dtype=float)
-    slope, intercept = np.polyfit(x, grid, 1)
-    resid = grid - (slope * x + intercept)
-    lo, hi = np.percentile(resid, [0.5, 99.5])
-    resid = np.clip(resid, lo, hi)
+    # Remove a linear trend (closed-form least squares) and clip outages.
+    x = np.arange(length, dtype=float) - (length - 1) / 2
+    resid = grid - grid.mean() - x * (x @ grid) / (x @ x)
+    k = max(1, length // 200)
+    part = np.partition(resid, (k - 1, length - k))
+    resid = np.clip(resid, part[k - 1], part[length - k])
     resid = resid - resid.mean()
     if not np.any(resid):
         return 0

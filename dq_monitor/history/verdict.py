@@ -1,0 +1,152 @@
+"""The newest point's verdict and its `CheckOutcome` (the adaptive check's result).
+
+`evaluate_latest` runs the same causal `detect` over the whole history (training
+hygiene needs every earlier verdict) and keeps the last row, so the check on a
+snapshot always agrees with the history plot. Nothing here imports dagster.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from dq_monitor.history.detector import detect
+from dq_monitor.history.spec import MonitorSpec, coerce_spec
+from dq_monitor.outcome import CheckOutcome, Finding, Severity
+
+
+@dataclass(frozen=True)
+class LatestVerdict:
+    """How the newest point of a metric series was judged."""
+
+    spec: MonitorSpec
+    timestamp: pd.Timestamp | None
+    observed: float | None
+    expected: float | None
+    lower: float | None
+    upper: float | None
+    warn_lower: float | None
+    warn_upper: float | None
+    score: float | None
+    is_anomaly: bool
+    severity: Severity | None
+    state: str  # learning | missing | ok | anomaly | empty
+    history: int
+    marked_expected: bool
+
+
+def _num(value: Any) -> float | None:
+    """A finite float, or None (NaN and infinite bounds have no JSON form)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def evaluate_latest(
+    series: pd.Series,
+    spec: MonitorSpec | Mapping[str, Any] | None = None,
+    *,
+    expected: Iterable[Any] | None = None,
+) -> LatestVerdict:
+    """Judge the newest point of `series` from the points before it (see `detect`)."""
+    cfg = coerce_spec(spec, default_metric=series.name if isinstance(series.name, str) else "value")
+    frame = detect(series, cfg, expected=expected)
+    if frame.empty:
+        return LatestVerdict(cfg, None, None, None, None, None, None, None, None, False, None, "empty", 0, False)
+    row = frame.iloc[-1]
+    severity = None if row["severity"] == "none" else Severity(row["severity"])
+    return LatestVerdict(
+        spec=cfg,
+        timestamp=frame.index[-1],
+        observed=_num(row["observed"]),
+        expected=_num(row["expected"]),
+        lower=_num(row["lower"]),
+        upper=_num(row["upper"]),
+        warn_lower=_num(row["warn_lower"]),
+        warn_upper=_num(row["warn_upper"]),
+        score=_num(row["score"]),
+        is_anomaly=bool(row["is_anomaly"]),
+        severity=severity,
+        state=str(row["state"]),
+        history=int(row["history"]),
+        marked_expected=bool(row["marked_expected"]),
+    )
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def _band(lower: float | None, upper: float | None) -> str:
+    return f"[{_fmt(lower) if lower is not None else '-inf'}, {_fmt(upper) if upper is not None else '+inf'}]"
+
+
+def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None = None) -> CheckOutcome:
+    """The check `<dataset>_<metric>[_<column>]_is_normal` for the newest point.
+
+    Passes while learning (the state says so in the message and metadata), when the
+    point is inside the WARN band, or when a user marked it expected. `metadata`
+    carries observed, expected, both bands, state and history length for the UI;
+    a failure carries one finding keyed by the metric key.
+    """
+    spec = verdict.spec
+    check = spec.check_name(dataset)
+    what = f"{dataset} {spec.key}"
+    if verdict.state == "empty":
+        message = f"{what}: no history recorded yet"
+    elif verdict.state == "learning":
+        message = (
+            f"{what} = {_fmt(verdict.observed)}: learning what is normal "
+            f"({verdict.history} usable earlier points; judging starts at {spec.min_history} and, with "
+            f"seasonality {spec.seasonality}, once every phase has history)"
+        )
+    elif verdict.state == "missing":
+        message = f"{what}: no value recorded for the newest snapshot"
+    elif verdict.is_anomaly:
+        side = "above" if (verdict.observed or 0) > (verdict.expected or 0) else "below"
+        message = (
+            f"{what} = {_fmt(verdict.observed)} is {side} the normal band "
+            f"{_band(verdict.warn_lower, verdict.warn_upper)} (expected {_fmt(verdict.expected)}, "
+            f"{_fmt(verdict.score)} robust std devs away)"
+        )
+        if verdict.marked_expected:
+            message += "; marked expected by a user"
+    else:
+        message = (
+            f"{what} = {_fmt(verdict.observed)} is normal (expected {_fmt(verdict.expected)}, "
+            f"band {_band(verdict.warn_lower, verdict.warn_upper)})"
+        )
+    failed = verdict.is_anomaly and not verdict.marked_expected
+    severity = verdict.severity if failed and verdict.severity is not None else spec.severity
+    metadata: dict[str, Any] = {
+        "metric": spec.key,
+        "observed": verdict.observed,
+        "expected": verdict.expected,
+        "band": _band(verdict.lower, verdict.upper),
+        "lower": verdict.lower,
+        "upper": verdict.upper,
+        "warn_band": _band(verdict.warn_lower, verdict.warn_upper),
+        "warn_lower": verdict.warn_lower,
+        "warn_upper": verdict.warn_upper,
+        "score": verdict.score,
+        "state": verdict.state,
+        "history_length": verdict.history,
+        "seasonality": spec.seasonality,
+        "direction": spec.direction,
+        "marked_expected": verdict.marked_expected,
+        "timestamp": verdict.timestamp.isoformat() if verdict.timestamp is not None else None,
+    }
+    findings: tuple[Finding, ...] = ()
+    if failed:
+        snap = snapshot if snapshot is not None else (verdict.timestamp.isoformat() if verdict.timestamp else "")
+        findings = (Finding(dataset, snap, check, severity, message, details=dict(metadata), key=spec.key),)
+    return CheckOutcome(
+        check=check, passed=not failed, severity=severity, message=message, metadata=metadata, findings=findings
+    )
