@@ -122,13 +122,13 @@ class RunReport:
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
-    def summary(self) -> str:
+    def summary(self, *, with_skipped: bool = True) -> str:
         parts = [f"{self.count(s)} {s}" for s in ("sent", "retrying", "deferred", "failed", "cleared", "cancelled",
                                                    "claimed_elsewhere") if self.count(s)]
         text = ", ".join(parts) or "nothing to send"
         if self.held:
             text += f"; {len(self.held)} alerts held (silenced, inhibited or waiting)"
-        if self.skipped_receivers:
+        if self.skipped_receivers and with_skipped:
             text += f"; skipped receivers: {', '.join(sorted(self.skipped_receivers))}"
         return text
 
@@ -186,5 +186,6 @@ def run_once(
     report = RunReport(now, outcomes, the_plan.held, {f"{r}/{i}": why for (r, i), why in skipped.items()},
                        states, errors)
     if outcomes:
-        log.info("alerts: %s", report.summary())
+        # Skipped receivers were announced once already; do not repeat them every pass.
+        log.info("alerts: %s", report.summary(with_skipped=False))
     return report
