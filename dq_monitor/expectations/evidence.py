@@ -94,13 +94,19 @@ def failing_rows(
         return []
     wanted = list(dict.fromkeys([*primary_key, *(c for c in columns if c in frame.columns)]))
     try:
-        rows = frame.loc[labels, wanted]
-    except (KeyError, TypeError):
+        positions = frame.index.get_indexer(labels)
+    except (TypeError, ValueError):  # labels GX could not have produced for this index
         return []
+    found = [(label, pos) for label, pos in zip(labels, positions) if pos >= 0]
+    if not found:
+        return []
+    take = [pos for _, pos in found]
+    # Column by column: selecting rows of a column slice would copy whole columns first.
+    values = {col: frame[col].iloc[take].tolist() for col in wanted}
     records = []
-    for label, values in zip(labels, rows.itertuples(index=False, name=None)):
+    for i, (label, _) in enumerate(found):
         record = {} if primary_key else {"_row": plain(label)}
-        record.update({col: plain(v) for col, v in zip(wanted, values)})
+        record.update({col: plain(values[col][i]) for col in wanted})
         records.append(record)
     return records
 

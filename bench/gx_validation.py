@@ -1,0 +1,167 @@
+"""Benchmark: our expectation-suite check end to end vs plain GX `batch.validate(suite)`.
+
+A 10-expectation suite on 100k and 1M rows x 20 columns, with a few planted faults so
+that some expectations fail and evidence is collected. Both sides share the same warm
+GX context and batch definition (built once per process, as in production), so the
+difference is what our check adds: reading the suite JSON, checking columns, matching
+results, looking up the primary keys of sample failing rows, building findings and
+writing them with a plain SQLAlchemy insert into a temporary SQLite file.
+
+Run from the repo root::
+
+    python bench/gx_validation.py [--sizes 100000 1000000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+import dq_monitor.expectations.validate as validate_module
+from dq_monitor.expectations import validate_frame
+from dq_monitor.expectations.context import gx_runtime
+from dq_monitor.expectations.suite import build_gx_suite, load_suite
+
+SUITE = {
+    "name": "bench",
+    "expectations": [
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "id"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "amount"}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "amount", "min_value": 0,
+                                                                  "max_value": 1000}},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "status",
+                                                                 "value_set": ["new", "paid", "shipped"]},
+         "severity": "warning"},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "f03", "min_value": -6,
+                                                                  "max_value": 6}},
+        {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "f04", "min_value": -0.1,
+                                                                "max_value": 0.1}},
+        {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "code", "regex": "^[A-Z]{3}$"},
+         "severity": "warning"},
+        {"type": "expect_column_values_to_be_in_type_list", "kwargs": {"column": "qty",
+                                                                       "type_list": ["int64"]}},
+    ],
+    "meta": {},
+}
+
+
+def make_frame(rows: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    data = {
+        "id": np.arange(rows, dtype=np.int64),
+        "amount": rng.lognormal(3, 0.5, rows),
+        "status": rng.choice(np.array(["new", "paid", "shipped"], dtype=object), rows),
+        "code": rng.choice(np.array(["ABC", "DEF", "GHI", "JKL"], dtype=object), rows),
+        "qty": rng.integers(1, 10, rows),
+    }
+    for i in range(3, 18):
+        data[f"f{i:02d}"] = rng.normal(0, 1, rows)
+    frame = pd.DataFrame(data)
+    # Planted faults: a few nulls, out-of-range amounts and a new status.
+    faulty = rng.choice(rows, 50, replace=False)
+    frame.loc[faulty[:10], "amount"] = np.nan
+    frame.loc[faulty[10:30], "amount"] = 5000.0
+    frame.loc[faulty[30:], "status"] = "refunded"
+    return frame
+
+
+def write_findings(engine: sa.Engine, table: sa.Table, outcome) -> None:
+    rows = [{"fingerprint": f.fingerprint, "check_name": f.check, "severity": f.severity.value,
+             "message": f.message, "details": json.dumps(f.to_dict()["details"])} for f in outcome.findings]
+    with engine.begin() as conn:
+        if rows:
+            conn.execute(table.insert(), rows)
+        conn.execute(sa.text("DELETE FROM findings"))  # keep the table small between repeats
+
+
+class GxTimer:
+    """Wraps our module's GX call to measure how much of our end-to-end time GX itself takes.
+
+    On a shared 2-core machine GX's own run time varies by 20-30% between identical runs;
+    our own work (end to end minus the GX call inside it) is the stable measure of overhead.
+    """
+
+    def __init__(self) -> None:
+        self.inner = validate_module._run_gx
+        self.seconds = 0.0
+        validate_module._run_gx = self
+
+    def __call__(self, *args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return self.inner(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="dq_gx_bench_"))
+    suite_path = tmp / "bench.json"
+    suite_path.write_text(json.dumps(SUITE, indent=2), encoding="utf-8")
+    engine = sa.create_engine(f"sqlite:///{tmp / 'findings.db'}")
+    meta = sa.MetaData()
+    table = sa.Table("findings", meta, sa.Column("fingerprint", sa.String, primary_key=True),
+                     sa.Column("check_name", sa.String), sa.Column("severity", sa.String),
+                     sa.Column("message", sa.Text), sa.Column("details", sa.Text))
+    meta.create_all(engine)
+
+    t0 = time.perf_counter()
+    runtime = gx_runtime()
+    setup = time.perf_counter() - t0
+    gx_suite = build_gx_suite(load_suite(suite_path))
+    print(f"GX import + context set-up (once per process): {setup:.2f} s")
+
+    timer = GxTimer()
+    print(f"\n| rows | columns | expectations | failed | plain GX batch.validate (s) | dq_monitor end to end (s) "
+          f"| end-to-end overhead | our own work (s) | own work / plain GX |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    worst = 0.0
+    for rows in args.sizes:
+        frame = make_frame(rows)
+        plain_times, ours_times, own_times = [], [], []
+        # Warm-up of both paths (first-call caches inside GX and pandas).
+        runtime.batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(gx_suite)
+        outcome = validate_frame(frame, suite_path, "bench", "s1", ["id"])
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            batch = runtime.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+            result = batch.validate(gx_suite)
+            plain_times.append(time.perf_counter() - t)
+
+            timer.seconds = 0.0
+            t = time.perf_counter()
+            outcome = validate_frame(frame, suite_path, "bench", "s1", ["id"])
+            write_findings(engine, table, outcome)
+            ours_times.append(time.perf_counter() - t)
+            own_times.append(ours_times[-1] - timer.seconds)
+        plain_s, ours_s = statistics.median(plain_times), statistics.median(ours_times)
+        own_s = statistics.median(own_times)
+        overhead = 100 * (ours_s - plain_s) / plain_s
+        own_pct = 100 * own_s / plain_s
+        worst = max(worst, overhead) if rows >= 1_000_000 else worst
+        failed = sum(not r.success for r in result.results)
+        assert failed == len(outcome.findings), (failed, [f.key for f in outcome.findings])
+        print(f"| {rows:,} | {frame.shape[1]} | {len(SUITE['expectations'])} | {failed} | {plain_s:.3f} "
+              f"| {ours_s:.3f} | {overhead:+.1f}% | {own_s:.3f} | {own_pct:.1f}% |")
+    print(f"\nmedian of {args.repeats} interleaved runs each; target: overhead < 25% at 1M rows")
+    return 0 if worst < 25 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
