@@ -195,7 +195,9 @@ def _prepare(series: pd.Series) -> pd.Series:
     index = series.index
     if not isinstance(index, pd.DatetimeIndex):
         try:
-            index = pd.DatetimeIndex(pd.to_datetime(index))
+            if pd.api.types.is_numeric_dtype(index.dtype):
+                raise ValueError(f"got numbers ({index.dtype})")
+            index = pd.DatetimeIndex(pd.to_datetime(index, format="mixed"))
         except (TypeError, ValueError) as exc:
             raise ValueError(f"metric series {name!r}: index must be timestamps ({exc})") from None
     if index.hasnans:
