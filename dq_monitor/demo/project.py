@@ -1,0 +1,185 @@
+"""The demo's `dq_monitor.yaml`, built as plain data.
+
+Volume bounds are derived from the generators' own parameters (base rows, weekday
+factors, jitter) rather than typed in, so they stay consistent if those change:
+every clean day lands inside the bounds and within the change limit, and the
+sensors outage (about 25% of a normal day) falls below `min_rows` and beyond the
+change limit.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from dq_monitor.demo import payments, sensors, web_traffic
+
+#: The demo's alert routing. Receivers read their settings from the environment, so
+#: setting the variables is all a user does to get demo alerts.
+ALERTS: dict[str, Any] = {
+    "base_url": "http://127.0.0.1:3000",
+    "receivers": {
+        "slack": {"slack_webhook": {"url_env": "DQ_MONITOR_SLACK_WEBHOOK_URL"}},
+        "email": {
+            "email": {
+                "smtp_host_env": "DQ_MONITOR_SMTP_HOST",
+                "smtp_port_env": "DQ_MONITOR_SMTP_PORT",
+                "to_env": "DQ_MONITOR_ALERT_EMAIL_TO",
+                "from": "dq-monitor@localhost",
+            }
+        },
+    },
+    "route": {
+        "receiver": "slack",
+        "group_by": ["dataset", "snapshot"],
+        "routes": [{"receiver": "email", "matchers": {"severity": "ERROR"}, "continue": True}],
+    },
+}
+
+SUITES = {"payments": "expectations/payments.json", "web_traffic": "expectations/web_traffic.json"}
+
+
+def _bounds(base: int, factors: tuple[float, ...], jitter: float) -> tuple[float, float, float]:
+    """Lowest and highest clean row count and the largest day-over-day change (in %)."""
+    low, high = base * min(factors) * (1 - jitter), base * max(factors) * (1 + jitter)
+    # Consecutive record days are consecutive weekdays (Sunday wraps to Monday).
+    change = max(
+        abs(b * (1 + s2 * jitter) - a * (1 + s1 * jitter)) / (a * (1 + s1 * jitter)) * 100
+        for a, b in zip(factors, factors[1:] + factors[:1])
+        for s1 in (-1, 1)
+        for s2 in (-1, 1)
+    )
+    return low, high, change
+
+
+def _volume(low: float, high: float, change: float, *, margin: float = 0.25) -> dict[str, Any]:
+    """Bounds with a margin around the clean range; the change limit at least 10 points above clean."""
+    return {
+        "min_rows": int(low * (1 - margin)) // 100 * 100,
+        "max_rows": -(-int(high * (1 + margin)) // 100) * 100,
+        "max_change_pct": float(max(30, -(-int(change + 10) // 10) * 10)),
+    }
+
+
+def volume_sections() -> dict[str, dict[str, Any]]:
+    pay = _bounds(payments.BASE_ROWS, payments.WEEKDAY_FACTOR, payments.ROW_JITTER)
+    web = _bounds(web_traffic.BASE_ROWS, web_traffic.WEEKDAY_FACTOR, web_traffic.ROW_JITTER)
+    full = sensors.N_SENSORS * sensors.READINGS_PER_DAY
+    # Sensors only lose a few readings on a clean day; the outage keeps 25% of them.
+    sensor_volume = {"min_rows": int(full * 0.8) // 100 * 100, "max_rows": -(-int(full * 1.1) // 100) * 100,
+                     "max_change_pct": 30.0}
+    return {"payments": _volume(*pay), "sensors": sensor_volume, "web_traffic": _volume(*web)}
+
+
+def _owners(team: str) -> list[str]:
+    return [f"{team}-team@example.com", f"@{team}-oncall"]
+
+
+def project_config() -> dict[str, Any]:
+    """The whole demo config as a YAML-ready dict (paths relative to the config file)."""
+    volume = volume_sections()
+    freshness = {"max_age": "6h", "based_on": "max_timestamp"}
+    payments_ds = {
+        "name": "payments",
+        "description": "Card payments, one CSV extract per day at midnight with the previous day's transactions.",
+        "source": {
+            "kind": "files",
+            "path": "data/payments",
+            "pattern": "payments_*.csv",
+            "format": "csv",
+            "snapshot_unit": "file",
+            "csv_options": {
+                "parse_dates": ["ts"],
+                "dtype": {"merchant": "category", "country": "category", "currency": "category"},
+            },
+        },
+        "primary_key": ["txn_id"],
+        "timestamp_column": "ts",
+        "schedule": "0 6 * * *",
+        "owners": _owners("payments"),
+        "schema": {
+            "columns": {
+                "txn_id": {"type": "int", "nullable": False},
+                "ts": {"type": "datetime", "nullable": False},
+                "user_id": {"type": "int", "nullable": False},
+                "merchant": {"type": "category", "nullable": False},
+                "country": {"type": "category", "nullable": False},
+                "amount": {"type": "float", "nullable": False},
+                "currency": {"type": "category", "nullable": False},
+                "card_present": {"type": "bool", "nullable": False},
+                "email": {"type": "string", "nullable": False},
+            }
+        },
+        "volume": volume["payments"],
+        "freshness": dict(freshness),
+        "expectations": {"suite": SUITES["payments"]},
+        "drift": {"reference": {"strategy": "previous"}, "ignore_columns": ["txn_id", "ts", "user_id", "email"]},
+        "anomalies": {"detector": "ensemble", "group_by": "user_id", "columns": ["amount"]},
+        "monitors": [{"metric": "row_count", "seasonality": "day_of_week"}],
+    }
+    sensors_ds = {
+        "name": "sensors",
+        "description": "Environmental sensors (20 devices, a reading every 15 minutes), one Parquet file per day.",
+        "source": {
+            "kind": "files",
+            "path": "data/sensors",
+            "pattern": "sensors_*.parquet",
+            "format": "parquet",
+            "snapshot_unit": "file",
+        },
+        "primary_key": ["sensor_id", "ts"],
+        "timestamp_column": "ts",
+        "schedule": "15 0 * * *",
+        "owners": _owners("iot"),
+        "schema": {
+            "columns": {
+                "sensor_id": {"type": "string", "nullable": False},
+                "ts": {"type": "datetime", "nullable": False},
+                "temperature": {"type": "float", "nullable": False},
+                "humidity": {"type": "float", "nullable": False},
+                "pressure": {"type": "float", "nullable": False},
+                "battery": {"type": "float", "nullable": False},
+                "status": {"type": "category", "nullable": False},
+            }
+        },
+        "volume": volume["sensors"],
+        "freshness": dict(freshness),
+        # Battery drains by design (a trend, not drift); status is an operational flag.
+        "drift": {"reference": {"strategy": "previous"}, "ignore_columns": ["sensor_id", "ts", "battery", "status"]},
+        "anomalies": {"detector": "ensemble", "columns": ["temperature", "humidity", "pressure"]},
+    }
+    web_ds = {
+        "name": "web_traffic",
+        "description": "Web server access log, one folder per day holding one JSON-lines file per server.",
+        "source": {
+            "kind": "files",
+            "path": "data/web_traffic",
+            "pattern": "*.jsonl",
+            "format": "jsonl",
+            "snapshot_unit": "folder",
+        },
+        "primary_key": ["request_id"],
+        "timestamp_column": "ts",
+        "schedule": "0 1 * * *",
+        "owners": _owners("web"),
+        "schema": {
+            "columns": {
+                "request_id": {"type": "string", "nullable": False},
+                "ts": {"type": "datetime", "nullable": False},
+                "path": {"type": "string", "nullable": False},
+                "method": {"type": "category", "nullable": False},
+                "status_code": {"type": "int", "nullable": False},
+                "latency_ms": {"type": "float", "nullable": False},
+                "bytes_sent": {"type": "int", "nullable": False},
+                "user_agent": {"type": "category", "nullable": False},
+            }
+        },
+        "volume": volume["web_traffic"],
+        "freshness": dict(freshness),
+        "expectations": {"suite": SUITES["web_traffic"]},
+    }
+    return {
+        "storage": {"home": ".dq_monitor"},
+        "datasets": [payments_ds, sensors_ds, web_ds],
+        "alerts": copy.deepcopy(ALERTS),
+    }
