@@ -54,19 +54,39 @@ def test_each_verdict_equals_the_verdict_of_the_history_ending_at_that_point():
 def test_short_history_is_reported_as_learning_and_never_as_a_silent_pass():
     series = daily([100, 101, 99, 100, 5000, 100, 99, 101, 100, 100, 5000])
     result = detect(series, {"seasonality": "none", "min_history": 7})
-    learning = result.iloc[:8]
+    learning = result.iloc[:7]
     assert (learning["state"] == "learning").all()
     assert not learning["is_anomaly"].any()
     assert learning["lower"].isna().all() and learning["score"].isna().all()
-    # the spike during learning taught nothing: it was not flagged, but the median ignores it
+    assert (result["state"].iloc[7:10] == "ok").all()
+    # the spike during learning was not flagged, but the median ignores it
     assert result["state"].iloc[-1] == "anomaly"
     assert result["severity"].iloc[-1] == "ERROR"
 
 
-def test_auto_seasonality_keeps_learning_until_three_weeks_of_daily_history():
-    result = detect(weekly_volume(weeks=6))
-    assert (result["state"].iloc[:21] == "learning").all()
-    assert (result["state"].iloc[21:] != "learning").all()
+def test_auto_learns_one_week_then_judges_provisionally_until_three_weeks_of_daily_history():
+    series = weekly_volume(weeks=6)
+    series.iloc[12] = 100.0  # an outage in week 2: below every value seen so far
+    result = detect(series)
+    assert (result["state"].iloc[:7] == "learning").all()
+    provisional = result.iloc[7:21]
+    assert (provisional["state"] != "learning").all()
+    # until a weekly cycle can be told from an anomaly, the band spans everything seen so far
+    assert (provisional["lower"] < 400).all() and (provisional["upper"] > 1000).all()
+    assert provisional["is_anomaly"].tolist() == [i == 12 for i in range(7, 21)]
+    later = result.iloc[21:]
+    assert not later["is_anomaly"].any()
+    assert (later.loc[later.index.dayofweek >= 5, "upper"] < 1000).all()  # the weekly cycle is known now
+
+
+def test_hourly_auto_learns_for_a_day_and_finds_the_daily_cycle():
+    hours = pd.date_range("2025-03-01", periods=24 * 10, freq="h")
+    rng = np.random.default_rng(8)
+    values = np.where((hours.hour >= 9) & (hours.hour < 18), 500.0, 50.0) * rng.normal(1, 0.03, len(hours))
+    result = detect(pd.Series(values, index=hours, name="row_count"))
+    assert (result["state"].iloc[:24] == "learning").all() and (result["state"].iloc[24:] != "learning").all()
+    assert not result["is_anomaly"].any()
+    assert result["expected"].iloc[-12] == pytest.approx(500, rel=0.05)
 
 
 def test_an_empty_series_gives_an_empty_frame():

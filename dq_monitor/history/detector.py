@@ -9,7 +9,14 @@ Every point is judged only from the points before it:
   points (x 1.4826, a robust standard deviation), or, when most errors are exactly
   zero, the mean absolute error (x 1.2533);
 * the WARN / ERROR bands are `expected +- sensitivity * spread`, widened to at
-  least `min_abs_change` and `min_rel_change * |expected|`.
+  least `min_abs_change` and `min_rel_change * |expected|`;
+* `auto` seasonality cannot tell a weekly cycle from an anomaly before the
+  history could show the cycle twice (three weeks of daily snapshots), so until
+  then a point is judged *provisionally*: the normal range is everything seen so
+  far (`[min, max]` of recent training points) widened by the same margins, so an
+  outage far below every earlier value is still caught on day 8;
+* a point is `learning` (never judged, never a silent pass) until `min_history`
+  earlier training points exist and its phase has history.
 
 *Training hygiene*: a point that was flagged, or that the user marked expected,
 never becomes a training point. Because a flag depends only on earlier points,
@@ -43,8 +50,7 @@ _MEAN_AD_TO_SIGMA = 1.2533
 _MIN_SEASONS = 3
 _POINTS_PER_SPREAD_GROUP = 12
 _MIN_SPREAD_GROUPS = 8
-_NS_PER_HOUR = 3600 * 10**9
-_PHASE_NS = {"hour_of_day": _NS_PER_HOUR, "hour_of_week": _NS_PER_HOUR, "day_of_week": 24 * _NS_PER_HOUR}
+_MIN_GROUP_ERRORS = 3  # earlier errors a spread group needs before its spread is trusted
 _MAX_PASSES = 10_000
 _PERIOD_RECHECK_GROWTH = 1.0
 _PERIOD_DETECT_MAX_POINTS = 4096
@@ -130,13 +136,14 @@ class _Grouping:
 
 
 def _trailing_group_stats(
-    values: np.ndarray, grouping: _Grouping, train: np.ndarray, k: int, with_mean: bool = False
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """For every point i: median (and mean) of the last `k` training values of its group
-    strictly before i, and how many training values of its group precede i.
+    values: np.ndarray, grouping: _Grouping, train: np.ndarray, k: int, stats: tuple[str, ...] = ("median",)
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """For every point i: statistics (median, mean, min, max) of the last `k` training
+    values of its group strictly before i, and how many training values of its group
+    precede i.
 
     Vectorised: training values are laid out group after group, each group preceded
-    by k NaNs, and one C-level moving median runs over the whole layout.
+    by k NaNs, and one C-level moving statistic runs over the whole layout.
     """
     n = len(values)
     order = grouping.order
@@ -151,15 +158,13 @@ def _trailing_group_stats(
     train_group = group_id[t_sorted]
     padded = np.full(len(train_values) + k * grouping.n_groups, np.nan)
     padded[np.arange(len(train_values)) + k * (train_group + 1)] = train_values
-    med, mean = _moving(padded, k, with_mean)
+    moving = _moving(padded, k, stats)
 
     seen = count > 0
     gid = group_id[seen]
     at = group_first[gid] + count[seen] - 1 + k * (gid + 1)
 
-    def unsort(sorted_values: np.ndarray | None) -> np.ndarray | None:
-        if sorted_values is None:
-            return None
+    def unsort(sorted_values: np.ndarray) -> np.ndarray:
         picked = np.full(n, np.nan)
         picked[seen] = sorted_values[at]
         if order is None:
@@ -173,19 +178,19 @@ def _trailing_group_stats(
     else:
         out_count = np.empty(n, dtype=np.int64)
         out_count[order] = count
-    return unsort(med), unsort(mean), out_count
+    return {stat: unsort(values_) for stat, values_ in moving.items()}, out_count
 
 
-def _moving(values: np.ndarray, k: int, with_mean: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Trailing median (and mean) over `k` values, ignoring NaN, ending at each position."""
+def _moving(values: np.ndarray, k: int, stats: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Trailing median / mean / min / max over `k` values, ignoring NaN, ending at each position."""
     k = max(1, min(k, len(values)))
     if len(values) == 0:
-        return values, (values if with_mean else None)
+        return {stat: values for stat in stats}
     if _bn is not None:
-        med = _bn.move_median(values, k, min_count=1)
-        return med, (_bn.move_mean(values, k, min_count=1) if with_mean else None)
+        funcs = {"median": _bn.move_median, "mean": _bn.move_mean, "min": _bn.move_min, "max": _bn.move_max}
+        return {stat: funcs[stat](values, k, min_count=1) for stat in stats}
     rolling = pd.Series(values).rolling(k, min_periods=1)
-    return rolling.median().to_numpy(), (rolling.mean().to_numpy() if with_mean else None)
+    return {stat: getattr(rolling, stat)().to_numpy() for stat in stats}
 
 
 def _prepare(series: pd.Series) -> pd.Series:
@@ -233,18 +238,38 @@ def _marked(index: pd.DatetimeIndex, expected: Iterable[Any] | None) -> np.ndarr
     return np.asarray(index.isin(pd.DatetimeIndex(stamps)))
 
 
-def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tuple[int, list[tuple[int, int, int]]]:
-    """Blocks of an `auto` series: (first point, step_ns, period) for each re-detection.
+@dataclass(frozen=True)
+class _Plan:
+    """Which model judges each point, and where auto's learning and provisional stretches end."""
 
-    The period used from point L on is detected from points [0, L) only. Auto stays
-    in learning until the history spans two of the shortest calendar cycles visible
-    at its spacing repeat (two days of sub-daily points, three weeks of daily points).
-    Returns (first judged point, blocks).
+    models: list[_Model]
+    which: np.ndarray
+    first_provisional: int  # auto: points before this are learning (no full cycle seen yet)
+    first_seasonal: int  # auto: points before this are judged provisionally
+
+
+def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tuple[int, int, list[tuple[int, int, int]]]:
+    """Stretches of an `auto` series, each decided from earlier points only.
+
+    * learning until the history holds one shortest calendar cycle visible at the
+      series' spacing (a day of sub-daily points, a week of daily points);
+    * provisional until that cycle could have repeated (two days / three weeks);
+    * then blocks (first point, step_ns, period): the period used from point L on is
+      detected from points [0, L), re-detected each time the history doubles.
+    Returns (first provisional point, first seasonal point, blocks).
     """
     n = len(times)
+    first_provisional = n
+    length = spec.min_history
+    while length < n:
+        cycle = seas.shortest_calendar_period(seas.median_step_ns(times[:length]))
+        if length >= cycle:
+            first_provisional = length
+            break
+        length = cycle
     blocks: list[tuple[int, int, int]] = []
     length = spec.min_history
-    first = n
+    first_seasonal = n
     while length < n:
         step = seas.median_step_ns(times[:length])
         need = max(spec.min_history, seas.auto_learning_points(step))
@@ -254,25 +279,25 @@ def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tupl
         lo = max(0, length - _PERIOD_DETECT_MAX_POINTS)
         period = seas.detect_period(times[lo:length], values[lo:length], step)
         if not blocks:
-            first = length
+            first_seasonal = length
         if not blocks or blocks[-1][1:] != (step, period):
             blocks.append((length, step, period))
         length += max(1, int(np.ceil(length * _PERIOD_RECHECK_GROWTH)))
-    return first, blocks
+    return min(first_provisional, first_seasonal), first_seasonal, blocks
 
 
-def _models(index: pd.DatetimeIndex, values: np.ndarray, spec: MonitorSpec) -> tuple[list[_Model], np.ndarray, int]:
-    """The phase models and, per point, which model judges it; plus the first point auto may judge."""
+def _plan(index: pd.DatetimeIndex, values: np.ndarray, spec: MonitorSpec) -> _Plan:
+    """The phase models and, per point, which model judges it."""
     n = len(index)
     if spec.seasonality != "auto":
+        # One point per phase per cycle is assumed (not measured) so that the spread
+        # grouping never depends on points after the one being judged.
         n_phases = seas.CALENDAR_PHASES[spec.seasonality]
-        step = seas.median_step_ns(index.asi8)
-        points = max(1, round(_PHASE_NS.get(spec.seasonality, 0) / step)) if step else 1
-        model = _build_model(seas.calendar_phase(index, spec.seasonality), n_phases, points, spec.window)
-        return [model], np.zeros(n, dtype=np.int64), 0
+        model = _build_model(seas.calendar_phase(index, spec.seasonality), n_phases, 1, spec.window)
+        return _Plan([model], np.zeros(n, dtype=np.int64), 0, 0)
     times = index.asi8
-    first, blocks = _auto_plan(times, values, spec)
-    # Points before the first detection are judged (as learning) without seasonality,
+    first_provisional, first_seasonal, blocks = _auto_plan(times, values, spec)
+    # Points before the first detection are judged without seasonality (provisionally),
     # so their expectations depend on earlier points only, like every other point.
     which = np.zeros(n, dtype=np.int64)
     models = [_build_model(np.zeros(n, dtype=np.int64), 1, 1, spec.window)]
@@ -283,7 +308,7 @@ def _models(index: pd.DatetimeIndex, values: np.ndarray, spec: MonitorSpec) -> t
             keys[key] = len(models)
             models.append(_build_model(seas.step_phase(times, step, period), period, 1, spec.window))
         which[start:] = keys[key]
-    return models, which, first
+    return _Plan(models, which, first_provisional, first_seasonal)
 
 
 def _judge(
@@ -291,56 +316,74 @@ def _judge(
     finite: np.ndarray,
     marked: np.ndarray,
     flags: np.ndarray,
-    models: list[_Model],
-    which: np.ndarray,
-    first_judged: int,
+    plan: _Plan,
     spec: MonitorSpec,
 ) -> dict[str, np.ndarray]:
+    """One pass: judge every point with `flags` (the previous pass's verdicts) kept out of training."""
+    n = len(x)
+    models, which = plan.models, plan.which
     train = finite & ~marked & ~flags
-    expected = np.full(len(x), np.nan)
+    expected = np.full(n, np.nan)
     for m, model in enumerate(models):
-        med, _, _ = _trailing_group_stats(x, model.phase, train, model.per_phase)
+        stats, _ = _trailing_group_stats(x, model.phase, train, model.per_phase)
         use = which == m
-        expected[use] = med[use]
+        expected[use] = stats["median"][use]
     n_before = np.cumsum(train) - train
 
     # Spread: robust size of earlier one-step-ahead errors (of the judging model's phases).
     error_size = np.abs(x - expected)
     error_train = train & np.isfinite(error_size)
     error_size = np.where(error_train, error_size, 0.0)
-    scale = np.full(len(x), np.nan)
-    n_resid = np.zeros(len(x), dtype=np.int64)
+    scale = np.full(n, np.nan)
+    n_errors = np.zeros(n, dtype=np.int64)
     for m, model in enumerate(models):
-        mad, mean_ad, count = _trailing_group_stats(
-            error_size, model.spread_group, error_train, model.per_spread_group, with_mean=True
+        stats, count = _trailing_group_stats(
+            error_size, model.spread_group, error_train, model.per_spread_group, ("median", "mean")
         )
         use = which == m
+        mad, mean_ad = stats["median"], stats["mean"]
         scale[use] = np.where(mad > 0, _MAD_TO_SIGMA * mad, _MEAN_AD_TO_SIGMA * mean_ad)[use]
-        n_resid[use] = count[use]
+        n_errors[use] = count[use]
+
+    # The normal range is `expected` itself, except while `auto` cannot yet tell a
+    # weekly (or daily) cycle from an anomaly: then it is everything seen so far
+    # (a cycle repeats values already seen; an outage falls outside all of them).
+    low, high = expected.copy(), expected.copy()
+    provisional = np.arange(n) < plan.first_seasonal
+    if provisional.any():
+        stats, _ = _trailing_group_stats(x, models[0].phase, train, spec.window, ("min", "max"))
+        low[provisional] = stats["min"][provisional]
+        high[provisional] = stats["max"][provisional]
 
     learning = (
-        (np.arange(len(x)) < first_judged)
+        (np.arange(n) < plan.first_provisional)
         | (n_before < spec.min_history)
-        | (n_resid < spec.min_history)
+        | (np.cumsum(error_train) - error_train < spec.min_history - 1)
+        | (n_errors < _MIN_GROUP_ERRORS)
         | ~np.isfinite(expected)
         | ~np.isfinite(scale)
     )
     floor = np.maximum(spec.min_abs_change, spec.min_rel_change * np.abs(np.nan_to_num(expected)))
     half_err = np.maximum(spec.sensitivity * scale, floor)
     half_warn = np.maximum(spec.warn_sensitivity * scale, floor) if spec.warn_sensitivity is not None else half_err
-    dev = x - expected
+    with np.errstate(invalid="ignore"):
+        above = np.maximum(x - high, 0.0)
+        below = np.maximum(low - x, 0.0)
     if spec.direction == "spike":
-        relevant = dev > 0
+        excess = above
     elif spec.direction == "drop":
-        relevant = dev < 0
+        excess = below
     else:
-        relevant = np.ones(len(x), dtype=bool)
+        excess = np.maximum(above, below)
     judged = ~learning & finite
     with np.errstate(invalid="ignore"):
-        error = judged & relevant & (np.abs(dev) > half_err)
-        warn = judged & relevant & (np.abs(dev) > half_warn) & ~error
+        error = judged & (excess > half_err)
+        warn = judged & (excess > half_warn) & ~error
     return {
         "expected": expected,
+        "low": low,
+        "high": high,
+        "distance": np.maximum(above, below),
         "scale": scale,
         "half_err": half_err,
         "half_warn": half_warn,
@@ -380,11 +423,11 @@ def detect(
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS}, index=index)
     finite = np.isfinite(x)
     marked = _marked(index, expected)
-    models, which, first_judged = _models(index, x, cfg)
+    plan = _plan(index, x, cfg)
 
     flags = np.zeros(n, dtype=bool)
     for _ in range(_MAX_PASSES):
-        out = _judge(x, finite, marked, flags, models, which, first_judged, cfg)
+        out = _judge(x, finite, marked, flags, plan, cfg)
         new_flags = out["error"] | out["warn"]
         changed = np.nonzero(new_flags != flags)[0]
         if len(changed) == 0:
@@ -394,10 +437,10 @@ def detect(
     else:  # pragma: no cover - the fixed prefix grows every pass, so this cannot run out
         raise RuntimeError("training hygiene did not converge")
 
-    expected_v = out["expected"]
+    expected_v, low, high = out["expected"], out["low"], out["high"]
     half_err, half_warn = out["half_err"], out["half_warn"]
-    lower, upper = expected_v - half_err, expected_v + half_err
-    warn_lower, warn_upper = expected_v - half_warn, expected_v + half_warn
+    lower, upper = low - half_err, high + half_err
+    warn_lower, warn_upper = low - half_warn, high + half_warn
     if cfg.direction == "spike":
         lower = warn_lower = np.full(n, -np.inf)
     elif cfg.direction == "drop":
@@ -406,7 +449,7 @@ def detect(
     for arr in (lower, upper, warn_lower, warn_upper):
         arr[learning] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
-        dev = np.abs(x - expected_v)
+        dev = out["distance"]
         score = np.where(out["scale"] > 0, dev / out["scale"], np.where(dev > 0, np.inf, 0.0))
     score[learning | ~finite] = np.nan
 

@@ -16,7 +16,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dq_monitor.history.keys import metric_key
+from dq_monitor.history.keys import metric_key, parse_metric_key
 from dq_monitor.outcome import Severity
 
 Seasonality = Literal["none", "hour_of_day", "day_of_week", "hour_of_week", "auto"]
@@ -81,13 +81,21 @@ class MonitorSpec(BaseModel):
 
 
 def coerce_spec(spec: "MonitorSpec | Mapping[str, Any] | None", default_metric: str = "value") -> MonitorSpec:
-    """Accept a `MonitorSpec`, a dict with the same keys as YAML, or None (all defaults)."""
-    if spec is None:
-        return MonitorSpec(metric=default_metric)
+    """Accept a `MonitorSpec`, a dict with the same keys as YAML, or None (all defaults).
+
+    `default_metric` (e.g. a series name such as `null_rate:email`) fills in a missing
+    `metric` (and `column`); a name that is not a metric key falls back to `value`.
+    """
     if isinstance(spec, MonitorSpec):
         return spec
-    if isinstance(spec, Mapping):
-        data = dict(spec)
-        data.setdefault("metric", default_metric)
-        return MonitorSpec.model_validate(data)
-    raise TypeError(f"spec must be a MonitorSpec, a dict or None, not {type(spec).__name__}")
+    if spec is not None and not isinstance(spec, Mapping):
+        raise TypeError(f"spec must be a MonitorSpec, a dict or None, not {type(spec).__name__}")
+    data = dict(spec or {})
+    if "metric" not in data:
+        metric, column = parse_metric_key(default_metric)
+        if not _METRIC_RE.match(metric):
+            metric, column = "value", None
+        data["metric"] = metric
+        if column is not None:
+            data.setdefault("column", column)
+    return MonitorSpec.model_validate(data)
