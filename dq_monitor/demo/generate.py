@@ -181,7 +181,7 @@ def _write_payments(snap: DemoSnapshot, folder: Path) -> None:
 
 def _write_sensors(snap: DemoSnapshot, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(snap.frame, preserve_index=False)
+    table = pa.Table.from_pandas(snap.frame, preserve_index=False, nthreads=1)
     pq.write_table(table, folder / f"{snap.snapshot_id}.parquet", compression="snappy")
 
 

@@ -1,6 +1,6 @@
 """Card payments: about 1,500-2,500 transactions a day with a weekly rhythm.
 
-Every one of ~300 users has their own typical amount (a few dollars to a few hundred),
+Every one of ~300 users has their own typical amount (a few dollars to a couple of hundred),
 a home country and a habit of paying in person or online, so per-user ("contextual")
 anomalies exist: 400 is normal for one user and 50x typical for another.
 """
@@ -129,7 +129,11 @@ def generate(day: int, *, seed: int, start: date, users: Users | None = None) ->
 
 def _inject_point_anomalies(frame: pd.DataFrame, rng: np.random.Generator, users: Users, who: np.ndarray) -> list[int]:
     # One anomaly per user, so each is judged against that user's own normal amounts.
-    chosen_users = rng.choice(np.unique(who), size=N_ANOMALIES, replace=False)
+    # Users who usually spend little: 20-80x their typical amount is sometimes still
+    # below the day's largest normal payment, visible only against the user's own history.
+    present = np.unique(who)
+    modest = present[users.scale[present] <= np.median(users.scale)]
+    chosen_users = rng.choice(modest, size=N_ANOMALIES, replace=False)
     rows = np.sort([rng.choice(np.flatnonzero(who == u)) for u in chosen_users])
     factor = rng.uniform(*ANOMALY_FACTOR, size=N_ANOMALIES)
     frame.loc[rows, "amount"] = (users.scale[who[rows]] * factor).round(2)

@@ -101,18 +101,17 @@ def representative_subset(frame: pd.DataFrame, size: int) -> np.ndarray:
     This keeps the outage a pure volume fault: the remaining readings do not drift.
     """
     sensor_codes, sensors = pd.factorize(frame["sensor_id"], sort=True)
+    one_hot = np.eye(len(sensors))[sensor_codes]
+    rows = one_hot.sum(axis=0)
     combos = np.array(list(combinations(range(len(sensors)), size)))
     worst = np.zeros(len(combos))
     for column in READING_COLUMNS:
         values = frame[column].to_numpy()
         grid = np.quantile(values, np.linspace(0.01, 0.99, 64))
-        below = values[:, None] <= grid[None, :]
-        counts = np.array([np.bincount(sensor_codes, weights=below[:, j], minlength=len(sensors))
-                           for j in range(len(grid))]).T
-        rows = np.bincount(sensor_codes, minlength=len(sensors)).astype(float)
-        full_cdf = below.mean(axis=0)
+        below = (values[:, None] <= grid[None, :]).astype(float)
+        counts = one_hot.T @ below  # per sensor: readings at or below each grid point
         subset_cdf = counts[combos].sum(axis=1) / rows[combos].sum(axis=1)[:, None]
-        worst = np.maximum(worst, np.abs(subset_cdf - full_cdf).max(axis=1))
+        worst = np.maximum(worst, np.abs(subset_cdf - below.mean(axis=0)).max(axis=1))
     return np.asarray(sensors[combos[int(np.argmin(worst))]])
 
 
