@@ -40,10 +40,11 @@ def make_series(seed: int) -> pd.Series:
     return pd.Series(values, index=index, name=f"metric_{seed}")
 
 
-def timed(fn) -> float:
-    started = time.perf_counter()
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) for one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> None:
@@ -61,14 +62,17 @@ def main() -> None:
             {
                 "seasonality": label,
                 "metrics x points": f"{N_METRICS} x {N_POINTS}",
-                "detect, all points (s)": round(full, 3),
-                "evaluate_latest (s)": round(latest, 3),
-                "per metric (ms)": round(1000 * full / N_METRICS, 2),
+                "detect wall (s)": round(full[0], 3),
+                "detect CPU (s)": round(full[1], 3),
+                "evaluate_latest wall (s)": round(latest[0], 3),
+                "evaluate_latest CPU (s)": round(latest[1], 3),
                 "target (s)": 1.0,
-                "met": full < 1.0,
+                "met (wall)": max(full[0], latest[0]) < 1.0,
             }
         )
     print(pd.DataFrame(rows).to_markdown(index=False))
+    print("\nwall = best of 3 runs; CPU = this process's CPU time in that run (other work on a shared machine")
+    print("inflates wall time, not CPU time)")
 
 
 if __name__ == "__main__":

@@ -259,10 +259,15 @@ def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tupl
     Returns (first provisional point, first seasonal point, blocks).
     """
     n = len(times)
+    gaps = np.diff(times)
+
+    def step_of(length: int) -> int:  # typical spacing of the first `length` points
+        return max(int(np.median(gaps[: length - 1])), 1) if length >= 2 else 0
+
     first_provisional = n
     length = spec.min_history
     while length < n:
-        cycle = seas.shortest_calendar_period(seas.median_step_ns(times[:length]))
+        cycle = seas.shortest_calendar_period(step_of(length))
         if length >= cycle:
             first_provisional = length
             break
@@ -271,7 +276,7 @@ def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tupl
     length = spec.min_history
     first_seasonal = n
     while length < n:
-        step = seas.median_step_ns(times[:length])
+        step = step_of(length)
         need = max(spec.min_history, seas.auto_learning_points(step))
         if length < need:
             length = need
@@ -477,4 +482,5 @@ def detect(
             "marked_expected": marked,
         },
         index=index,
+        copy=False,
     )
