@@ -7,7 +7,7 @@ Fitted on the reference frame, then applied to any snapshot:
   `min_group_size` reference rows, otherwise against the global baseline;
 * categorical (string, category, bool) columns, and numeric columns that were
   constant in the reference, become a rarity: -log10 of the value's share of the
-  reference rows (never-seen values get the share 1/(n+1));
+  reference rows (never-seen values: see `CategoricalFeature`);
 * identifier-like categoricals (mostly distinct values), datetimes and columns that
   are entirely missing in the reference carry no point-anomaly signal and are
   skipped with a note;
@@ -48,12 +48,27 @@ class NumericFeature:
 
 @dataclass
 class CategoricalFeature:
+    """Reference counts of one categorical column.
+
+    A never-seen value gets the rarity `unseen_rarity`: that of a value seen once when
+    the reference has values seen only once (an open-ended column, where new values
+    are routine); a hundred times rarer than the rarest reference value when every
+    reference value repeats (a closed set of codes, where a new value is news).
+    """
+
     name: str
     counts: dict  # value -> reference count (missing values under _MISSING)
     n: int
+    unseen_rarity: float = 0.0
 
-    def share(self, value) -> float:
-        return self.counts.get(value, 0) / self.n
+    @classmethod
+    def from_counts(cls, name: str, counts: dict, n: int) -> "CategoricalFeature":
+        rarest = min(counts.values())
+        if rarest == 1:
+            unseen = math.log10(n)
+        else:
+            unseen = max(math.log10(n / rarest) + 2.0, math.log10(n) + 1.0)
+        return cls(name, counts, n, unseen)
 
 
 @dataclass
@@ -133,7 +148,7 @@ class FeatureEncoder:
                     f"column {col!r} looks like an identifier ({len(counts):,} distinct values in {n:,} rows); not used"
                 )
                 continue
-            enc.categorical.append(CategoricalFeature(str(col), counts, n))
+            enc.categorical.append(CategoricalFeature.from_counts(str(col), counts, n))
         if not enc.numeric and not enc.categorical:
             detail = "; ".join(enc.notes) or "no columns left after columns/ignore_columns"
             raise AnomalyInputError(f"no usable feature columns for anomaly detection: {detail}")
@@ -205,7 +220,9 @@ class FeatureEncoder:
             parts.append(z)
         for f in self.categorical:
             shares = _shares(frame[f.name], f)
-            parts.append(-np.log10(np.maximum(shares, 1.0 / (f.n + 1)))[:, None])
+            with np.errstate(divide="ignore"):
+                rarity = np.where(shares > 0, -np.log10(shares), f.unseen_rarity)
+            parts.append(rarity[:, None])
         return np.hstack(parts) if len(parts) > 1 else parts[0]
 
 
