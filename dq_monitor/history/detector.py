@@ -30,7 +30,7 @@ Nothing here imports dagster.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -120,6 +120,12 @@ class _Grouping:
     new_group: np.ndarray  # sorted position starts a group
     n_groups: int
 
+    def prefix(self, end: int) -> "_Grouping":
+        """The grouping of the first `end` points (cheap for a single group only)."""
+        if self.order is not None:
+            raise ValueError("only a single-group grouping can be cut")
+        return _Grouping(None, self.group_id[:end], self.new_group[:end], 1)
+
     @classmethod
     def of(cls, groups: np.ndarray) -> "_Grouping":
         n = len(groups)
@@ -193,7 +199,8 @@ def _moving(values: np.ndarray, k: int, stats: tuple[str, ...]) -> dict[str, np.
     return {stat: getattr(rolling, stat)().to_numpy() for stat in stats}
 
 
-def _prepare(series: pd.Series) -> pd.Series:
+def _prepare(series: pd.Series) -> tuple[pd.DatetimeIndex, np.ndarray, Any]:
+    """(sorted timestamps, float values, name) of a metric series; clear errors otherwise."""
     if not isinstance(series, pd.Series):
         raise TypeError(f"detect expects a pandas Series indexed by timestamp, not {type(series).__name__}")
     name = series.name if series.name is not None else "metric"
@@ -207,15 +214,17 @@ def _prepare(series: pd.Series) -> pd.Series:
             raise ValueError(f"metric series {name!r}: index must be timestamps ({exc})") from None
     if index.hasnans:
         raise ValueError(f"metric series {name!r}: index has missing timestamps")
-    values = pd.to_numeric(pd.Series(series.to_numpy(), index=index), errors="coerce").astype(float)
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = pd.to_numeric(pd.Series(series.to_numpy()), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if not index.is_monotonic_increasing:
-        values = values.sort_index(kind="stable")
-    if values.index.has_duplicates:
-        dup = values.index[values.index.duplicated()][0]
+        order = np.argsort(index.asi8, kind="stable")
+        index, values = index[order], values[order]
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
         raise ValueError(f"metric series {name!r}: timestamp {dup} appears more than once")
-    values.index = pd.DatetimeIndex(values.index, freq=None)
-    values.name = name
-    return values
+    return pd.DatetimeIndex(index, freq=None), values, name
 
 
 def _marked(index: pd.DatetimeIndex, expected: Iterable[Any] | None) -> np.ndarray:
@@ -246,6 +255,15 @@ class _Plan:
     which: np.ndarray
     first_provisional: int  # auto: points before this are learning (no full cycle seen yet)
     first_seasonal: int  # auto: points before this are judged provisionally
+    ends: list[int] = field(default_factory=list)  # per model: one past the last point it judges
+
+    @classmethod
+    def build(cls, models: list[_Model], which: np.ndarray, first_provisional: int, first_seasonal: int) -> "_Plan":
+        ends = []
+        for m in range(len(models)):
+            used = np.nonzero(which == m)[0]
+            ends.append(int(used[-1]) + 1 if len(used) else 0)
+        return cls(models, which, first_provisional, first_seasonal, ends)
 
 
 def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tuple[int, int, list[tuple[int, int, int]]]:
@@ -299,7 +317,7 @@ def _plan(index: pd.DatetimeIndex, values: np.ndarray, spec: MonitorSpec) -> _Pl
         # grouping never depends on points after the one being judged.
         n_phases = seas.CALENDAR_PHASES[spec.seasonality]
         model = _build_model(seas.calendar_phase(index, spec.seasonality), n_phases, 1, spec.window)
-        return _Plan([model], np.zeros(n, dtype=np.int64), 0, 0)
+        return _Plan.build([model], np.zeros(n, dtype=np.int64), 0, 0)
     times = index.asi8
     first_provisional, first_seasonal, blocks = _auto_plan(times, values, spec)
     # Points before the first detection are judged without seasonality (provisionally),
@@ -313,7 +331,7 @@ def _plan(index: pd.DatetimeIndex, values: np.ndarray, spec: MonitorSpec) -> _Pl
             keys[key] = len(models)
             models.append(_build_model(seas.step_phase(times, step, period), period, 1, spec.window))
         which[start:] = keys[key]
-    return _Plan(models, which, first_provisional, first_seasonal)
+    return _Plan.build(models, which, first_provisional, first_seasonal)
 
 
 def _judge(
@@ -328,9 +346,19 @@ def _judge(
     n = len(x)
     models, which = plan.models, plan.which
     train = finite & ~marked & ~flags
+
+    def trailing(values, grouping, mask, k, m, stats=("median",)):
+        # Stats are causal, so a model used only up to point `end` is computed on that prefix.
+        end = plan.ends[m]
+        if grouping.order is None and end < n:
+            out, count = _trailing_group_stats(values[:end], grouping.prefix(end), mask[:end], k, stats)
+            pad = n - end
+            return {key: np.r_[v, np.full(pad, np.nan)] for key, v in out.items()}, np.r_[count, np.zeros(pad, int)]
+        return _trailing_group_stats(values, grouping, mask, k, stats)
+
     expected = np.full(n, np.nan)
     for m, model in enumerate(models):
-        stats, _ = _trailing_group_stats(x, model.phase, train, model.per_phase)
+        stats, _ = trailing(x, model.phase, train, model.per_phase, m)
         use = which == m
         expected[use] = stats["median"][use]
     n_before = np.cumsum(train) - train
@@ -342,9 +370,7 @@ def _judge(
     scale = np.full(n, np.nan)
     n_errors = np.zeros(n, dtype=np.int64)
     for m, model in enumerate(models):
-        stats, count = _trailing_group_stats(
-            error_size, model.spread_group, error_train, model.per_spread_group, ("median", "mean")
-        )
+        stats, count = trailing(error_size, model.spread_group, error_train, model.per_spread_group, m, ("median", "mean"))
         use = which == m
         mad, mean_ad = stats["median"], stats["mean"]
         scale[use] = np.where(mad > 0, _MAD_TO_SIGMA * mad, _MEAN_AD_TO_SIGMA * mean_ad)[use]
@@ -354,11 +380,11 @@ def _judge(
     # weekly (or daily) cycle from an anomaly: then it is everything seen so far
     # (a cycle repeats values already seen; an outage falls outside all of them).
     low, high = expected.copy(), expected.copy()
-    provisional = np.arange(n) < plan.first_seasonal
-    if provisional.any():
-        stats, _ = _trailing_group_stats(x, models[0].phase, train, spec.window, ("min", "max"))
-        low[provisional] = stats["min"][provisional]
-        high[provisional] = stats["max"][provisional]
+    cut = min(plan.first_seasonal, n)
+    if cut > 0 and plan.first_seasonal > 0:
+        stats, _ = _trailing_group_stats(x[:cut], models[0].phase.prefix(cut), train[:cut], spec.window, ("min", "max"))
+        low[:cut] = stats["min"]
+        high[:cut] = stats["max"]
 
     learning = (
         (np.arange(n) < plan.first_provisional)
@@ -419,11 +445,9 @@ def detect(
     `anomaly`), `history` (training points before it) and `marked_expected`.
     Bands on the side `direction` ignores are infinite.
     """
-    s = _prepare(series)
-    cfg = coerce_spec(spec, default_metric=str(s.name) if isinstance(s.name, str) else "value")
-    x = s.to_numpy(dtype=float)
+    index, x, name = _prepare(series)
+    cfg = coerce_spec(spec, default_metric=name if isinstance(name, str) else "value")
     n = len(x)
-    index = s.index
     if n == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS}, index=index)
     finite = np.isfinite(x)
@@ -434,8 +458,7 @@ def detect(
     for _ in range(_MAX_PASSES):
         out = _judge(x, finite, marked, flags, plan, cfg)
         new_flags = out["error"] | out["warn"]
-        changed = np.nonzero(new_flags != flags)[0]
-        if len(changed) == 0:
+        if np.array_equal(new_flags, flags):
             break
         # Everything up to the first change is final; later points are re-judged next pass.
         flags = new_flags

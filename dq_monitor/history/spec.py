@@ -38,9 +38,9 @@ class MonitorSpec(BaseModel):
         default="auto",
         description="none | hour_of_day | day_of_week | hour_of_week | auto (period detected from history)",
     )
-    sensitivity: float = Field(default=6.0, gt=0, description="ERROR band half-width in robust standard deviations")
+    sensitivity: float = Field(default=5.0, gt=0, description="ERROR band half-width in robust standard deviations")
     warn_sensitivity: float | None = Field(
-        default=4.5, gt=0, description="WARN band half-width in robust standard deviations; null disables WARN"
+        default=3.5, gt=0, description="WARN band half-width in robust standard deviations; null disables WARN"
     )
     direction: Direction = Field(default="both", description="spike: only rises alert; drop: only falls; both")
     min_abs_change: float = Field(default=0.0, ge=0, description="moves smaller than this never alert")
