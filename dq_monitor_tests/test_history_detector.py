@@ -270,3 +270,18 @@ def test_defaults_find_every_nab_anomaly_window_and_stay_silent_on_clean_nab_ser
             assert len(alerts) == 0, f"{name}: {len(alerts)} alerts on a series without anomalies"
         for start, end in spans:
             assert ((alerts >= pd.Timestamp(start)) & (alerts <= pd.Timestamp(end))).any(), f"{name}: window missed"
+
+
+def test_irregular_tz_aware_integer_and_extreme_series_are_judged_without_errors():
+    rng = np.random.default_rng(9)
+    stamps = np.sort(pd.Timestamp("2025-01-01").value + rng.integers(0, 60 * 86_400 * 10**9, 80))
+    irregular = pd.Series(100 + rng.normal(0, 1, 80), index=pd.DatetimeIndex(stamps).tz_localize("UTC"))
+    assert (detect(irregular)["state"] != "learning").sum() > 60
+    days = pd.date_range("2025-01-01", periods=40, freq="D", tz="Europe/Berlin")
+    counts = pd.Series(np.r_[np.full(39, 24), [3]], index=days)  # integer dtype
+    assert detect(counts)["is_anomaly"].tolist() == [False] * 39 + [True]
+    huge = pd.Series(1e300 * (1 + rng.normal(0, 0.01, 40)), index=days)
+    huge.iloc[-1] = 0.0
+    result = detect(huge)
+    assert result["is_anomaly"].iloc[-1] and not result["is_anomaly"].iloc[:-1].any()
+    assert (detect(pd.Series(np.nan, index=days))["state"] == "missing").all()

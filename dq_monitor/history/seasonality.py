@@ -97,13 +97,20 @@ def detect_period(times_ns: np.ndarray, values: np.ndarray, step_ns: int) -> int
     grid = np.where(np.isnan(grid), center, grid)
     # Remove a linear trend (closed-form least squares) and clip outages.
     x = np.arange(length, dtype=float) - (length - 1) / 2
+    grid = grid - center
+    spread = np.max(np.abs(grid))
+    if not np.isfinite(spread) or spread == 0:
+        return 0
+    grid = grid / spread
     resid = grid - grid.mean() - x * (x @ grid) / (x @ x)
     k = max(1, length // 200)
     part = np.partition(resid, (k - 1, length - k))
     resid = np.clip(resid, part[k - 1], part[length - k])
     resid = resid - resid.mean()
-    if not np.any(resid):
+    peak_size = np.max(np.abs(resid))
+    if not np.isfinite(peak_size) or peak_size == 0:
         return 0
+    resid = resid / peak_size  # the autocorrelation is scale-free; this avoids overflow
     size = 1 << int(2 * length - 1).bit_length()
     spectrum = np.fft.rfft(resid, size)
     acov = np.fft.irfft(spectrum * np.conj(spectrum), size)[:length]

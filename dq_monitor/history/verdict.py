@@ -125,14 +125,15 @@ def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None =
         )
     failed = verdict.is_anomaly and not verdict.marked_expected
     severity = verdict.severity if failed and verdict.severity is not None else spec.severity
+    judged = verdict.state in ("ok", "anomaly")
     metadata: dict[str, Any] = {
         "metric": spec.key,
         "observed": verdict.observed,
         "expected": verdict.expected,
-        "band": _band(verdict.lower, verdict.upper),
+        "band": _band(verdict.lower, verdict.upper) if judged else None,
         "lower": verdict.lower,
         "upper": verdict.upper,
-        "warn_band": _band(verdict.warn_lower, verdict.warn_upper),
+        "warn_band": _band(verdict.warn_lower, verdict.warn_upper) if judged else None,
         "warn_lower": verdict.warn_lower,
         "warn_upper": verdict.warn_upper,
         "score": verdict.score,
