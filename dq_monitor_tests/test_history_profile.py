@@ -139,3 +139,19 @@ def test_outcome_of_a_spike_only_monitor_shows_an_open_lower_band():
     verdict = evaluate_latest(series, {"metric": "null_rate", "column": "email", "direction": "spike"})
     outcome = monitor_outcome("users", verdict)
     assert outcome.passed and outcome.metadata["lower"] is None and outcome.metadata["band"].startswith("[-inf, ")
+
+
+def test_evaluating_an_old_snapshot_as_of_its_time_ignores_later_snapshots():
+    rng = np.random.default_rng(7)
+    series = history(list(1000 + rng.normal(0, 10, 40)))
+    series.iloc[20] = 200.0
+    later = series.copy()
+    later.iloc[21:] = 5000.0  # whatever happens afterwards
+    spec = {"metric": "row_count", "seasonality": "none"}
+    at = series.index[20]
+    old = evaluate_latest(series, spec, as_of=at)
+    assert old.timestamp == at and old.is_anomaly and old.severity is Severity.ERROR
+    assert evaluate_latest(later, spec, as_of=at) == old
+    assert evaluate_latest(series, spec, as_of=str(at.date())) == old
+    row = detect(series, spec).loc[at]
+    assert (old.expected, old.lower, old.state) == (row["expected"], row["lower"], row["state"])

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from dq_monitor.history.detector import detect
@@ -52,9 +53,23 @@ def evaluate_latest(
     spec: MonitorSpec | Mapping[str, Any] | None = None,
     *,
     expected: Iterable[Any] | None = None,
+    as_of: Any = None,
 ) -> LatestVerdict:
-    """Judge the newest point of `series` from the points before it (see `detect`)."""
+    """Judge the newest point of `series` from the points before it (see `detect`).
+
+    `as_of` (a timestamp) judges the newest point at or before it instead, ignoring
+    every later point -- what a backfill of an old snapshot needs; because `detect` is
+    causal this equals that snapshot's row in `detect(series)`.
+    """
     cfg = coerce_spec(spec, default_metric=series.name if isinstance(series.name, str) else "value")
+    if as_of is not None:
+        stamp = pd.Timestamp(as_of)
+        index = pd.DatetimeIndex(pd.to_datetime(series.index, format="mixed")) if len(series) else series.index
+        if len(series) and index.tz is not None:
+            stamp = stamp.tz_localize(index.tz) if stamp.tzinfo is None else stamp.tz_convert(index.tz)
+        elif stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        series = series[np.asarray(index <= stamp)] if len(series) else series
     frame = detect(series, cfg, expected=expected)
     if frame.empty:
         return LatestVerdict(cfg, None, None, None, None, None, None, None, None, False, None, "empty", 0, False)
