@@ -285,3 +285,21 @@ def test_irregular_tz_aware_integer_and_extreme_series_are_judged_without_errors
     result = detect(huge)
     assert result["is_anomaly"].iloc[-1] and not result["is_anomaly"].iloc[:-1].any()
     assert (detect(pd.Series(np.nan, index=days))["state"] == "missing").all()
+
+
+def test_relearn_after_accepts_a_sustained_shift_as_the_new_normal():
+    values = np.r_[np.full(30, 1000.0), np.full(40, 2000.0)] * np.random.default_rng(3).normal(1, 0.01, 70)
+    series = daily(values)
+    spec = {"seasonality": "none", "window": 20, "relearn_after": 5}
+    result = detect(series, spec)
+    assert result["is_anomaly"].iloc[30:35].all()
+    assert not result["is_anomaly"].iloc[50:].any()
+    assert result["expected"].iloc[-1] == pytest.approx(2000, rel=0.03)
+    # isolated spikes are still kept out of training
+    spiky = noisy_level(60)
+    spiky.iloc[[30, 40]] = 3000.0
+    with_relearn = detect(spiky, spec)
+    pdt.assert_frame_equal(with_relearn, detect(spiky, {"seasonality": "none", "window": 20}))
+    # causality holds with relearning too
+    for cut in (33, 41, 55):
+        pdt.assert_frame_equal(detect(series.iloc[:cut], spec), result.iloc[:cut])

@@ -19,7 +19,8 @@ Every point is judged only from the points before it:
   earlier training points exist and its phase has history.
 
 *Training hygiene*: a point that was flagged, or that the user marked expected,
-never becomes a training point. Because a flag depends only on earlier points,
+never becomes a training point (with `relearn_after: N`, a run of N flags on the
+same side is accepted as a new normal from its N-th point on). Because a flag depends only on earlier points,
 the flags are computed by a few vectorised passes that each fix a longer prefix
 (each pass re-judges every point with the previous pass's flags removed from
 training; the first point whose flag changes and everything before it is final),
@@ -334,6 +335,21 @@ def _plan(index: pd.DatetimeIndex, values: np.ndarray, spec: MonitorSpec) -> _Pl
     return _Plan.build(models, which, first_provisional, first_seasonal)
 
 
+def _excluded(flags: np.ndarray, relearn_after: int | None) -> np.ndarray:
+    """Flagged points that stay out of training: all of them, or, with `relearn_after`,
+    those before the `relearn_after`-th point of a run of flags on the same side (from
+    there on the run is accepted as the new normal)."""
+    flagged = flags != 0
+    if relearn_after is None or not flagged.any():
+        return flagged
+    n = len(flags)
+    previous = np.r_[0, flags[:-1]]
+    starts = flagged & (previous != flags)
+    run_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    position = np.arange(n) - run_start + 1
+    return flagged & (position < relearn_after)
+
+
 def _judge(
     x: np.ndarray,
     finite: np.ndarray,
@@ -342,10 +358,11 @@ def _judge(
     plan: _Plan,
     spec: MonitorSpec,
 ) -> dict[str, np.ndarray]:
-    """One pass: judge every point with `flags` (the previous pass's verdicts) kept out of training."""
+    """One pass: judge every point with `flags` (the previous pass's verdicts: +1 above,
+    -1 below, 0 normal) kept out of training."""
     n = len(x)
     models, which = plan.models, plan.which
-    train = finite & ~marked & ~flags
+    train = finite & ~marked & ~_excluded(flags, spec.relearn_after)
 
     def trailing(values, grouping, mask, k, m, stats=("median",)):
         # Stats are causal, so a model used only up to point `end` is computed on that prefix.
@@ -454,10 +471,10 @@ def detect(
     marked = _marked(index, expected)
     plan = _plan(index, x, cfg)
 
-    flags = np.zeros(n, dtype=bool)
+    flags = np.zeros(n, dtype=np.int8)
     for _ in range(_MAX_PASSES):
         out = _judge(x, finite, marked, flags, plan, cfg)
-        new_flags = out["error"] | out["warn"]
+        new_flags = np.where(out["error"] | out["warn"], np.where(x > out["expected"], 1, -1), 0).astype(np.int8)
         if np.array_equal(new_flags, flags):
             break
         # Everything up to the first change is final; later points are re-judged next pass.

@@ -49,6 +49,12 @@ class MonitorSpec(BaseModel):
     )
     min_history: int = Field(default=7, ge=2, description="history points needed before leaving `learning`")
     window: int = Field(default=200, ge=3, description="most recent history points the baseline uses")
+    relearn_after: int | None = Field(
+        default=None,
+        ge=1,
+        description="accept a level shift as the new normal after this many consecutive anomalies on the same"
+        " side (they then teach the baseline); null: flagged points never teach it",
+    )
     severity: Severity = Field(default=Severity.ERROR, description="severity outside the outer (ERROR) band")
     name: str | None = Field(default=None, description="check name; default <dataset>_<metric>[_<column>]_is_normal")
 
