@@ -34,15 +34,26 @@ def evidently_drift(
     reference: pd.DataFrame, current: pd.DataFrame, columns: list[str] | None = None, drift_share: float = 0.5, **preset: Any
 ) -> EvidentlyDrift:
     """Run `Report([DataDriftPreset(...)], include_tests=True).run(current, reference)`."""
+    return read_verdicts(run_evidently(reference, current, columns, drift_share, **preset))
+
+
+def run_evidently(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: list[str] | None = None, drift_share: float = 0.5, **preset: Any
+):
+    """Evidently's own snapshot of `DataDriftPreset` on the full data (tests included)."""
     from evidently import Report
     from evidently.presets import DataDriftPreset
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        snapshot = Report([DataDriftPreset(columns=columns, drift_share=drift_share, **preset)], include_tests=True).run(
+        return Report([DataDriftPreset(columns=columns, drift_share=drift_share, **preset)], include_tests=True).run(
             current, reference
         )
-        data = snapshot.dict()
+
+
+def read_verdicts(snapshot: Any) -> EvidentlyDrift:
+    """Per-column method/threshold/score/verdict and the dataset verdict of a DataDriftPreset snapshot."""
+    data = snapshot.dict()
     scores: dict[str, tuple[str, float, float]] = {}
     count = share = None
     for metric in data["metrics"]:

@@ -14,11 +14,17 @@ Type inference (`evidently.core.datasets.infer_column_type`, applied to the
 Cleaning (`get_one_column_drift`): ±inf become NaN and NaN rows are dropped on
 each side independently. The auto-selected method then depends on the cleaned
 reference size and the number of distinct values over both sides.
+
+Non-float columns are hashed once per side (`pd.factorize`): the codes give the
+missing rows, the distinct values give typing, mixed-type detection and the
+value counts, so a string column is read once instead of once per question.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -29,28 +35,101 @@ INTEGER_CARDINALITY_LIMIT = 10  # evidently.core.datasets.INTEGER_CARDINALITY_LI
 _FEW_VALUES = 20  # above this many reference values get_binned_data switches to a histogram
 
 
+class SideProfile:
+    """One side of one column, hashed once (for non-float dtypes) and answered from that."""
+
+    def __init__(self, series: pd.Series):
+        self.series = series
+        self.dtype_name = series.dtype.name
+        self.hashed = series.dtype.kind not in "fcmM"
+
+    @cached_property
+    def _factorized(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(codes with -1 for missing, distinct values as objects, count per distinct value)."""
+        if self.dtype_name == "bool":  # no missing values, two possible values: no hashing needed
+            values = self.series.to_numpy()
+            trues = int(np.count_nonzero(values))
+            return values.view(np.int8), np.array([False, True], dtype=object), np.array(
+                [values.size - trues, trues], dtype=np.float64
+            )
+        codes, uniques = pd.factorize(self.series, use_na_sentinel=True)
+        values = np.asarray(uniques, dtype=object)
+        counts = np.bincount(codes + 1, minlength=len(values) + 1)[1:].astype(np.float64)
+        return codes, values, counts
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._factorized[1]
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Count per distinct value after Evidently's cleaning (±inf count as missing)."""
+        counts = self._factorized[2].copy()
+        if self.series.dtype == object:
+            for i, value in enumerate(self.values):
+                if isinstance(value, float) and math.isinf(value):
+                    counts[i] = 0
+        return counts
+
+    @property
+    def nunique(self) -> int:
+        return int(np.count_nonzero(self._factorized[2])) if self.hashed else int(self.series.nunique())
+
+    @property
+    def count(self) -> int:
+        """Non-null rows (pandas `count`, before ±inf is dropped)."""
+        if self.hashed:
+            return int(self._factorized[2].sum())
+        return int(self.series.count())
+
+    @cached_property
+    def value_kind(self) -> str:
+        """pandas' inferred kind of the (distinct) values: string, integer, mixed, ..."""
+        return pd.api.types.infer_dtype(self.values, skipna=True) if self.hashed else self.dtype_name
+
+    def first_and_last_non_null(self) -> tuple[object, object] | None:
+        codes = self._factorized[0]
+        present = np.flatnonzero(codes >= 0)
+        if present.size == 0:
+            return None
+        return self.values[codes[present[0]]], self.values[codes[present[-1]]]
+
+    def cleaned(self) -> pd.Series:
+        """Evidently's cleaning: ±inf -> NaN, then drop NaN."""
+        if not self.hashed:
+            values = self.series.to_numpy()
+            if self.series.dtype.kind == "f":
+                finite = np.isfinite(values)
+                return self.series if finite.all() else self.series[finite]
+            return self.series.dropna()
+        codes = self._factorized[0]
+        keep = codes >= 0
+        keep[keep] = self.counts[codes[keep]] > 0
+        return self.series if keep.all() else self.series[keep]
+
+
 @dataclass(frozen=True)
 class ColumnTyping:
     type_key: str | None  # "num" | "cat" | "text", or None when Evidently would not compare the column
     reason: str = ""  # why it is not compared
 
 
-def infer_type(current: pd.Series) -> ColumnTyping:
+def infer_type(current: SideProfile) -> ColumnTyping:
     """Evidently's `infer_column_type` on the current column, restricted to drift types."""
-    name = current.dtype.name
+    name = current.dtype_name
     if name.startswith("float"):
         return ColumnTyping("num")
     if name.startswith("int"):
-        return ColumnTyping("cat" if current.nunique() <= INTEGER_CARDINALITY_LIMIT else "num")
+        return ColumnTyping("cat" if current.nunique <= INTEGER_CARDINALITY_LIMIT else "num")
     if name in ("string", "str"):
-        return ColumnTyping("text" if current.nunique() > current.count() * 0.5 else "cat")
+        return ColumnTyping("text" if current.nunique > current.count * 0.5 else "cat")
     if name == "object":
-        non_null = current.dropna()
-        if non_null.empty:
+        ends = current.first_and_last_non_null()
+        if ends is None:
             return ColumnTyping(None, "no non-null values in the current data")
-        first, last = non_null.iloc[0], non_null.iloc[-1]
+        first, last = ends
         if isinstance(first, str) and isinstance(last, str):
-            return ColumnTyping("text" if current.nunique() > current.count() * 0.5 else "cat")
+            return ColumnTyping("text" if current.nunique > current.count * 0.5 else "cat")
         if isinstance(first, (list, tuple)):
             return ColumnTyping(None, "list values are not compared by Evidently's drift preset")
         return ColumnTyping(None, f"object column of {type(first).__name__} values is not a drift type for Evidently")
@@ -63,48 +142,71 @@ def infer_type(current: pd.Series) -> ColumnTyping:
     )
 
 
-def mixed_types(series: pd.Series) -> str | None:
+def mixed_types(side: SideProfile) -> str | None:
     """Name the mixture when an object column holds values of several kinds (e.g. str and int)."""
-    if series.dtype != object:
+    if side.dtype_name != "object" or not side.value_kind.startswith("mixed"):
         return None
-    kind = pd.api.types.infer_dtype(series, skipna=True)
-    if kind.startswith("mixed"):
-        kinds = sorted({type(v).__name__ for v in series.dropna().iloc[:10_000]})
-        return "mixed value types (" + ", ".join(kinds) + ")"
-    return None
+    present = side.values[side._factorized[2] > 0]
+    kinds = sorted({type(v).__name__ for v in present[:10_000]})
+    return "mixed value types (" + ", ".join(kinds) + ")"
 
 
-def clean(series: pd.Series) -> pd.Series:
-    """Evidently's cleaning: ±inf -> NaN, then drop NaN."""
-    if series.dtype.kind == "f":
-        values = series.to_numpy()
-        finite = np.isfinite(values)
-        return series if finite.all() else series[finite]
-    if series.dtype == object:
-        series = series.replace([-np.inf, np.inf], np.nan)
-    return series.dropna()
+def dtype_group(side: SideProfile) -> str:
+    """A coarse kind used to spot a column whose type changed between reference and current."""
+    dtype = side.series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if dtype.kind in "iuf":
+        return "numeric"
+    if dtype.kind == "b" or dtype.name == "boolean":
+        return "bool"
+    if dtype.kind == "M" or dtype.name.startswith("datetime"):
+        return "datetime"
+    if dtype.kind == "m":
+        return "timedelta"
+    if dtype == object:
+        kind = side.value_kind
+        if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+            return "numeric"
+        if kind == "boolean":
+            return "bool"
+        if kind == "empty":
+            return "empty"
+    return "text"
 
 
 def _distinct_sorted(values: np.ndarray) -> int:
     return int(np.count_nonzero(values[1:] != values[:-1])) + 1 if values.size else 0
 
 
-def _aligned_counts(ref: pd.Series, cur: pd.Series) -> tuple[list, np.ndarray, np.ndarray]:
-    ref_vc = ref.value_counts(sort=False)
-    cur_vc = cur.value_counts(sort=False)
-    ref_vc = ref_vc[ref_vc > 0]  # category dtype lists unused categories with count 0
-    cur_vc = cur_vc[cur_vc > 0]
-    both = pd.concat([ref_vc.rename("ref"), cur_vc.rename("cur")], axis=1).fillna(0)
-    return list(both.index), both["ref"].to_numpy(np.float64), both["cur"].to_numpy(np.float64)
+def _aligned_counts(ref: SideProfile, cur: SideProfile) -> tuple[list, np.ndarray, np.ndarray]:
+    """Counts of every value seen on either side, aligned (Python equality: 1 == 1.0 == True, like
+    the dict Evidently builds)."""
+    ref_present, cur_present = ref.counts > 0, cur.counts > 0
+    ref_values = pd.Index(ref.values[ref_present], dtype=object)
+    cur_values = pd.Index(cur.values[cur_present], dtype=object)
+    keys = ref_values.append(cur_values).unique()
+    ref_counts = np.zeros(len(keys))
+    cur_counts = np.zeros(len(keys))
+    np.add.at(ref_counts, keys.get_indexer(ref_values), ref.counts[ref_present])
+    np.add.at(cur_counts, keys.get_indexer(cur_values), cur.counts[cur_present])
+    return list(keys), ref_counts, cur_counts
 
 
-def prepare(ref: pd.Series, cur: pd.Series, type_key: str, method: str | None, keep_series: bool) -> PreparedColumn:
+def _float_profile(values: np.ndarray) -> SideProfile:
+    return SideProfile(pd.Series(values, copy=False))
+
+
+def prepare(
+    ref: SideProfile, cur: SideProfile, type_key: str, method: str | None, keep_series: bool
+) -> PreparedColumn:
     """Clean both sides once and derive what every statistic needs.
 
     `method` is the configured method (None = automatic); counts for numeric
     columns are built only when a count-based method can be used.
     """
-    ref_c, cur_c = clean(ref), clean(cur)
+    if type_key == "num" or keep_series:
+        ref_c, cur_c = ref.cleaned(), cur.cleaned()
     if type_key == "num":
         ref_sorted = np.sort(ref_c.to_numpy(dtype=np.float64))
         cur_sorted = np.sort(cur_c.to_numpy(dtype=np.float64))
@@ -117,25 +219,14 @@ def prepare(ref: pd.Series, cur: pd.Series, type_key: str, method: str | None, k
         col = PreparedColumn(
             type_key, ref_sorted.size, cur_sorted.size, n_values, ref_unique, ref_sorted=ref_sorted, cur_sorted=cur_sorted
         )
-        counts_needed = (
-            n_values <= 5
-            or method in NEEDS_COUNTS
-            or (method in BINNED and ref_unique <= _FEW_VALUES)
-        )
-        if counts_needed:
-            keys, rc, cc = _aligned_counts(ref_c, cur_c)
+        if n_values <= 5 or method in NEEDS_COUNTS or (method in BINNED and ref_unique <= _FEW_VALUES):
+            keys, rc, cc = _aligned_counts(_float_profile(ref_sorted), _float_profile(cur_sorted))
             col.keys, col.ref_counts, col.cur_counts = keys, rc, cc
     else:
-        keys, rc, cc = _aligned_counts(ref_c, cur_c)
+        keys, rc, cc = _aligned_counts(ref, cur)
         col = PreparedColumn(
-            type_key,
-            len(ref_c),
-            len(cur_c),
-            len(keys),
-            int(np.count_nonzero(rc)),
-            keys=keys,
-            ref_counts=rc,
-            cur_counts=cc,
+            type_key, int(rc.sum()), int(cc.sum()), len(keys), int(np.count_nonzero(rc)),
+            keys=keys, ref_counts=rc, cur_counts=cc,
         )
     if keep_series:
         col.ref_series, col.cur_series = ref_c, cur_c

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from dq_monitor.drift.columns import infer_type, mixed_types, prepare
+from dq_monitor.drift.columns import SideProfile, dtype_group, infer_type, mixed_types, prepare
 from dq_monitor.drift.spec import DriftSpec, parse_spec
 from dq_monitor.drift.stattests import STATTESTS, PreparedColumn, default_method, needs_series, run_stattest
 
@@ -90,29 +90,6 @@ class DriftResult:
         return tuple(c for c in self.columns if c.status == "problem")
 
 
-def _dtype_group(series: pd.Series) -> str:
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        dtype = dtype.categories.dtype
-    if dtype.kind in "iuf":
-        return "numeric"
-    if dtype.kind == "b" or dtype.name == "boolean":
-        return "bool"
-    if dtype.kind == "M" or dtype.name.startswith("datetime"):
-        return "datetime"
-    if dtype.kind == "m":
-        return "timedelta"
-    if series.dtype == object:
-        kind = pd.api.types.infer_dtype(series, skipna=True)
-        if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
-            return "numeric"
-        if kind == "boolean":
-            return "bool"
-        if kind == "empty":
-            return "empty"
-    return "text"
-
-
 def _candidate_columns(reference: pd.DataFrame, current: pd.DataFrame, spec: DriftSpec) -> tuple[list[str], bool]:
     if spec.columns is not None:
         return [c for c in spec.columns if c not in spec.ignore_columns], True
@@ -125,7 +102,8 @@ def _problem(column: str, text: str, schema_level: bool = False) -> ColumnDrift:
 
 
 def _check_column(column: str, reference: pd.DataFrame, current: pd.DataFrame, explicit: bool):
-    """Either a finished ColumnDrift (skipped / problem) or the Evidently type key."""
+    """Either a finished ColumnDrift (skipped / problem) or (Evidently type key, reference and
+    current profiles)."""
     in_ref, in_cur = column in reference.columns, column in current.columns
     if not in_ref and not in_cur:
         return _problem(column, "column is in neither the reference nor the current data", schema_level=True)
@@ -136,18 +114,19 @@ def _check_column(column: str, reference: pd.DataFrame, current: pd.DataFrame, e
     ref, cur = reference[column], current[column]
     if isinstance(ref, pd.DataFrame) or isinstance(cur, pd.DataFrame):
         return _problem(column, "column name is duplicated in the frame", True)
-    for side, series in (("reference", ref), ("current", cur)):
-        mixed = mixed_types(series)
+    ref_side, cur_side = SideProfile(ref), SideProfile(cur)
+    for side, profile in (("reference", ref_side), ("current", cur_side)):
+        mixed = mixed_types(profile)
         if mixed:
             return _problem(column, f"{mixed} in the {side} data", True)
-    typing = infer_type(cur)
+    typing = infer_type(cur_side)
     if typing.type_key is None:
         if cur.notna().sum() == 0:
             return _problem(column, "all values are missing in the current data")
         if explicit:
             return _problem(column, typing.reason)
         return ColumnDrift(column=column, status="skipped", problem=typing.reason)
-    ref_group, cur_group = _dtype_group(ref), _dtype_group(cur)
+    ref_group, cur_group = dtype_group(ref_side), dtype_group(cur_side)
     if "empty" not in (ref_group, cur_group) and ref_group != cur_group:
         return _problem(
             column,
@@ -158,11 +137,11 @@ def _check_column(column: str, reference: pd.DataFrame, current: pd.DataFrame, e
         if ref.notna().sum() == 0:
             return _problem(column, "all values are missing in the reference data")
         return _problem(column, f"type mismatch: current is numeric, reference dtype is {ref.dtype}", True)
-    return typing.type_key
+    return typing.type_key, ref_side, cur_side
 
 
 def _compare_column(
-    column: str, ref: pd.Series, cur: pd.Series, type_key: str, spec: DriftSpec
+    column: str, ref: SideProfile, cur: SideProfile, type_key: str, spec: DriftSpec
 ) -> ColumnDrift:
     method, threshold = spec.method_and_threshold(column, type_key)
     if method is not None and type_key not in STATTESTS[method].types:
@@ -249,10 +228,11 @@ def compare(
         )
 
     checked = {c: _check_column(c, reference, current, explicit) for c in columns}
-    todo = [c for c, v in checked.items() if isinstance(v, str)]
+    todo = [c for c, v in checked.items() if isinstance(v, tuple)]
 
     def run(column: str) -> ColumnDrift:
-        return _compare_column(column, reference[column], current[column], checked[column], spec)
+        type_key, ref_side, cur_side = checked[column]
+        return _compare_column(column, ref_side, cur_side, type_key, spec)
 
     workers = workers or min(4, os.cpu_count() or 1)
     if workers > 1 and len(todo) > 1:

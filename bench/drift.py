@@ -1,0 +1,162 @@
+"""Benchmark: Evidently's DataDriftPreset on the full data vs dq_monitor.drift.
+
+    python bench/drift.py                 # all cases (about 6-8 minutes, mostly Evidently)
+    python bench/drift.py --cases numeric_100k mixed_100k
+
+Each side of each case runs in its own fresh subprocess, so peak memory (the
+process's max RSS: interpreter + imports + the two frames + the work) is not
+polluted by the other side. Both subprocesses import their libraries and build
+the same seeded frames before the clock starts; the clock then covers
+
+* Evidently: `Report([DataDriftPreset()], include_tests=True).run(current, reference)`
+  plus writing the HTML report;
+* ours: `compare(reference, current)` on the full data plus `render_html(...)`
+  (Evidently rendering from a 5000-row sample with the exact full-data scores).
+
+Verdicts agree = every per-column drift verdict, every method and the dataset
+verdict are equal. Not run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CASES = {
+    "numeric_100k": ("numeric", 100_000),
+    "numeric_1m": ("numeric", 1_000_000),
+    "mixed_100k": ("mixed", 100_000),
+    "mixed_1m": ("mixed", 1_000_000),
+}
+SAMPLE_ROWS = 5000
+
+
+def make_frames(kind: str, n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded reference/current frames with 20 columns; a few columns drift, some only slightly."""
+    rng = np.random.default_rng(seed)
+    ref: dict[str, np.ndarray] = {}
+    cur: dict[str, np.ndarray] = {}
+    n_numeric = 20 if kind == "numeric" else 10
+    # shift in reference std units per numeric column: clear drift, borderline and none.
+    shifts = [0.5, 0.2, 0.12, 0.08, 0.05] + [0.0] * (n_numeric - 5)
+    for i in range(n_numeric):
+        ref[f"num_{i}"] = rng.normal(0, 1, n)
+        scale = 1.3 if i == n_numeric - 1 else 1.0
+        cur[f"num_{i}"] = rng.normal(shifts[i], scale, n)
+    if kind == "mixed":
+        levels = np.array([f"level_{k}" for k in range(12)])
+        for i in range(6):
+            p_ref = np.full(12, 1 / 12)
+            p_cur = p_ref.copy()
+            tilt = [0.5, 0.15, 0.05, 0.0, 0.0, 0.0][i]
+            p_cur[0] += tilt / 12 * 11
+            p_cur[1:] -= tilt / 12
+            ref[f"cat_{i}"] = rng.choice(levels, n, p=p_ref)
+            cur[f"cat_{i}"] = rng.choice(levels, n, p=p_cur)
+        for i in range(4):
+            p = [0.5, 0.5, 0.5, 0.5][i]
+            q = [0.7, 0.52, 0.5, 0.5][i]
+            ref[f"bin_{i}"] = rng.random(n) < p
+            cur[f"bin_{i}"] = rng.random(n) < q
+    return pd.DataFrame(ref), pd.DataFrame(cur)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(side: str, case: str, out_dir: str) -> dict:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    t0 = time.perf_counter()
+    import evidently  # noqa: F401  (both sides need it: ours renders the HTML with it)
+
+    from dq_monitor.drift import compare, render_html
+    from dq_monitor.drift.baseline import read_verdicts, run_evidently
+
+    import_s = time.perf_counter() - t0
+    reference, current = make_frames(*CASES[case])
+    html = Path(out_dir) / f"{side}_{case}.html"
+    start = time.perf_counter()
+    if side == "evidently":
+        snapshot = run_evidently(reference, current)
+        snapshot.save_html(str(html))
+        wall = time.perf_counter() - start
+        verdicts = read_verdicts(snapshot)
+        columns = {c: [v.method, v.drifted] for c, v in verdicts.columns.items()}
+        dataset = verdicts.dataset_drift
+    else:
+        result = compare(reference, current)
+        render_html(reference, current, result, html, sample_rows=SAMPLE_ROWS)
+        wall = time.perf_counter() - start
+        from dq_monitor.drift.stattests import STATTESTS
+
+        columns = {c.column: [STATTESTS[c.method].display_name, c.drifted] for c in result.compared}
+        dataset = result.dataset_drift
+    return {"wall_s": wall, "peak_mb": _peak_mb(), "import_s": import_s, "columns": columns,
+            "dataset_drift": dataset, "drifted": sum(v[1] for v in columns.values()), "html_kb": html.stat().st_size / 1024}
+
+
+def run_side(side: str, case: str, out_dir: str) -> dict:
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", side, "--case", case, "--out-dir", out_dir],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[1],
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{side} on {case} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--worker", choices=["evidently", "ours"])
+    parser.add_argument("--case", choices=list(CASES))
+    parser.add_argument("--out-dir")
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.case, args.out_dir)))
+        return
+
+    header = (f"| case | rows x cols | Evidently wall s | ours wall s | speedup | Evidently peak MB | ours peak MB | "
+              f"memory ratio | drifted cols (Ev / ours) | dataset drift (Ev / ours) | verdicts agree |")
+    print(header)
+    print("|" + "---|" * 11)
+    with tempfile.TemporaryDirectory() as out_dir:
+        imports = []
+        for case in args.cases:
+            ev = run_side("evidently", case, out_dir)
+            ours = run_side("ours", case, out_dir)
+            imports.append((ev["import_s"], ours["import_s"]))
+            agree = ev["columns"] == ours["columns"] and ev["dataset_drift"] == ours["dataset_drift"]
+            kind, n = CASES[case]
+            print(
+                f"| {case} | {n:,} x 20 ({kind}) | {ev['wall_s']:.2f} | {ours['wall_s']:.2f} | "
+                f"{ev['wall_s'] / ours['wall_s']:.1f}x | {ev['peak_mb']:.0f} | {ours['peak_mb']:.0f} | "
+                f"{ours['peak_mb'] / ev['peak_mb']:.2f} | {ev['drifted']} / {ours['drifted']} | "
+                f"{ev['dataset_drift']} / {ours['dataset_drift']} | {'yes' if agree else 'NO'} |",
+                flush=True,
+            )
+            if not agree:
+                diff = {c: (ev["columns"].get(c), ours["columns"].get(c))
+                        for c in set(ev["columns"]) | set(ours["columns"]) if ev["columns"].get(c) != ours["columns"].get(c)}
+                print(f"  differences: {diff}", flush=True)
+    ev_imp = np.mean([i[0] for i in imports])
+    print(f"\nImport time before the clock (same libraries on both sides): {ev_imp:.1f} s on average. "
+          f"HTML sample for ours: {SAMPLE_ROWS} rows per side.")
+
+
+if __name__ == "__main__":
+    main()
