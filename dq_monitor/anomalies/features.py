@@ -29,6 +29,7 @@ from dq_monitor.detectors.base import robust_center_scale
 #: number more than `_ID_MIN_DISTINCT`) is treated as an identifier.
 _ID_DISTINCT_SHARE = 0.5
 _ID_MIN_DISTINCT = 50
+_ID_SAMPLE_ROWS = 10_000
 #: How far beyond the reference range (in robust units) an infinite value is placed.
 _INF_Z = 1e3
 _MISSING = "\x00<missing>"
@@ -142,6 +143,16 @@ class FeatureEncoder:
                     enc.numeric.append(NumericFeature(str(col), float(center[0]), float(scale[0]), mad))
                     continue
                 # constant numeric column: any other value is a never-seen category
+            if n > _ID_SAMPLE_ROWS:
+                # Counting a million distinct strings is slow; a sample tells identifiers apart.
+                sample = s.sample(_ID_SAMPLE_ROWS, random_state=0)
+                distinct = sample.nunique(dropna=False)
+                if distinct > _ID_DISTINCT_SHARE * _ID_SAMPLE_ROWS:
+                    enc.notes.append(
+                        f"column {col!r} looks like an identifier ({distinct:,} distinct values in a random "
+                        f"sample of {_ID_SAMPLE_ROWS:,} of its {n:,} rows); not used"
+                    )
+                    continue
             counts = _value_counts(s)
             if len(counts) > _ID_MIN_DISTINCT and len(counts) > _ID_DISTINCT_SHARE * n:
                 enc.notes.append(
