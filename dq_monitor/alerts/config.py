@@ -250,7 +250,9 @@ class DeliveryPolicy(_Strict):
     backoff_initial: timedelta = timedelta(seconds=30)
     backoff_max: timedelta = timedelta(minutes=30)
     give_up_after: timedelta = Field(default=timedelta(days=1), description="then the delivery is recorded as failed")
-    claim_lease: timedelta = Field(default=timedelta(minutes=5), description="a crashed sender's claim expires after")
+    claim_lease: timedelta = Field(default=timedelta(minutes=10), description="a crashed sender's claim expires after")
+    concurrency: int = Field(default=4, ge=1, le=64, description="messages sent in parallel within a pass")
+    batch_size: int = Field(default=100, ge=1, le=10000, description="deliveries claimed and recorded per transaction")
 
     @field_validator("timeout", "in_tick_max_wait", "backoff_initial", "backoff_max", "give_up_after",
                      "claim_lease", mode="before")

@@ -14,7 +14,9 @@ sensor tick.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +24,7 @@ from datetime import datetime, timedelta
 from tenacity import Retrying, retry_if_result, stop_after_attempt
 
 from dq_monitor.alerts.config import DeliveryPolicy
-from dq_monitor.alerts.ledger import DeliveryLedger
+from dq_monitor.alerts.ledger import DeliveryLedger, Finish
 from dq_monitor.alerts.model import Notification, as_utc
 from dq_monitor.alerts.notifiers.base import Notifier, NotifyResult, Permanent, Retryable, Sent
 from dq_monitor.alerts.secrets import install_log_masking, mask
@@ -107,71 +109,119 @@ def deliver(
     policy: DeliveryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[DeliveryOutcome]:
-    """Act on `notifications` (from `plan`), recording each in `ledger`; `notifiers` is keyed by (receiver, integration)."""
+    """Act on `notifications` (from `plan`), recording each in `ledger`; `notifiers` is keyed by (receiver, integration).
+
+    Sends are handled in batches of `policy.batch_size`: one transaction claims the
+    batch, up to `policy.concurrency` messages go out in parallel, one transaction
+    records the outcomes. A crash between sending and recording re-sends once the
+    claim lease expires (at-least-once), never silently drops.
+    """
     install_log_masking(LOGGER_NAME)
     policy = policy or DeliveryPolicy()
     now = as_utc(now)
-    tripped: dict[tuple[str, str], tuple[datetime, str]] = {}
-    outcomes: list[DeliveryOutcome] = []
-    for n in notifications:
+    outcomes: dict[int, DeliveryOutcome] = {}
+    sends: list[int] = []
+    for i, n in enumerate(notifications):
         if n.action == "cancel":
             ledger.supersede([n.key], now)
-            outcomes.append(DeliveryOutcome(n, "cancelled"))
-            continue
-        if n.action == "clear":
+            outcomes[i] = DeliveryOutcome(n, "cancelled")
+        elif n.action == "clear":
             ledger.supersede(list(n.supersedes), now)
             ledger.record_clear(n, now)
-            outcomes.append(DeliveryOutcome(n, "cleared"))
-            continue
-        pair = (n.channel.receiver, n.channel.integration)
-        notifier = notifiers.get(pair)
-        if notifier is None:
-            outcomes.append(DeliveryOutcome(n, "no_notifier"))
-            continue
-        if not ledger.claim(n, now, policy.claim_lease):
-            outcomes.append(DeliveryOutcome(n, "claimed_elsewhere"))
-            continue
-        ledger.supersede(list(n.supersedes), now)
-        if pair in tripped:
-            when, why = tripped[pair]
-            error = f"not tried: {n.channel.receiver}/{n.channel.integration} failed earlier in this pass: {why}"
-            ledger.finish(n.key, now, status="retrying", error=error, next_attempt_at=when)
-            outcomes.append(DeliveryOutcome(n, "deferred", 0, error, when))
-            continue
-        result, tries = _try(notifier, n, policy, sleep)
-        outcomes.append(_record(n, result, tries, ledger, now, policy, tripped, pair))
-    return outcomes
+            outcomes[i] = DeliveryOutcome(n, "cleared")
+        elif (n.channel.receiver, n.channel.integration) not in notifiers:
+            outcomes[i] = DeliveryOutcome(n, "no_notifier")
+        else:
+            sends.append(i)
+
+    breaker = _Breaker()
+    with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="dq-alerts") as pool:
+        for start in range(0, len(sends), policy.batch_size):
+            batch = sends[start:start + policy.batch_size]
+            claimed = ledger.claim_many([notifications[i] for i in batch], now, policy.claim_lease)
+            mine = [i for i in batch if notifications[i].key in claimed]
+            for i in batch:
+                if notifications[i].key not in claimed:
+                    outcomes[i] = DeliveryOutcome(notifications[i], "claimed_elsewhere")
+            ledger.supersede([k for i in mine for k in notifications[i].supersedes], now)
+
+            def send(i: int) -> tuple[DeliveryOutcome, Finish]:
+                n = notifications[i]
+                pair = (n.channel.receiver, n.channel.integration)
+                tripped = breaker.tripped(pair)
+                if tripped is not None:
+                    when, why = tripped
+                    error = f"not tried: {pair[0]}/{pair[1]} failed earlier in this pass: {why}"
+                    return (DeliveryOutcome(n, "deferred", 0, error, when),
+                            Finish(n.key, "retrying", error=error, next_attempt_at=when))
+                result, tries = _try(notifiers[pair], n, policy, sleep)
+                outcome, finish = _judge(n, result, tries, now, policy)
+                if outcome.status == "retrying":
+                    breaker.trip(pair, outcome.next_attempt_at, outcome.error or "")  # type: ignore[arg-type]
+                return outcome, finish
+
+            # One probe per receiver first, so a receiver that is down costs one timeout, not `concurrency`.
+            probes: dict[tuple[str, str], int] = {}
+            for i in mine:
+                probes.setdefault((notifications[i].channel.receiver, notifications[i].channel.integration), i)
+            first = list(probes.values())
+            rest = [i for i in mine if i not in set(first)]
+            results = dict(zip(first, pool.map(send, first)))
+            results.update(zip(rest, pool.map(send, rest)))
+            ledger.finish_many([results[i][1] for i in mine], now)
+            for i in mine:
+                outcomes[i] = results[i][0]
+                _log(results[i][0])
+    return [outcomes[i] for i in range(len(notifications))]
 
 
-def _record(n: Notification, result: NotifyResult, tries: int, ledger: DeliveryLedger, now: datetime,
-            policy: DeliveryPolicy, tripped: dict, pair: tuple[str, str]) -> DeliveryOutcome:
+class _Breaker:
+    """Receivers that failed in a retryable way during this pass, and until when to leave them alone."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, str], tuple[datetime, str]] = {}
+
+    def tripped(self, pair: tuple[str, str]) -> tuple[datetime, str] | None:
+        with self._lock:
+            return self._open.get(pair)
+
+    def trip(self, pair: tuple[str, str], until: datetime, why: str) -> None:
+        with self._lock:
+            self._open.setdefault(pair, (until, why))
+
+
+def _judge(n: Notification, result: NotifyResult, tries: int, now: datetime,
+           policy: DeliveryPolicy) -> tuple[DeliveryOutcome, Finish]:
     if isinstance(result, Sent):
-        ledger.finish(n.key, now, status="sent", tries=tries, payload_digest=result.payload_digest)
-        log.info("alerts: sent %s to %s (%d firing, %d resolved)", n.reason or "notification", n.receiver,
-                 len(n.firing), len(n.resolved))
-        return DeliveryOutcome(n, "sent", tries)
+        return DeliveryOutcome(n, "sent", tries), Finish(n.key, "sent", tries, payload_digest=result.payload_digest)
     error = mask(result.error)
     if isinstance(result, Permanent):
-        ledger.finish(n.key, now, status="failed", tries=tries, error=error, permanent=True,
-                      payload_digest=result.payload_digest)
-        log.error("alerts: delivery to %s failed permanently, not retrying: %s", n.receiver, error)
-        return DeliveryOutcome(n, "failed", tries, error)
+        return (DeliveryOutcome(n, "failed", tries, error),
+                Finish(n.key, "failed", tries, error, True, payload_digest=result.payload_digest))
     attempts = n.attempts + tries
     first = n.first_attempt_at or now
     if now - first >= policy.give_up_after:
         reason = f"gave up after {attempts} attempts since {first.isoformat()}: {error}"
-        ledger.finish(n.key, now, status="failed", tries=tries, error=reason, permanent=True,
-                      payload_digest=result.payload_digest)
-        log.error("alerts: delivery to %s %s", n.receiver, reason)
-        return DeliveryOutcome(n, "failed", tries, reason)
+        return (DeliveryOutcome(n, "failed", tries, reason),
+                Finish(n.key, "failed", tries, reason, True, payload_digest=result.payload_digest))
     # Retry-After is the server telling us when; otherwise back off exponentially.
     if result.retry_after is not None:
         delay = timedelta(seconds=result.retry_after)
     else:
         delay = backoff(attempts, policy)
     when = now + delay
-    tripped[pair] = (when, error)
-    ledger.finish(n.key, now, status="retrying", tries=tries, error=error, next_attempt_at=when,
-                  payload_digest=result.payload_digest)
-    log.warning("alerts: delivery to %s failed (%s); retrying at %s", n.receiver, error, when.isoformat())
-    return DeliveryOutcome(n, "retrying", tries, error, when)
+    return (DeliveryOutcome(n, "retrying", tries, error, when),
+            Finish(n.key, "retrying", tries, error, next_attempt_at=when, payload_digest=result.payload_digest))
+
+
+def _log(o: DeliveryOutcome) -> None:
+    n = o.notification
+    if o.status == "sent":
+        log.info("alerts: sent %s to %s (%d firing, %d resolved)", n.reason or "notification", n.receiver,
+                 len(n.firing), len(n.resolved))
+    elif o.status == "failed":
+        log.error("alerts: delivery to %s failed permanently, not retrying: %s", n.receiver, o.error)
+    elif o.status == "retrying":
+        log.warning("alerts: delivery to %s failed (%s); retrying at %s", n.receiver, o.error,
+                    o.next_attempt_at.isoformat() if o.next_attempt_at else "?")

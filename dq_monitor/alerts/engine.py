@@ -176,12 +176,20 @@ def run_once(
     install_log_masking(LOGGER_NAME)
     now = as_utc(now or datetime.now(timezone.utc))
     skipped: dict[tuple[str, str], str] = {}
+    owned = notifiers is None
     if notifiers is None:
         notifiers, skipped = build_notifiers(config, env)
-    silences = ledger.silences(now)
-    the_plan = make_plan(alerts, now, ledger, config, silences, available=set(notifiers))
-    kwargs = {"sleep": sleep} if sleep is not None else {}
-    outcomes = deliver(the_plan.notifications, notifiers, ledger, now, policy=config.delivery, **kwargs)
+    try:
+        silences = ledger.silences(now)
+        the_plan = make_plan(alerts, now, ledger, config, silences, available=set(notifiers))
+        kwargs = {"sleep": sleep} if sleep is not None else {}
+        outcomes = deliver(the_plan.notifications, notifiers, ledger, now, policy=config.delivery, **kwargs)
+    finally:
+        if owned:
+            for notifier in notifiers.values():
+                close = getattr(notifier, "close", None)
+                if close is not None:
+                    close()
     states, errors = _alert_states(outcomes)
     report = RunReport(now, outcomes, the_plan.held, {f"{r}/{i}": why for (r, i), why in skipped.items()},
                        states, errors)

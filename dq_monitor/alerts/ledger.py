@@ -16,7 +16,7 @@ import hashlib
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
 
@@ -53,17 +53,31 @@ from dq_monitor.alerts.model import (
 )
 
 
+@dataclass(frozen=True)
+class Finish:
+    """The outcome of the tries made under a claim, as `finish_many` records it."""
+
+    key: str
+    status: str
+    tries: int = 0
+    error: str | None = None
+    permanent: bool = False
+    next_attempt_at: datetime | None = None
+    payload_digest: str | None = None
+
+
 @runtime_checkable
 class DeliveryLedger(Protocol):
     def group_states(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], GroupState]: ...
 
-    def claim(self, notification: Notification, now: datetime, lease: timedelta) -> bool:
-        """Take the right to send `notification` now; False if it was sent, is settled or is someone else's."""
+    def claim_many(self, notifications: Sequence[Notification], now: datetime, lease: timedelta) -> set[str]:
+        """Take the right to send these now, in one transaction; returns the keys this caller got.
 
-    def finish(self, key: str, now: datetime, *, status: str, tries: int = 0, error: str | None = None,
-               permanent: bool = False, next_attempt_at: datetime | None = None,
-               payload_digest: str | None = None) -> None:
-        """Record the outcome of the tries made under a claim."""
+        A key is refused when it was sent or settled already, or another pass holds an unexpired claim.
+        """
+
+    def finish_many(self, finishes: Sequence[Finish], now: datetime) -> None:
+        """Record outcomes of claimed deliveries, in one transaction."""
 
     def record_clear(self, notification: Notification, now: datetime) -> None: ...
 
@@ -78,6 +92,16 @@ class DeliveryLedger(Protocol):
     def silences(self, now: datetime | None = None, *, include_expired: bool = False) -> list[Silence]: ...
 
     def expire_silence(self, silence_id: str, now: datetime) -> Silence: ...
+
+
+class _SingleOps:
+    """`claim`/`finish` for one delivery, on top of the batch operations."""
+
+    def claim(self, notification: Notification, now: datetime, lease: timedelta) -> bool:
+        return notification.key in self.claim_many([notification], now, lease)  # type: ignore[attr-defined]
+
+    def finish(self, key: str, now: datetime, **fields: Any) -> None:
+        self.finish_many([Finish(key, **fields)], now)  # type: ignore[attr-defined]
 
 
 def new_silence_id() -> str:
@@ -111,7 +135,7 @@ def _claimable(rec: DeliveryRecord, now: datetime) -> bool:
     return False
 
 
-class InMemoryLedger:
+class InMemoryLedger(_SingleOps):
     """A thread-safe ledger kept in memory (tests, benchmarks, one-off runs)."""
 
     def __init__(self) -> None:
@@ -145,28 +169,30 @@ class InMemoryLedger:
                     out[pair] = GroupState(notified, in_flight)
         return out
 
-    def claim(self, notification: Notification, now: datetime, lease: timedelta) -> bool:
+    def claim_many(self, notifications: Sequence[Notification], now: datetime, lease: timedelta) -> set[str]:
+        got: set[str] = set()
         with self._lock:
-            rec = self._records.get(notification.key)
-            if rec is None:
-                self._put(_new_record(notification, now, "sending", lease))
-                return True
-            if not _claimable(rec, now):
-                return False
-            self._put(replace(rec, status="sending", claimed_until=now + lease, updated_at=now))
-            return True
+            for n in notifications:
+                rec = self._records.get(n.key)
+                if rec is None:
+                    self._put(_new_record(n, now, "sending", lease))
+                elif _claimable(rec, now):
+                    self._put(replace(rec, status="sending", claimed_until=now + lease, updated_at=now))
+                else:
+                    continue
+                got.add(n.key)
+        return got
 
-    def finish(self, key: str, now: datetime, *, status: str, tries: int = 0, error: str | None = None,
-               permanent: bool = False, next_attempt_at: datetime | None = None,
-               payload_digest: str | None = None) -> None:
+    def finish_many(self, finishes: Sequence[Finish], now: datetime) -> None:
         with self._lock:
-            rec = self._records[key]
-            self._put(replace(
-                rec, status=status, attempts=rec.attempts + tries, last_error=error, permanent=permanent,
-                next_attempt_at=next_attempt_at, claimed_until=None, updated_at=now,
-                sent_at=now if status == "sent" else rec.sent_at,
-                payload_digest=payload_digest or rec.payload_digest,
-            ))
+            for f in finishes:
+                rec = self._records[f.key]
+                self._put(replace(
+                    rec, status=f.status, attempts=rec.attempts + f.tries, last_error=f.error,
+                    permanent=f.permanent, next_attempt_at=f.next_attempt_at, claimed_until=None, updated_at=now,
+                    sent_at=now if f.status == "sent" else rec.sent_at,
+                    payload_digest=f.payload_digest or rec.payload_digest,
+                ))
 
     def record_clear(self, notification: Notification, now: datetime) -> None:
         with self._lock:
@@ -286,7 +312,7 @@ def _silence(row: Any) -> Silence:
     return Silence(row.id, tuple(row.matchers), row.starts_at, row.ends_at, row.created_by or "", row.comment or "")
 
 
-class SqlDeliveryLedger:
+class SqlDeliveryLedger(_SingleOps):
     """The ledger in a SQL database (the findings store's, or any SQLAlchemy URL)."""
 
     _CHUNK = 400
@@ -319,46 +345,60 @@ class SqlDeliveryLedger:
                             latest.setdefault(pair, {})[category] = _record(row)
         return {p: GroupState(v.get("notified"), v.get("in_flight")) for p, v in latest.items()}
 
-    def claim(self, notification: Notification, now: datetime, lease: timedelta) -> bool:
+    def claim_many(self, notifications: Sequence[Notification], now: datetime, lease: timedelta) -> set[str]:
+        t = alert_deliveries
+        now = as_utc(now)
+        got: set[str] = set()
+        if not notifications:
+            return got
+        claimable = or_(
+            and_(t.c.status == "retrying", or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now)),
+            and_(t.c.status == "sending", or_(t.c.claimed_until.is_(None), t.c.claimed_until <= now)),
+        )
+        with self.engine.begin() as conn:
+            keys = [n.key for n in notifications]
+            existing = set(conn.execute(select(t.c.key).where(t.c.key.in_(keys))).scalars())
+            fresh = [n for n in notifications if n.key not in existing]
+            if fresh:
+                rows = [self._row(_new_record(n, now, "sending", lease)) for n in fresh]
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(t), rows)
+                    got.update(n.key for n in fresh)
+                except IntegrityError:
+                    # A concurrent pass inserted some of these first: take the others one by one.
+                    for n, row in zip(fresh, rows):
+                        try:
+                            with conn.begin_nested():
+                                conn.execute(insert(t).values(**row))
+                            got.add(n.key)
+                        except IntegrityError:
+                            pass
+            for key in existing:
+                result = conn.execute(
+                    update(t).where(t.c.key == key, claimable)
+                    .values(status="sending", claimed_until=now + lease, updated_at=now)
+                )
+                if result.rowcount == 1:
+                    got.add(key)
+        return got
+
+    def finish_many(self, finishes: Sequence[Finish], now: datetime) -> None:
+        if not finishes:
+            return
         t = alert_deliveries
         now = as_utc(now)
         with self.engine.begin() as conn:
-            existing = conn.execute(select(t.c.id).where(t.c.key == notification.key)).first()
-            if existing is None:
-                rec = _new_record(notification, now, "sending", lease)
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(t).values(**self._row(rec)))
-                    return True
-                except IntegrityError:
-                    return False  # another process claimed it a moment ago
-            result = conn.execute(
-                update(t)
-                .where(
-                    t.c.key == notification.key,
-                    or_(
-                        and_(t.c.status == "retrying", or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now)),
-                        and_(t.c.status == "sending", or_(t.c.claimed_until.is_(None), t.c.claimed_until <= now)),
-                    ),
+            for f in finishes:
+                values: dict[str, Any] = dict(
+                    status=f.status, attempts=t.c.attempts + f.tries, last_error=f.error, permanent=f.permanent,
+                    next_attempt_at=f.next_attempt_at, claimed_until=None, updated_at=now,
                 )
-                .values(status="sending", claimed_until=now + lease, updated_at=now)
-            )
-            return result.rowcount == 1
-
-    def finish(self, key: str, now: datetime, *, status: str, tries: int = 0, error: str | None = None,
-               permanent: bool = False, next_attempt_at: datetime | None = None,
-               payload_digest: str | None = None) -> None:
-        t = alert_deliveries
-        values: dict[str, Any] = dict(
-            status=status, attempts=t.c.attempts + tries, last_error=error, permanent=permanent,
-            next_attempt_at=next_attempt_at, claimed_until=None, updated_at=as_utc(now),
-        )
-        if status == "sent":
-            values["sent_at"] = as_utc(now)
-        if payload_digest:
-            values["payload_digest"] = payload_digest
-        with self.engine.begin() as conn:
-            conn.execute(update(t).where(t.c.key == key).values(**values))
+                if f.status == "sent":
+                    values["sent_at"] = now
+                if f.payload_digest:
+                    values["payload_digest"] = f.payload_digest
+                conn.execute(update(t).where(t.c.key == f.key).values(**values))
 
     def record_clear(self, notification: Notification, now: datetime) -> None:
         t = alert_deliveries

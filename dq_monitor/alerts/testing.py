@@ -20,6 +20,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -188,7 +189,8 @@ class SmtpStandIn:
     def __init__(self, port: int | None = None, *, reject: tuple[str, ...] = ()) -> None:
         self.port = port or free_port()
         self.reject = set(reject)  # recipients answered with "550 no such user"
-        self.messages: list[EmailMessage] = []
+        self._raw: list[bytes] = []
+        self._parsed: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
         self._controller: Any = None
@@ -207,10 +209,9 @@ class SmtpStandIn:
                 return "250 OK"
 
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-                msg = email.message_from_bytes(envelope.original_content or envelope.content,
-                                               policy=email.policy.default)
+                # Parsed lazily in received(): parsing here would slow every reply down.
                 with stand_in._lock:
-                    stand_in.messages.append(msg)  # type: ignore[arg-type]
+                    stand_in._raw.append(envelope.original_content or envelope.content)
                     stand_in.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
                 return "250 Message accepted for delivery"
 
@@ -234,8 +235,17 @@ class SmtpStandIn:
         self.stop()
 
     def received(self) -> list[EmailMessage]:
+        """Every message received so far, parsed with the modern email policy."""
         with self._lock:
-            return list(self.messages)
+            raw = self._raw[len(self._parsed):]
+        parsed = [email.message_from_bytes(r, policy=email.policy.default) for r in raw]
+        with self._lock:
+            self._parsed.extend(parsed)  # type: ignore[arg-type]
+            return list(self._parsed)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._raw)
 
 
 def make_alert(fingerprint: str = "f1", **overrides: Any) -> "AlertInput":
@@ -250,3 +260,54 @@ def make_alert(fingerprint: str = "f1", **overrides: Any) -> "AlertInput":
     )
     values.update(overrides)
     return AlertInput(**values)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a stand-in in its own process: `python -m dq_monitor.alerts.testing smtp --port 2525 --record FILE`.
+
+    Every message (SMTP) or delivered payload (Slack) is appended to `--record` as
+    one JSON line, so another process (a benchmark, a demo) can count and read them.
+    """
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(prog="python -m dq_monitor.alerts.testing")
+    parser.add_argument("kind", choices=["smtp", "slack"])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--record", required=True, help="file to append one JSON line per message to")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    record = open(args.record, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - closed below
+    if args.kind == "smtp":
+        smtp = SmtpStandIn(port=args.port or None)
+        smtp.start()
+        print(f"smtp stand-in listening on 127.0.0.1:{smtp.port}", flush=True)
+        seen = 0
+        while not stop.wait(0.05):
+            with smtp._lock:
+                new_raw = smtp._raw[seen:]
+            for raw in new_raw:
+                head = BytesHeaderParser().parsebytes(raw)
+                record.write(json.dumps({"subject": str(head["Subject"]), "to": head["To"],
+                                         "message_id": head["Message-ID"]}) + "\n")
+                seen += 1
+        smtp.stop()
+    else:
+        slack = SlackStandIn().start()
+        print(f"slack stand-in listening on 127.0.0.1:{slack.port} (webhook {slack.webhook_url()}, "
+              f"api {slack.api_url}, bot token {slack.bot_token})", flush=True)
+        seen = 0
+        while not stop.wait(0.05):
+            with slack._lock:
+                new = slack.requests[seen:]
+            for req in new:
+                record.write(json.dumps({"kind": req.kind, "status": req.status, "payload": req.payload}) + "\n")
+                seen += 1
+        slack.stop()
+    record.close()
+
+
+if __name__ == "__main__":
+    main()

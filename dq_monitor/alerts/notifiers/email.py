@@ -2,6 +2,7 @@
 
 Connection problems, timeouts and 4xx replies are retryable; authentication
 failures and 5xx replies (unknown mailbox, rejected sender) are permanent.
+Connections are reused between messages of one pass and closed by `close()`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+import threading
 from datetime import timedelta
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate
 
 from dq_monitor.alerts.model import Notification
@@ -47,44 +52,98 @@ class EmailNotifier:
         self.starttls = starttls
         self.use_ssl = use_ssl
         self.timeout = timeout
+        self._idle: list[smtplib.SMTP] = []
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         auth = f", username={self.username!r}, password={self.password!r}" if self.username else ""
         return f"EmailNotifier({self.host}:{self.port}, to={self.to!r}{auth})"
 
-    def message(self, notification: Notification) -> EmailMessage:
+    def message(self, notification: Notification) -> MIMEMultipart:
+        """The email: multipart/alternative with a plain-text and an HTML part.
+
+        Built with `email.mime` (compat32), which is several times faster than
+        `EmailMessage` with the modern policy; bulk passes spend their time here.
+        """
         subject, text, html = render_email(notification, self.base_url)
-        msg = EmailMessage()
-        msg["Subject"] = subject
+        msg = MIMEMultipart("alternative")
+        msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
         msg["From"] = self.sender
         msg["To"] = ", ".join([notification.channel.target] if notification.channel.target else self.to)
         msg["Date"] = formatdate(usegmt=True)
         # Deterministic: a retried message carries the same Message-ID, so mail clients can fold duplicates.
         msg["Message-ID"] = f"<{notification.key}@dq-monitor>"
-        msg["X-DQ-Monitor-Group"] = notification.group_key[:200]
-        msg.set_content(text)
-        msg.add_alternative(html, subtype="html")
+        msg["X-DQ-Monitor-Group"] = Header(notification.group_key[:200], "utf-8")  # type: ignore[assignment]
+        msg.attach(MIMEText(text, "plain", "utf-8"))
+        msg.attach(MIMEText(html, "html", "utf-8"))
         return msg
+
+    def _open(self) -> smtplib.SMTP:
+        smtp_cls = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
+        smtp = smtp_cls(self.host, self.port, timeout=self.timeout.total_seconds())
+        try:
+            smtp.ehlo()
+            secure = self.use_ssl
+            if self.starttls is True or (self.starttls == "auto" and not secure and smtp.has_extn("starttls")):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+                secure = True
+            if self.username is not None and self.password is not None:
+                if not secure and self.host not in _LOCAL_HOSTS:
+                    raise _InsecureAuth()
+                smtp.login(self.username.reveal(), self.password.reveal())
+        except BaseException:
+            _quietly_close(smtp)
+            raise
+        return smtp
+
+    def _take(self) -> smtplib.SMTP | None:
+        with self._lock:
+            return self._idle.pop() if self._idle else None
+
+    def _give_back(self, smtp: smtplib.SMTP) -> None:
+        with self._lock:
+            self._idle.append(smtp)
+
+    def close(self) -> None:
+        """Close the connections kept open between messages of one pass."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for smtp in idle:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                _quietly_close(smtp)
+
+    def _send(self, msg: Message) -> None:
+        smtp = self._take()
+        if smtp is not None:
+            try:
+                smtp.send_message(msg)
+                self._give_back(smtp)
+                return
+            except (smtplib.SMTPServerDisconnected, OSError):
+                _quietly_close(smtp)  # an idle connection the server dropped: open a fresh one
+            except BaseException:
+                _quietly_close(smtp)
+                raise
+        smtp = self._open()
+        try:
+            smtp.send_message(msg)
+        except BaseException:
+            _quietly_close(smtp)
+            raise
+        self._give_back(smtp)
 
     def notify(self, notification: Notification) -> NotifyResult:
         msg = self.message(notification)
-        payload_digest = digest(msg.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+        payload_digest = digest(msg.get_payload(0).get_payload())  # the encoded plain-text part
         where = f"SMTP server {self.host}:{self.port}"
         try:
-            smtp_cls = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
-            with smtp_cls(self.host, self.port, timeout=self.timeout.total_seconds()) as smtp:
-                smtp.ehlo()
-                secure = self.use_ssl
-                if self.starttls is True or (self.starttls == "auto" and not secure and smtp.has_extn("starttls")):
-                    smtp.starttls(context=ssl.create_default_context())
-                    smtp.ehlo()
-                    secure = True
-                if self.username is not None and self.password is not None:
-                    if not secure and self.host not in _LOCAL_HOSTS:
-                        return Permanent(f"{where} offers no TLS; refusing to send the SMTP password in clear text",
-                                         payload_digest)
-                    smtp.login(self.username.reveal(), self.password.reveal())
-                smtp.send_message(msg)
+            self._send(msg)
+        except _InsecureAuth:
+            return Permanent(f"{where} offers no TLS; refusing to send the SMTP password in clear text",
+                             payload_digest)
         except smtplib.SMTPAuthenticationError as exc:
             return Permanent(f"{where} rejected the credentials: {_reply(exc)}", payload_digest)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -99,3 +158,14 @@ class EmailNotifier:
         except (smtplib.SMTPException, OSError, socket.timeout) as exc:
             return Retryable(f"{where} unreachable: {type(exc).__name__}: {exc}", payload_digest=payload_digest)
         return Sent(payload_digest)
+
+
+class _InsecureAuth(Exception):
+    pass
+
+
+def _quietly_close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.close()
+    except OSError:
+        pass

@@ -1,0 +1,189 @@
+"""Benchmark: 1,000 pending findings routed and delivered to local stand-ins (target: under 10 s).
+
+Real transports on localhost: a Slack stand-in HTTP server (incoming webhook and
+chat.postMessage, in this process) and an SMTP server (aiosmtpd, in its own
+process, as a mail server would be). Each scenario runs one
+`run_once` pass over 1,000 open findings, checks that every group arrived
+exactly once, then runs a second pass that must send nothing (dedup).
+
+    python bench/alerts.py                       # memory + SQLite ledgers (+ Postgres if reachable)
+    DQ_MONITOR_BENCH_PG_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/postgres python bench/alerts.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from dq_monitor.alerts import AlertsConfig, InMemoryLedger, SqlDeliveryLedger, run_once
+from dq_monitor.alerts.testing import SlackStandIn, free_port, make_alert
+from dq_monitor.store import make_engine
+
+TARGET_SECONDS = 10.0
+N_FINDINGS = 1000
+NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+PG_URL = os.environ.get("DQ_MONITOR_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+def findings(n: int) -> list:
+    """`n` open findings: 50 datasets x 20 checks, mixed check types and severities, with details and rows."""
+    types = ["schema", "volume", "freshness", "expectations", "drift", "anomaly"]
+    out = []
+    for i in range(n):
+        ds, check = i % 50, i // 50
+        out.append(make_alert(
+            f"fp{i:05d}", dataset=f"dataset_{ds:02d}", snapshot="2024-03-01", check=f"dataset_{ds:02d}_check_{check}",
+            check_type=types[check % len(types)] if check % len(types) else "expectations",
+            severity="ERROR" if i % 3 else "WARN", message=f"check {check} failed on dataset {ds}",
+            details={"observed": i * 1.5, "expected": "<= 10", "drift_share": 0.3,
+                     "top_rows": [{"id": r, "value": r * 2.5} for r in range(8)]},
+            created_at=NOW - timedelta(minutes=10),
+        ))
+    return out
+
+
+def config(slack: SlackStandIn, group_by: list[str], receivers: tuple[str, ...]) -> AlertsConfig:
+    specs = {
+        "webhook": {"slack_webhook": {"url_env": "BENCH_WEBHOOK"}},
+        "bot": {"slack_bot": {"token_env": "BENCH_TOKEN", "channel": "#dq", "base_url": slack.api_url}},
+        "mail": {"email": {"smtp_host_env": "BENCH_SMTP_HOST", "smtp_port_env": "BENCH_SMTP_PORT",
+                           "to": ["dq@example.com"], "starttls": False}},
+    }
+    return AlertsConfig.model_validate({
+        "receivers": {r: specs[r] for r in receivers},
+        "route": {"receiver": receivers[0], "group_by": group_by, "group_wait": "30s",
+                  "routes": [{"receiver": r, "continue": True} for r in receivers]},
+        "inhibit_rules": [], "owners_route": {"enabled": False},
+    })
+
+
+def make_ledger(kind: str, workdir: Path):
+    if kind == "memory":
+        return InMemoryLedger(), None
+    if kind == "sqlite":
+        # The findings store's engine factory: SQLite in WAL mode, as the alert sensor would use it.
+        engine = make_engine(f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}")
+        return SqlDeliveryLedger(engine, create_tables=True), None
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"dqm_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = sa.create_engine(PG_URL.rsplit("/", 1)[0] + f"/{name}")
+
+    def drop() -> None:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return SqlDeliveryLedger(engine, create_tables=True), drop
+
+
+def pg_available() -> bool:
+    try:
+        with sa.create_engine(PG_URL).connect() as conn:
+            conn.execute(sa.text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+class SmtpProcess:
+    """The SMTP stand-in in its own process (a real mail server is one), recording to a JSON-lines file."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.record = workdir / f"smtp-{uuid.uuid4().hex[:8]}.jsonl"
+        self.record.touch()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dq_monitor.alerts.testing", "smtp", "--port", str(self.port),
+             "--record", str(self.record)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+        assert "listening" in (self.proc.stdout.readline() if self.proc.stdout else "")
+
+    def received(self, expected: int, wait: float = 10.0) -> int:
+        deadline = time.monotonic() + wait
+        while True:
+            count = len(self.record.read_text().splitlines())
+            if count >= expected or time.monotonic() > deadline:
+                time.sleep(0.2)  # anything beyond `expected` (a duplicate) shows up too
+                return len(self.record.read_text().splitlines())
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def run_scenario(name: str, group_by: list[str], receivers: tuple[str, ...], ledger_kind: str,
+                 workdir: Path) -> dict:
+    with SlackStandIn(bot_token="xoxb-bench") as slack:
+        smtp = SmtpProcess(workdir)
+        try:
+            env = {"BENCH_WEBHOOK": slack.webhook_url(), "BENCH_TOKEN": "xoxb-bench",
+                   "BENCH_SMTP_HOST": "127.0.0.1", "BENCH_SMTP_PORT": str(smtp.port)}
+            cfg = config(slack, group_by, receivers)
+            ledger, cleanup = make_ledger(ledger_kind, workdir)
+            alerts = findings(N_FINDINGS)
+            started = time.perf_counter()
+            report = run_once(alerts, cfg, ledger, now=NOW, env=env)
+            first = time.perf_counter() - started
+            started = time.perf_counter()
+            again = run_once(alerts, cfg, ledger, now=NOW + timedelta(minutes=10), env=env)
+            second = time.perf_counter() - started
+            sent = report.count("sent")
+            emails = sum(1 for o in report.outcomes if o.notification.channel.integration == "email")
+            received = len(slack.delivered()) + smtp.received(emails)
+            groups = len({o.notification.group_key for o in report.outcomes})
+            delivered_fps = {fp for fp, s in report.alert_states.items() if s == "sent"}
+            ok = (received == sent == len(report.outcomes) and len(delivered_fps) == N_FINDINGS
+                  and again.outcomes == [])
+            if cleanup:
+                cleanup()
+        finally:
+            smtp.stop()
+    return {"scenario": name, "ledger": ledger_kind, "groups": groups, "messages": received, "first": first,
+            "second": second, "second_sends": again.count("sent"), "ok": ok}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ledgers", default="memory,sqlite,postgres")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    kinds = [k for k in args.ledgers.split(",") if k != "postgres" or pg_available()]
+    scenarios = [
+        ("grouped by dataset+snapshot -> Slack webhook, Slack bot, email", ["dataset", "snapshot"],
+         ("webhook", "bot", "mail")),
+        ("one group per finding -> Slack webhook", ["..."], ("webhook",)),
+        ("one group per finding -> email", ["..."], ("mail",)),
+    ]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in kinds:
+            for name, group_by, receivers in scenarios:
+                rows.append(run_scenario(name, group_by, receivers, kind, Path(tmp)))
+    print(f"{N_FINDINGS} pending findings, one run_once pass; target < {TARGET_SECONDS:.0f} s "
+          f"(issue 7). {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores.")
+    print()
+    print("| scenario | ledger | groups | messages received | 1st pass (s) | target (s) | 2nd pass sends | "
+          "2nd pass (s) | exactly once |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        print(f"| {r['scenario']} | {r['ledger']} | {r['groups']} | {r['messages']} | {r['first']:.2f} | "
+              f"{TARGET_SECONDS:.0f} | {r['second_sends']} | {r['second']:.2f} | {'yes' if r['ok'] else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()
