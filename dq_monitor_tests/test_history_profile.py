@@ -33,7 +33,7 @@ def small_frame() -> pd.DataFrame:
 def test_profile_computes_counts_null_rates_distincts_and_numeric_statistics():
     metrics = profile(small_frame())
     assert metrics["row_count"] == 5 and metrics["column_count"] == 5
-    assert metrics["memory_bytes"] > 0
+    assert "bytes" not in metrics and profile(small_frame(), byte_size=2048)["bytes"] == 2048
     assert metrics["null_rate:email"] == pytest.approx(0.2)
     assert metrics["null_rate:amount"] == pytest.approx(0.2)
     assert metrics["null_rate:id"] == 0

@@ -8,7 +8,8 @@ key                        value
 =========================  =====================================================
 ``row_count``              rows in the snapshot
 ``column_count``           columns in the snapshot
-``memory_bytes``           in-memory size of the frame (pandas, deep)
+``bytes``                  size of the snapshot as stored (only when the caller
+                           passes `byte_size`, e.g. the file sizes it read)
 ``freshness_lag_seconds``  snapshot_time - newest timestamp_column value
                            (only when both are given)
 ``null_rate:C``            share of rows where C is null (NaN when no rows)
@@ -60,30 +61,30 @@ def _distinct(column: pd.Series) -> int:
         return int(column.dropna().astype(str).nunique())
 
 
-def _top_share(column: pd.Series, non_null: int) -> float:
-    if non_null == 0:
-        return float("nan")
+def _distinct_and_top_share(column: pd.Series, non_null: int) -> tuple[float, float]:
+    """Distinct count and the most frequent value's share, from one hash pass."""
     try:
-        counts = column.value_counts(dropna=True)
-    except TypeError:
-        counts = column.dropna().astype(str).value_counts()
-    return float(counts.iloc[0] / non_null) if len(counts) else float("nan")
+        counts = column.value_counts(dropna=True, sort=False)
+    except TypeError:  # unhashable cells (lists, dicts from JSON)
+        counts = column.dropna().astype(str).value_counts(sort=False)
+    top = float(counts.max() / non_null) if non_null and len(counts) else float("nan")
+    return float(len(counts)), top
 
 
 def profile(
     df: pd.DataFrame,
     timestamp_column: str | None = None,
     snapshot_time: datetime | pd.Timestamp | str | None = None,
+    *,
+    byte_size: int | None = None,
 ) -> dict[str, float]:
     """Profile one snapshot in a single pass over its columns (keys in the module doc)."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"profile expects a pandas DataFrame, not {type(df).__name__}")
     rows = len(df)
-    out: dict[str, float] = {
-        "row_count": float(rows),
-        "column_count": float(df.shape[1]),
-        "memory_bytes": float(df.memory_usage(index=True, deep=True).sum()),
-    }
+    out: dict[str, float] = {"row_count": float(rows), "column_count": float(df.shape[1])}
+    if byte_size is not None:
+        out["bytes"] = float(byte_size)
     if timestamp_column is not None and timestamp_column not in df.columns:
         raise ValueError(
             f"timestamp_column {timestamp_column!r} is not a column of the snapshot "
@@ -98,12 +99,14 @@ def profile(
         label = str(name)
         non_null = int(column.notna().sum())
         out[metric_key("null_rate", label)] = (rows - non_null) / rows if rows else float("nan")
-        out[metric_key("distinct_count", label)] = float(_distinct(column))
         if pd.api.types.is_bool_dtype(column.dtype) or not (
             pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype)
         ):
-            out[metric_key("top_share", label)] = _top_share(column, non_null)
+            distinct, top = _distinct_and_top_share(column, non_null)
+            out[metric_key("distinct_count", label)] = distinct
+            out[metric_key("top_share", label)] = top
             continue
+        out[metric_key("distinct_count", label)] = float(_distinct(column))
         if pd.api.types.is_datetime64_any_dtype(column.dtype):
             stamps = _datetime_values(column).dropna()
             out[metric_key("min", label)] = stamps.min().timestamp() if len(stamps) else float("nan")
