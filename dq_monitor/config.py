@@ -121,6 +121,10 @@ class SchemaContract(StrictModel):
 
 
 class VolumeBounds(StrictModel):
+    """Fixed bounds, and/or `adaptive: true` (or `volume: adaptive`) for a learned, seasonal band on
+    the row-count history (`<dataset>_row_count_is_normal`)."""
+
+    adaptive: bool = False
     min_rows: int | None = Field(default=None, ge=0)
     max_rows: int | None = Field(default=None, ge=0)
     max_change_pct: float | None = Field(default=None, gt=0, description="max |rows - previous| / previous, in %")
@@ -173,6 +177,11 @@ class DatasetConfig(StrictModel):
         if not NAME_RE.match(value):
             raise ValueError(f"dataset name {value!r} must be a Python identifier (letters, digits, underscores)")
         return value
+
+    @field_validator("volume", mode="before")
+    @classmethod
+    def _adaptive_shorthand(cls, value: Any) -> Any:
+        return {"adaptive": True} if value == "adaptive" else value
 
     @field_validator("primary_key", "owners", mode="before")
     @classmethod

@@ -12,7 +12,8 @@ from dq_monitor.checks.schema import markdown_table
 from dq_monitor.defs.adapters import to_check_result
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
-from dq_monitor.sources import SourceError, find_snapshot, frame_nbytes, read_snapshot
+from dq_monitor.history import profile
+from dq_monitor.sources import SnapshotRef, SourceError, find_snapshot, frame_nbytes, read_snapshot
 
 _TYPE_NAMES = {"int": "int", "float": "float", "bool": "bool", "string": "string", "datetime": "timestamp"}
 
@@ -37,6 +38,19 @@ def _preview(frame: pd.DataFrame, rows: int = 10) -> str:
 def _short(value: Any) -> str:
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def snapshot_metrics(frame: pd.DataFrame, ref: SnapshotRef, timestamp_column: str | None, log: Any) -> dict[str, float]:
+    """The snapshot's profile for the metric history (row count, null rates, quantiles, freshness lag...)."""
+    metrics: dict[str, float] = {"row_count": float(len(frame)), "bytes": float(ref.bytes),
+                                 "column_count": float(len(frame.columns))}
+    try:
+        ts = timestamp_column if timestamp_column in frame.columns else None
+        metrics.update(profile(frame, timestamp_column=ts, snapshot_time=ref.snapshot_time if ts else None))
+    except (ValueError, TypeError) as exc:  # e.g. duplicate columns: the readability check reports it
+        log.warning(f"{ref.dataset}/{ref.snapshot_id}: profile skipped: {exc}")
+    metrics["bytes"] = float(ref.bytes)
+    return metrics
 
 
 def build_snapshot_asset(ctx: DatasetContext) -> dg.AssetsDefinition:
@@ -76,8 +90,7 @@ def build_snapshot_asset(ctx: DatasetContext) -> dg.AssetsDefinition:
         store.record_snapshot(ctx.name, snapshot_id, source_path=ref.path, snapshot_time=ref.snapshot_time,
                               row_count=len(frame), bytes=ref.bytes, columns=profile, max_timestamp=max_ts,
                               read_problems=problems, run_id=context.run_id)
-        store.record_metrics(ctx.name, snapshot_id, {"row_count": len(frame), "bytes": ref.bytes,
-                                                     "column_count": len(frame.columns)},
+        store.record_metrics(ctx.name, snapshot_id, snapshot_metrics(frame, ref, ds.timestamp_column, context.log),
                              observed_at=ref.snapshot_time)
         outcome = check_readable(ctx.name, snapshot_id, result.problems, len(ref.files))
         store.record_outcome(ctx.name, snapshot_id, outcome, check_type="readability",
