@@ -16,7 +16,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dq_monitor.alerts import AlertsConfig, InMemoryLedger, SqlDeliveryLedger, build_notifiers, run_once
+from dq_monitor.alerts import (
+    AlertsConfig,
+    InMemoryLedger,
+    SqlDeliveryLedger,
+    build_notifiers,
+    delivery_status,
+    run_once,
+)
 from dq_monitor.alerts.ledger import SilenceNotFound
 from dq_monitor.alerts.testing import Fault, SlackStandIn, SmtpStandIn, make_alert
 
@@ -212,6 +219,10 @@ def test_permanent_errors_stop_retrying_and_record_the_reason(slack, smtp):
         assert run_once(groups(1), cfg, ledger, now=NOW + timedelta(minutes=minutes), env=env).outcomes == []
     assert len(slack.requests) == 1 and smtp.received() == []
     assert all(r.permanent and r.status == "failed" for r in ledger.deliveries())
+    status = delivery_status(ledger, ["0-0"])
+    assert sorted((d["receiver"], d["status"], d["permanent"]) for d in status["0-0"]) == [
+        ("bot/slack_bot", "failed", True), ("mail/email", "failed", True)]
+    assert any("invalid_auth" in d["error"] for d in status["0-0"])
 
 
 def test_a_webhook_4xx_is_permanent_but_a_delivery_that_keeps_failing_is_given_up_after_give_up_after(slack):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from dq_monitor.alerts import AlertsConfig, InMemoryLedger, Notification, Sent, deliver, make_plan, plan
+from dq_monitor.alerts import AlertInput, AlertsConfig, InMemoryLedger, Notification, Sent, deliver, make_plan, plan
 from dq_monitor.alerts.matchers import parse_matcher
 from dq_monitor.alerts.model import Silence
 from dq_monitor.alerts.testing import make_alert
@@ -314,3 +314,83 @@ def test_matchers_parse_alertmanager_syntax_and_reject_unknown_labels_and_bad_re
         parse_matcher("colour=red")
     with pytest.raises(ValueError, match="invalid regex"):
         parse_matcher("dataset=~(")
+
+
+class FlakyNotifier:
+    """Implements the notifier interface; fails in a retryable way while `down` is set."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.sent: list[Notification] = []
+
+    def notify(self, notification: Notification):
+        from dq_monitor.alerts import Retryable
+
+        if self.down:
+            return Retryable("connection refused")
+        self.sent.append(notification)
+        return Sent("digest")
+
+
+def test_an_alert_joining_a_group_under_retry_replaces_the_pending_message_instead_of_adding_one():
+    cfg = config(delivery={"backoff_initial": "1m", "in_tick_attempts": 1})
+    ledger, flaky = InMemoryLedger(), FlakyNotifier()
+    notifiers = {("team", "slack_webhook"): flaky}
+    a, b = make_alert("a"), make_alert("b", created_at=T0 + timedelta(minutes=2))
+    deliver(plan([a], T0 + timedelta(minutes=1), ledger, cfg), notifiers, ledger, T0 + timedelta(minutes=1),
+            policy=cfg.delivery)
+    assert plan([a, b], T0 + timedelta(minutes=1, seconds=30), ledger, cfg) == []  # backing off
+    flaky.down = False
+    now = T0 + timedelta(minutes=2, seconds=30)
+    notifications = plan([a, b], now, ledger, cfg)
+    assert [(n.firing_fingerprints, n.attempts, len(n.supersedes)) for n in notifications] == [(("a", "b"), 1, 1)]
+    deliver(notifications, notifiers, ledger, now, policy=cfg.delivery)
+    assert [n.firing_fingerprints for n in flaky.sent] == [("a", "b")]
+    assert [r.status for r in ledger.deliveries()] == ["superseded", "sent"]
+    assert plan([a, b], now + timedelta(minutes=10), ledger, cfg) == []
+
+
+def test_a_retry_whose_alerts_were_silenced_meanwhile_is_cancelled_not_sent():
+    cfg = config(delivery={"backoff_initial": "1m", "in_tick_attempts": 1})
+    ledger, flaky = InMemoryLedger(), FlakyNotifier()
+    notifiers = {("team", "slack_webhook"): flaky}
+    a = make_alert("a")
+    deliver(plan([a], T0 + timedelta(minutes=1), ledger, cfg), notifiers, ledger, T0 + timedelta(minutes=1),
+            policy=cfg.delivery)
+    flaky.down = False
+    silence = Silence("mute", ("dataset=payments",), T0, T0 + timedelta(days=1))
+    now = T0 + timedelta(minutes=5)
+    notifications = plan([a], now, ledger, cfg, [silence])
+    assert [n.action for n in notifications] == ["cancel"]
+    deliver(notifications, notifiers, ledger, now)
+    assert flaky.sent == [] and [r.status for r in ledger.deliveries()] == ["superseded"]
+
+
+def test_a_claim_left_by_a_crashed_sender_is_retried_after_its_lease_so_nothing_is_lost():
+    cfg = config()
+    ledger = InMemoryLedger()
+    now = T0 + timedelta(minutes=1)
+    [n] = plan([make_alert("a")], now, ledger, cfg)
+    assert ledger.claim(n, now, cfg.delivery.claim_lease)  # ... and the process dies before sending
+    assert plan([make_alert("a")], now + timedelta(minutes=5), ledger, cfg) == []  # the claim still holds
+    later = now + cfg.delivery.claim_lease
+    [retry] = plan([make_alert("a")], later, ledger, cfg)
+    assert retry.key == n.key
+    recorder = RecordingNotifier()
+    assert [o.status for o in deliver([retry], {("team", "slack_webhook"): recorder}, ledger, later)] == ["sent"]
+    assert len(recorder.sent) == 1
+
+
+def test_an_alert_is_built_from_a_findings_store_row():
+    row = {"id": 7, "fingerprint": "abc", "dataset": "payments", "snapshot": "2024-01-01", "check": "payments_volume",
+           "check_type": "volume", "key": "", "severity": "WARN", "status": "resolved", "message": "ok again",
+           "details": {"observed": 510}, "source": "dq_monitor", "run_id": "r1", "alert_state": "pending",
+           "created_at": "2024-01-01T06:00:00+00:00", "updated_at": "2024-01-01T07:00:00",
+           "resolved_at": "2024-01-01T07:00:00+00:00"}
+    alert = AlertInput.from_finding(row, owners=["@alice"], asset="payments_snapshot")
+    assert (alert.fingerprint, alert.severity, alert.status, alert.firing, alert.owners, alert.asset_key) == (
+        "abc", "WARN", "resolved", False, ("@alice",), "payments_snapshot")
+    assert alert.created_at == T0 and alert.updated_at == T0 + timedelta(hours=1)
+    assert alert.labels()["owner"] == ("@alice",)
+    with pytest.raises(ValueError, match="unknown severity 'FATAL'"):
+        AlertInput.from_finding({**row, "severity": "FATAL"})

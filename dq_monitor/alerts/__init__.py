@@ -10,7 +10,7 @@ Nothing here imports dagster.
 
 from dq_monitor.alerts.config import AlertsConfig, DeliveryPolicy, parse_duration
 from dq_monitor.alerts.delivery import DeliveryOutcome, deliver
-from dq_monitor.alerts.engine import RunReport, build_notifiers, run_once
+from dq_monitor.alerts.engine import RunReport, build_notifiers, delivery_status, run_once
 from dq_monitor.alerts.ledger import (
     ALERTS_METADATA,
     DeliveryLedger,
@@ -41,6 +41,6 @@ __all__ = [
     "DeliveryPolicy", "DeliveryRecord", "EmailNotifier", "GroupState", "InMemoryLedger", "LABELS", "Matcher",
     "Notification", "Notifier", "NotifyResult", "Permanent", "Plan", "Retryable", "RunReport", "Secret", "Sent",
     "Silence", "SilenceNotFound", "SlackBotNotifier", "SlackWebhookNotifier", "SqlDeliveryLedger",
-    "alert_deliveries", "alert_silences", "build_notifiers", "deliver", "make_plan", "mask", "owner_kind",
+    "alert_deliveries", "alert_silences", "build_notifiers", "deliver", "delivery_status", "make_plan", "mask", "owner_kind",
     "parse_duration", "parse_matcher", "plan", "render_email", "render_slack", "run_once",
 ]

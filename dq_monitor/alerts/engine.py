@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -197,3 +197,30 @@ def run_once(
         # Skipped receivers were announced once already; do not repeat them every pass.
         log.info("alerts: %s", report.summary(with_skipped=False))
     return report
+
+
+def delivery_status(ledger: DeliveryLedger, fingerprints: Iterable[str] | None = None, *,
+                    history: int = 5000) -> dict[str, list[dict[str, Any]]]:
+    """For `dq-monitor findings`: per fingerprint, the latest delivery on each channel that carried it.
+
+    Each entry: receiver, status (sent, retrying, sending, failed, cleared), attempts, error (masked),
+    next_attempt_at, sent_at. Looks at the newest `history` delivery records.
+    """
+    wanted = set(fingerprints) if fingerprints is not None else None
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for rec in reversed(ledger.deliveries(limit=history)):
+        if rec.status == "superseded":
+            continue
+        for fp in rec.firing + rec.resolved:
+            if wanted is not None and fp not in wanted:
+                continue
+            per_channel = out.setdefault(fp, {})
+            if rec.receiver in per_channel:
+                continue  # a newer record for this channel was seen first
+            per_channel[rec.receiver] = {
+                "receiver": rec.receiver, "status": rec.status, "attempts": rec.attempts,
+                "error": mask(rec.last_error) if rec.last_error else None, "permanent": rec.permanent,
+                "next_attempt_at": rec.next_attempt_at.isoformat() if rec.next_attempt_at else None,
+                "sent_at": rec.sent_at.isoformat() if rec.sent_at else None,
+            }
+    return {fp: list(channels.values()) for fp, channels in out.items()}

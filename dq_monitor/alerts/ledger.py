@@ -70,6 +70,9 @@ class Finish:
 class DeliveryLedger(Protocol):
     def group_states(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], GroupState]: ...
 
+    def in_flight(self) -> list[DeliveryRecord]:
+        """Deliveries still to go out (being sent or waiting for a retry)."""
+
     def claim_many(self, notifications: Sequence[Notification], now: datetime, lease: timedelta) -> set[str]:
         """Take the right to send these now, in one transaction; returns the keys this caller got.
 
@@ -168,6 +171,10 @@ class InMemoryLedger(_SingleOps):
                 if notified or in_flight:
                     out[pair] = GroupState(notified, in_flight)
         return out
+
+    def in_flight(self) -> list[DeliveryRecord]:
+        with self._lock:
+            return [r for r in self._records.values() if r.status in IN_FLIGHT_STATUSES]
 
     def claim_many(self, notifications: Sequence[Notification], now: datetime, lease: timedelta) -> set[str]:
         got: set[str] = set()
@@ -344,6 +351,12 @@ class SqlDeliveryLedger(_SingleOps):
                         if pair in wanted:
                             latest.setdefault(pair, {})[category] = _record(row)
         return {p: GroupState(v.get("notified"), v.get("in_flight")) for p, v in latest.items()}
+
+    def in_flight(self) -> list[DeliveryRecord]:
+        t = alert_deliveries
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.status.in_(IN_FLIGHT_STATUSES)).order_by(t.c.id)).all()
+        return [_record(r) for r in rows]
 
     def claim_many(self, notifications: Sequence[Notification], now: datetime, lease: timedelta) -> set[str]:
         t = alert_deliveries

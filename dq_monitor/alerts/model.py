@@ -61,6 +61,26 @@ class AlertInput:
         object.__setattr__(self, "owners", tuple(self.owners))
         object.__setattr__(self, "created_at", as_utc(self.created_at))
 
+    @classmethod
+    def from_finding(cls, row: Mapping[str, Any], *, owners: Iterable[str] = (), links: Mapping[str, str] | None = None,
+                     asset: str = "") -> "AlertInput":
+        """An alert from a findings-store row (a mapping with the `findings` columns; datetimes or ISO strings)."""
+
+        def when(value: Any) -> datetime | None:
+            if value is None or value == "":
+                return None
+            return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
+
+        return cls(
+            fingerprint=str(row["fingerprint"]), dataset=str(row["dataset"]), snapshot=str(row["snapshot"]),
+            check=str(row["check"]), severity=str(row["severity"]), message=str(row.get("message") or ""),
+            status=str(row.get("status") or "open"), check_type=str(row.get("check_type") or ""),
+            details=dict(row.get("details") or {}), owners=tuple(owners),
+            created_at=when(row.get("created_at")) or datetime.now(timezone.utc), updated_at=when(row.get("updated_at")),
+            links=dict(links or {}), asset=asset, run_id=row.get("run_id"), source=str(row.get("source") or "dq_monitor"),
+            resolved_at=when(row.get("resolved_at")),
+        )
+
     @property
     def firing(self) -> bool:
         return self.status == "open"

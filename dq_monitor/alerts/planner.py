@@ -26,6 +26,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from dq_monitor.alerts.config import AlertsConfig
 from dq_monitor.alerts.inhibit import inhibited, silenced
@@ -34,6 +35,7 @@ from dq_monitor.alerts.model import (
     SEVERITY_RANK,
     AlertInput,
     Channel,
+    DeliveryRecord,
     GroupState,
     Notification,
     Silence,
@@ -48,11 +50,12 @@ _SLACK_RE = re.compile(r"^(?:@[\w.\-]+|#[\w\-]+|[UWCG][A-Z0-9]{6,})$")
 OWNERS_ROUTE_ID = "owners"
 
 
-class GroupStateSource:
+class GroupStateSource(Protocol):
     """What `plan` needs from a ledger (any `DeliveryLedger` provides it)."""
 
-    def group_states(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], GroupState]:  # pragma: no cover
-        raise NotImplementedError
+    def group_states(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], GroupState]: ...
+
+    def in_flight(self) -> list[DeliveryRecord]: ...
 
 
 def owner_kind(owner: str) -> str | None:
@@ -146,6 +149,7 @@ def make_plan(
                 held.setdefault(alert.fingerprint, decided)
         elif decided is not None:
             notifications.append(decided)
+    notifications.extend(_orphaned_retries(ledger, set(groups), now))
     sent = {a.fingerprint for n in notifications for a in n.firing}
     held = {fp: why for fp, why in held.items() if fp not in sent}
     notifications.sort(key=lambda n: (min((a.created_at for a in n.firing + n.resolved), default=now),
@@ -269,3 +273,23 @@ def _notification(group: _Group, action: str, reason: str, firing: tuple[AlertIn
         first_attempt_at=in_flight.first_attempt_at if in_flight is not None else None,
         supersedes=supersedes,
     )
+
+
+def _orphaned_retries(ledger: GroupStateSource, live: set[tuple[str, str]], now: datetime) -> list[Notification]:
+    """Cancel retries of groups with nothing left to say (all silenced, inhibited, resolved or unroutable).
+
+    Cancelling loses nothing: planning starts from the current alerts, so if the
+    group fires again it is planned afresh.
+    """
+    out: list[Notification] = []
+    for rec in ledger.in_flight():
+        if (rec.receiver, rec.group_key) in live:
+            continue
+        if rec.status == "sending" and rec.claimed_until is not None and rec.claimed_until > now:
+            continue  # another pass is sending it right now
+        rest, _, integration = rec.receiver.rpartition("/")
+        target = rest.removeprefix("owner:") if rest.startswith("owner:") else ""
+        channel = Channel("" if target else rest, integration, target)  # type: ignore[arg-type]
+        out.append(Notification(key=rec.key, channel=channel, group_key=rec.group_key, group_labels={}, firing=(),
+                                resolved=(), action="cancel", reason="nothing left to send", attempts=rec.attempts))
+    return out
