@@ -53,7 +53,7 @@ _POINTS_PER_SPREAD_GROUP = 12
 _MIN_SPREAD_GROUPS = 8
 _MIN_GROUP_ERRORS = 3  # earlier errors a spread group needs before its spread is trusted
 _MAX_PASSES = 10_000
-_PERIOD_RECHECK_GROWTH = 1.0
+_PERIOD_RECHECK_GROWTH = 3.0  # re-detect each time the history grows 4x
 _PERIOD_DETECT_MAX_POINTS = 4096
 
 #: Columns of the frame `detect` returns.
@@ -274,7 +274,7 @@ def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tupl
       series' spacing (a day of sub-daily points, a week of daily points);
     * provisional until that cycle could have repeated (two days / three weeks);
     * then blocks (first point, step_ns, period): the period used from point L on is
-      detected from points [0, L), re-detected each time the history doubles.
+      detected from points [0, L), re-detected each time the history grows fourfold.
     Returns (first provisional point, first seasonal point, blocks).
     """
     n = len(times)
