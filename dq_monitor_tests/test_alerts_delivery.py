@@ -45,7 +45,8 @@ def smtp():
     stand_in.stop()
 
 
-def make_config(slack: SlackStandIn | None = None, *, receivers: tuple[str, ...] = ("webhook",), route: dict | None = None,
+def make_config(slack: SlackStandIn | None = None, *, receivers: tuple[str, ...] = ("webhook",),
+                route: dict | None = None,
                 delivery: dict | None = None, **extra: Any) -> AlertsConfig:
     specs = {
         "webhook": {"slack_webhook": {"url_env": "DQ_TEST_WEBHOOK_URL"}},
@@ -213,7 +214,8 @@ def test_permanent_errors_stop_retrying_and_record_the_reason(slack, smtp):
     report = run_once(groups(1), cfg, ledger, now=NOW, env=env)
     errors = {o.notification.receiver: (o.status, o.error) for o in report.outcomes}
     assert errors["bot/slack_bot"] == ("failed", "Slack API refused chat.postMessage to #data-quality: invalid_auth")
-    assert errors["mail/email"][0] == "failed" and "refused the recipients: nobody@example.com" in errors["mail/email"][1]
+    assert errors["mail/email"][0] == "failed"
+    assert "refused the recipients: nobody@example.com" in errors["mail/email"][1]
     assert report.alert_states == {"0-0": "failed", "0-1": "failed"}
     for minutes in (1, 10, 60):
         assert run_once(groups(1), cfg, ledger, now=NOW + timedelta(minutes=minutes), env=env).outcomes == []
@@ -250,7 +252,8 @@ def test_an_unset_receiver_env_var_skips_the_receiver_with_one_log_line(slack, c
     ledger = InMemoryLedger()
     for minutes in (0, 1, 2):
         report = run_once(groups(1), cfg, ledger, now=NOW + timedelta(minutes=minutes), env=env)
-        assert report.skipped_receivers == {"webhook/slack_webhook": "environment variable DQ_TEST_WEBHOOK_URL is not set"}
+        assert report.skipped_receivers == {
+            "webhook/slack_webhook": "environment variable DQ_TEST_WEBHOOK_URL is not set"}
     skips = [r for r in caplog.records if "skipped" in r.getMessage()]
     assert [r.getMessage() for r in skips] == [
         "alerts: receiver webhook/slack_webhook skipped: environment variable DQ_TEST_WEBHOOK_URL is not set"]

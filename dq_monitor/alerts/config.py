@@ -91,7 +91,8 @@ class SlackBotReceiver(_Strict):
 
     token_env: str
     channel: str
-    base_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL (tests point it at a stand-in)")
+    base_url: str = Field(default="https://slack.com/api/",
+                          description="Slack Web API base URL (tests point it at a stand-in)")
 
     @field_validator("token_env")
     @classmethod

@@ -5,10 +5,13 @@ too), then tried up to `in_tick_attempts` times within this pass (tenacity;
 waits honour Retry-After when it is short). What still fails is retried on a
 later pass at `next_attempt_at` (exponential backoff, or Retry-After when
 longer), until `give_up_after` has passed since the first try. Permanent errors
-stop at once and are recorded with their reason. A receiver that failed in a
-retryable way is not tried again in the same pass: its other notifications are
-recorded as deferred to its next attempt time, so one dead server cannot eat a
-sensor tick.
+stop at once and are recorded with their reason.
+
+A pass claims and records in batches (one transaction each) and sends up to
+`concurrency` messages in parallel. Each receiver is probed with one message
+first; a receiver that fails in a retryable way is not tried again in the same
+pass: its other notifications are recorded as deferred to its next attempt
+time, so one dead server cannot eat a sensor tick.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -80,8 +83,10 @@ def _try(notifier: Notifier, n: Notification, policy: DeliveryPolicy,
         try:
             return notifier.notify(n)
         except Exception as exc:  # a bug or an unforeseen transport error: keep the alert, retry later
-            log.exception("alerts: notifier for %s raised unexpectedly", n.receiver)
-            return Retryable(f"unexpected {type(exc).__name__}: {exc}")
+            # No traceback: its frames' text could quote a secret; the masked message names the error.
+            error = mask(f"unexpected {type(exc).__name__}: {exc}")
+            log.error("alerts: notifier for %s raised: %s", n.receiver, error)
+            return Retryable(error)
 
     retrying = Retrying(
         stop=stop_after_attempt(policy.in_tick_attempts),
@@ -109,7 +114,9 @@ def deliver(
     policy: DeliveryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[DeliveryOutcome]:
-    """Act on `notifications` (from `plan`), recording each in `ledger`; `notifiers` is keyed by (receiver, integration).
+    """Act on `notifications` (from `plan`) and record each in `ledger`.
+
+    `notifiers` is keyed by (receiver, integration).
 
     Sends are handled in batches of `policy.batch_size`: one transaction claims the
     batch, up to `policy.concurrency` messages go out in parallel, one transaction

@@ -217,7 +217,8 @@ class InMemoryLedger(_SingleOps):
                    limit: int | None = None) -> list[DeliveryRecord]:
         with self._lock:
             recs = sorted(self._records.values(), key=lambda r: self._order[r.key])
-        recs = [r for r in recs if (receiver is None or r.receiver == receiver) and (status is None or r.status == status)]
+        recs = [r for r in recs
+                if (receiver is None or r.receiver == receiver) and (status is None or r.status == status)]
         return recs[-limit:] if limit else recs
 
     def add_silence(self, matchers: Sequence[str], ends_at: datetime, *, starts_at: datetime | None = None,

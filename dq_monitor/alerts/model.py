@@ -76,8 +76,9 @@ class AlertInput:
             check=str(row["check"]), severity=str(row["severity"]), message=str(row.get("message") or ""),
             status=str(row.get("status") or "open"), check_type=str(row.get("check_type") or ""),
             details=dict(row.get("details") or {}), owners=tuple(owners),
-            created_at=when(row.get("created_at")) or datetime.now(timezone.utc), updated_at=when(row.get("updated_at")),
-            links=dict(links or {}), asset=asset, run_id=row.get("run_id"), source=str(row.get("source") or "dq_monitor"),
+            created_at=when(row.get("created_at")) or datetime.now(timezone.utc),
+            updated_at=when(row.get("updated_at")), links=dict(links or {}), asset=asset, run_id=row.get("run_id"),
+            source=str(row.get("source") or "dq_monitor"),
             resolved_at=when(row.get("resolved_at")),
         )
 

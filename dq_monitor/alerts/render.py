@@ -146,7 +146,10 @@ def summarize(n: Notification, base_url: str) -> MessageContent:
     datasets = sorted({a.dataset for a in alerts})
     snapshots = sorted({a.snapshot for a in alerts})
     where = ", ".join(datasets[:3]) + (f" and {len(datasets) - 3} more" if len(datasets) > 3 else "")
-    on = f" on snapshot {snapshots[0]}" if len(snapshots) == 1 else (f" on {len(snapshots)} snapshots" if snapshots else "")
+    if len(snapshots) == 1:
+        on = f" on snapshot {snapshots[0]}"
+    else:
+        on = f" on {len(snapshots)} snapshots" if snapshots else ""
     if n.firing:
         count = len(n.firing)
         title = f"[{n.worst_severity}] {where}: {count} failing check{'s' if count != 1 else ''}{on}"
