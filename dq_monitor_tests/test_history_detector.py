@@ -16,7 +16,8 @@ from .conftest import SHARED_DATASETS
 
 
 def daily(values, start="2025-01-06", name="row_count") -> pd.Series:  # 2025-01-06 is a Monday
-    return pd.Series(np.asarray(values, dtype=float), index=pd.date_range(start, periods=len(values), freq="D"), name=name)
+    index = pd.date_range(start, periods=len(values), freq="D")
+    return pd.Series(np.asarray(values, dtype=float), index=index, name=name)
 
 
 def weekly_volume(weeks: int = 20, seed: int = 0) -> pd.Series:

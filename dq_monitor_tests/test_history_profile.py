@@ -24,7 +24,9 @@ def small_frame() -> pd.DataFrame:
             "id": [1, 2, 3, 4, 5],
             "email": ["a@x", "a@x", None, "b@x", "a@x"],
             "amount": [10.0, np.nan, 30.0, 40.0, 20.0],
-            "ts": pd.to_datetime(["2026-01-01 00:00", "2026-01-02 00:00", None, "2026-01-03 00:00", "2026-01-02 12:00"]),
+            "ts": pd.to_datetime(
+                ["2026-01-01 00:00", "2026-01-02 00:00", None, "2026-01-03 00:00", "2026-01-02 12:00"]
+            ),
             "active": [True, False, True, True, None],
         }
     )

@@ -387,7 +387,9 @@ def _judge(
     scale = np.full(n, np.nan)
     n_errors = np.zeros(n, dtype=np.int64)
     for m, model in enumerate(models):
-        stats, count = trailing(error_size, model.spread_group, error_train, model.per_spread_group, m, ("median", "mean"))
+        stats, count = trailing(
+            error_size, model.spread_group, error_train, model.per_spread_group, m, ("median", "mean")
+        )
         use = which == m
         mad, mean_ad = stats["median"], stats["mean"]
         scale[use] = np.where(mad > 0, _MAD_TO_SIGMA * mad, _MEAN_AD_TO_SIGMA * mean_ad)[use]
