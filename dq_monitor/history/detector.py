@@ -369,8 +369,13 @@ def _judge(
         end = plan.ends[m]
         if grouping.order is None and end < n:
             out, count = _trailing_group_stats(values[:end], grouping.prefix(end), mask[:end], k, stats)
-            pad = n - end
-            return {key: np.r_[v, np.full(pad, np.nan)] for key, v in out.items()}, np.r_[count, np.zeros(pad, int)]
+            padded = {}
+            for key, part in out.items():
+                padded[key] = np.full(n, np.nan)
+                padded[key][:end] = part
+            full_count = np.zeros(n, dtype=np.int64)
+            full_count[:end] = count
+            return padded, full_count
         return _trailing_group_stats(values, grouping, mask, k, stats)
 
     expected = np.full(n, np.nan)
