@@ -20,11 +20,12 @@ Every point is judged only from the points before it:
 
 *Training hygiene*: a point that was flagged, or that the user marked expected,
 never becomes a training point (with `relearn_after: N`, a run of N flags on the
-same side is accepted as a new normal from its N-th point on). Because a flag depends only on earlier points,
-the flags are computed by a few vectorised passes that each fix a longer prefix
-(each pass re-judges every point with the previous pass's flags removed from
-training; the first point whose flag changes and everything before it is final),
-which gives exactly the result of judging the points one by one in time order.
+same side is accepted as a new normal from its N-th point on). Because a flag
+depends only on earlier points, the flags are computed by a few vectorised passes
+that each fix a longer prefix (each pass re-judges every point with the previous
+pass's flags removed from training; the first point whose flag changes and
+everything before it is final), which gives exactly the result of judging the
+points one by one in time order.
 
 Nothing here imports dagster.
 """
@@ -462,8 +463,10 @@ def detect(
     (e.g. a holiday): they are still judged but never teach the baseline.
 
     Returns one row per point (sorted by time) with `observed`, `expected`, `lower`,
-    `upper` (ERROR band), `warn_lower`, `warn_upper`, `score` (|observed - expected| in
-    robust standard deviations; higher is more anomalous), `is_anomaly`, `severity`
+    `upper` (ERROR band), `warn_lower`, `warn_upper`, `score` (distance from the normal
+    range -- `expected`, or `[min, max]` of recent history while `auto` is provisional --
+    in robust standard deviations, on either side whatever `direction` says; higher is
+    more anomalous), `is_anomaly`, `severity`
     (`none`, or the Severity value of the band crossed), `state` (`learning` while the
     history is too short to judge, `missing` for a NaN observation, else `ok` or
     `anomaly`), `history` (training points before it) and `marked_expected`.
