@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     insert,
     or_,
@@ -402,17 +403,26 @@ class SqlDeliveryLedger(_SingleOps):
             return
         t = alert_deliveries
         now = as_utc(now)
+        # One executemany: a batch of outcomes costs one round trip on drivers that batch.
+        stmt = (
+            update(t)
+            .where(t.c.key == bindparam("b_key"))
+            .values(
+                status=bindparam("b_status"), attempts=t.c.attempts + bindparam("b_tries", type_=Integer),
+                last_error=bindparam("b_error", type_=Text), permanent=bindparam("b_permanent", type_=Boolean),
+                next_attempt_at=bindparam("b_next", type_=UTCDateTime()), claimed_until=None, updated_at=now,
+                sent_at=func.coalesce(bindparam("b_sent_at", type_=UTCDateTime()), t.c.sent_at),
+                payload_digest=func.coalesce(bindparam("b_digest", type_=String(64)), t.c.payload_digest),
+            )
+        )
+        params = [
+            {"b_key": f.key, "b_status": f.status, "b_tries": f.tries, "b_error": f.error, "b_permanent": f.permanent,
+             "b_next": f.next_attempt_at, "b_sent_at": now if f.status == "sent" else None,
+             "b_digest": f.payload_digest or None}
+            for f in finishes
+        ]
         with self.engine.begin() as conn:
-            for f in finishes:
-                values: dict[str, Any] = dict(
-                    status=f.status, attempts=t.c.attempts + f.tries, last_error=f.error, permanent=f.permanent,
-                    next_attempt_at=f.next_attempt_at, claimed_until=None, updated_at=now,
-                )
-                if f.status == "sent":
-                    values["sent_at"] = now
-                if f.payload_digest:
-                    values["payload_digest"] = f.payload_digest
-                conn.execute(update(t).where(t.c.key == f.key).values(**values))
+            conn.execute(stmt, params)
 
     def record_clear(self, notification: Notification, now: datetime) -> None:
         t = alert_deliveries
