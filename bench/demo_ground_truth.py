@@ -47,11 +47,20 @@ def _ids(dataset: str, days: int, start: date) -> list[str]:
 
 def gx_verdicts(paths, days: int, start: date) -> dict[tuple[str, str], bool]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("TQDM_DISABLE", "1")
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    batch = (gx.get_context(mode="ephemeral").data_sources.add_pandas("demo")
+    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    ))
+    batch = (context.data_sources.add_pandas("demo")
              .add_dataframe_asset("snapshot").add_batch_definition_whole_dataframe("whole"))
     out = {}
     for ds in ("payments", "web_traffic"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -134,9 +135,13 @@ def test_rewriting_a_demo_folder_removes_stale_snapshots_keeps_other_files_and_m
     write_demo(tmp_path, days=DAYS + 1, seed=7, start=START)
     keep = tmp_path / "data" / "payments" / "notes.txt"
     keep.write_text("mine")
+    archive = tmp_path / "data" / "web_traffic" / "archive" / "part-000.jsonl"
+    archive.parent.mkdir()
+    archive.write_text("{}\n")
     write_demo(tmp_path, days=DAYS, seed=7, start=START)
-    assert keep.read_text() == "mine"
+    assert keep.read_text() == "mine" and archive.read_text() == "{}\n"
     keep.unlink()
+    shutil.rmtree(archive.parent)
     assert _all_files(tmp_path) == _all_files(demo.root)
 
 

@@ -16,6 +16,7 @@ byte-identical files.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -160,16 +161,21 @@ def _check_days(days: int) -> None:
         raise ValueError(f"the demo needs at least {MIN_DAYS} days to hold every injected fault, got days={days}")
 
 
+_OLD_FILE = re.compile(r"^(payments_\d{4}-\d{2}-\d{2}\.csv|sensors_\d{4}-\d{2}-\d{2}\.parquet)$")
+_OLD_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_OLD_PART = re.compile(r"^part-\d{3}\.jsonl$")
+
+
 def _clear_old_snapshots(folder: Path) -> None:
+    """Remove snapshots an earlier `write_demo` wrote here; anything else is left alone."""
     if not folder.is_dir():
         return
     for child in folder.iterdir():
-        is_old_snapshot = (
-            (child.is_file() and child.suffix in (".csv", ".parquet") and child.stem.startswith(f"{folder.name}_"))
-            or (child.is_dir() and all(p.suffix == ".jsonl" for p in child.iterdir()))
-        )
-        if is_old_snapshot:
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if child.is_file() and _OLD_FILE.match(child.name):
+            child.unlink()
+        elif (child.is_dir() and _OLD_FOLDER.match(child.name)
+              and all(p.is_file() and _OLD_PART.match(p.name) for p in child.iterdir())):
+            shutil.rmtree(child)
 
 
 def _write_payments(snap: DemoSnapshot, folder: Path) -> None:
@@ -210,8 +216,8 @@ def read_snapshot(paths: DemoPaths, dataset: str, snapshot: str) -> pd.DataFrame
     """Read one written snapshot back into a frame with the declared dtypes (for tests and evaluation)."""
     folder = paths.data_dir / dataset
     if dataset == "payments":
-        return pd.read_csv(folder / f"{snapshot}.csv", parse_dates=["ts"],
-                           dtype={"merchant": "category", "country": "category", "currency": "category"})
+        spec = next(d for d in project_config()["datasets"] if d["name"] == "payments")
+        return pd.read_csv(folder / f"{snapshot}.csv", **spec["source"]["csv_options"])
     if dataset == "sensors":
         return pd.read_parquet(folder / f"{snapshot}.parquet")
     if dataset == "web_traffic":
