@@ -304,3 +304,41 @@ def test_relearn_after_accepts_a_sustained_shift_as_the_new_normal():
     # causality holds with relearning too
     for cut in (33, 41, 55):
         pdt.assert_frame_equal(detect(series.iloc[:cut], spec), result.iloc[:cut])
+
+
+def sequential_reference(values: np.ndarray, window: int, min_history: int, warn: float, error: float, rel: float):
+    """Judge points one by one in time order (seasonality none): the plain-loop definition of hygiene."""
+    train_values: list[float] = []
+    train_errors: list[float] = []
+    flags, expected_out = [], []
+    for x in values:
+        expected = float(np.median(train_values[-window:])) if train_values else np.nan
+        errors = train_errors[-window:]
+        judged = len(train_values) >= min_history and len(errors) >= max(min_history - 1, 3)
+        flagged = False
+        if judged:
+            mad = float(np.median(errors))
+            scale = 1.4826 * mad if mad > 0 else 1.2533 * float(np.mean(errors))
+            half = max(warn * scale, rel * abs(expected))
+            flagged = abs(x - expected) > half
+        flags.append(flagged)
+        expected_out.append(expected)
+        if not flagged:
+            if train_values:
+                train_errors.append(abs(x - expected))
+            train_values.append(x)
+    return np.array(flags), np.array(expected_out)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vectorised_hygiene_equals_judging_the_points_one_by_one(seed):
+    rng = np.random.default_rng(seed)
+    values = 1000 + rng.standard_t(3, 300) * 20
+    values[rng.choice(300, 12, replace=False)] *= rng.choice([0.3, 1.8], 12)
+    values[200:230] += 400  # a sustained shift: stays flagged, never teaches
+    spec = {"seasonality": "none", "window": 25, "min_history": 7, "min_rel_change": 0.02}
+    result = detect(daily(values), spec)
+    flags, expected = sequential_reference(values, 25, 7, warn=3.5, error=5.0, rel=0.02)
+    assert result["is_anomaly"].to_numpy().tolist() == flags.tolist()
+    np.testing.assert_allclose(result["expected"].to_numpy(), expected, equal_nan=True)
+    assert flags.sum() > 12
