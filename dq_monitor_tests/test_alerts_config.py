@@ -96,3 +96,34 @@ def test_an_empty_section_means_no_receivers_default_timings_and_the_schema_inhi
                                          ("500ms", 0.5), (90, 90), ("1.5h", 5400)])
 def test_durations(raw, seconds):
     assert parse_duration(raw) == timedelta(seconds=seconds)
+
+
+DEMO_ALERTS_SECTION = """
+base_url: http://localhost:3000
+receivers:
+  demo:
+    slack_webhook: {url_env: DQ_MONITOR_SLACK_WEBHOOK_URL}
+    email:
+      smtp_host_env: DQ_MONITOR_SMTP_HOST
+      smtp_port_env: DQ_MONITOR_SMTP_PORT
+      to_env: DQ_MONITOR_ALERT_EMAIL_TO
+      from: dq-monitor@localhost
+route: {receiver: demo, group_wait: 10s, group_interval: 1m, repeat_interval: 4h}
+"""
+
+
+def test_the_demo_section_takes_its_receivers_from_the_environment_and_skips_unset_ones():
+    from dq_monitor.alerts import build_notifiers
+
+    cfg = AlertsConfig.model_validate(yaml.safe_load(DEMO_ALERTS_SECTION))
+    notifiers, skipped = build_notifiers(cfg, {"DQ_MONITOR_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/hook/SECRETSECRET"})
+    assert list(notifiers) == [("demo", "slack_webhook")]
+    assert skipped == {("demo", "email"): "environment variable DQ_MONITOR_SMTP_HOST is not set"}
+    notifiers, skipped = build_notifiers(cfg, {"DQ_MONITOR_SMTP_HOST": "127.0.0.1", "DQ_MONITOR_SMTP_PORT": "2525",
+                                               "DQ_MONITOR_ALERT_EMAIL_TO": "a@example.com,b@example.com"})
+    assert list(notifiers) == [("demo", "email")]
+    assert (notifiers[("demo", "email")].port, notifiers[("demo", "email")].to) == (2525, ["a@example.com",
+                                                                                           "b@example.com"])
+    assert build_notifiers(cfg, {}) == ({}, {("demo", "slack_webhook"): "environment variable "
+                                             "DQ_MONITOR_SLACK_WEBHOOK_URL is not set",
+                                             ("demo", "email"): "environment variable DQ_MONITOR_SMTP_HOST is not set"})
