@@ -200,10 +200,13 @@ def test_resolved_alerts_that_were_never_announced_send_nothing():
 
 
 INHIBITION_CASES = [
-    ("a schema failure mutes volume, drift and anomaly alerts on the same snapshot",
+    ("a schema failure mutes volume, drift, anomaly and metric alerts on the same snapshot",
      [("schema", "payments", "s1"), ("volume", "payments", "s1"), ("drift", "payments", "s1"),
-      ("anomaly", "payments", "s1"), ("freshness", "payments", "s1")],
-     {"schema-payments-s1", "freshness-payments-s1"}),
+      ("anomaly", "payments", "s1"), ("metric", "payments", "s1"), ("freshness", "payments", "s1"),
+      ("expectations", "payments", "s1")],
+     {"schema-payments-s1", "freshness-payments-s1", "expectations-payments-s1"}),
+    ("an unreadable snapshot file mutes them too",
+     [("readability", "payments", "s1"), ("volume", "payments", "s1")], {"readability-payments-s1"}),
     ("it does not mute another snapshot or dataset",
      [("schema", "payments", "s1"), ("volume", "payments", "s2"), ("volume", "orders", "s1")],
      {"schema-payments-s1", "volume-payments-s2", "volume-orders-s1"}),
@@ -221,6 +224,12 @@ def test_default_inhibit_rule(description, alerts, expected):
     sent = {a.fingerprint for n in result.notifications for a in n.firing}
     assert sent == expected
     assert all(result.held[fp].startswith("inhibited") for fp in {a.fingerprint for a in found} - expected)
+
+
+def test_a_schema_warning_does_not_inhibit():
+    found = [make_alert("schema", check_type="schema", severity="WARN"), make_alert("vol", check_type="volume")]
+    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), InMemoryLedger(), config()) for a in n.firing}
+    assert sent == {"schema", "vol"}
 
 
 def test_a_resolved_schema_failure_no_longer_inhibits():

@@ -25,9 +25,9 @@
           - matchers: ["severity=ERROR", "dataset=~payments|orders"]
             receiver: oncall
             continue: true
-      inhibit_rules:                           # omitted: a schema failure mutes volume/drift/anomaly
-        - source_matchers: ["check_type=schema"]
-          target_matchers: ["check_type=~volume|drift|anomaly"]
+      inhibit_rules:                           # omitted: a schema failure mutes volume/drift/anomaly/metric
+        - source_matchers: ["check_type=~schema|readability", "severity=ERROR"]
+          target_matchers: ["check_type=~volume|drift|anomaly|anomalies|metric"]
           equal: [dataset, snapshot]
 
 Secrets are referenced by the *name* of an environment variable and read only
@@ -218,11 +218,12 @@ class InhibitRule(_Strict):
         return matchers_from(self.source_matchers), matchers_from(self.target_matchers)
 
 
-#: A schema failure on a snapshot makes its volume, drift and anomaly alerts noise.
+#: A schema failure (or an unreadable file) on a snapshot makes its volume, drift, anomaly and
+#: metric alerts noise: the numbers were computed on data that is broken anyway.
 DEFAULT_INHIBIT_RULES = (
     InhibitRule(
-        source_matchers=["check_type=schema"],
-        target_matchers=["check_type=~volume|drift|anomaly|anomalies"],
+        source_matchers=["check_type=~schema|readability", "severity=ERROR"],
+        target_matchers=["check_type=~volume|drift|anomaly|anomalies|metric"],
         equal=["dataset", "snapshot"],
     ),
 )

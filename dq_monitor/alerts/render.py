@@ -111,7 +111,7 @@ def _rows(details: Mapping[str, Any]) -> tuple[str, list[str], list[list[str]], 
 
 def _links(alert: AlertInput, base_url: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    asset_path = "/".join(quote(part, safe="") for part in alert.asset_key.replace(".", "/").split("/") if part)
+    asset_path = "/".join(quote(part, safe="") for part in alert.asset_key.split("/") if part)
     candidates = [("Asset in Dagster", f"/assets/{asset_path}")]
     if alert.run_id:
         candidates.append(("Run", f"/runs/{quote(alert.run_id, safe='')}"))
