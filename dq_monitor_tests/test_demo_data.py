@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,11 +20,13 @@ from dq_monitor.demo import (
     ALERTS,
     FAULTS,
     MIN_DAYS,
+    SUPPORTED_FAULTS,
     generate_snapshot,
     ground_truth,
     load_ground_truth,
     read_snapshot,
     write_demo,
+    write_snapshot,
 )
 from dq_monitor.demo import payments as payments_gen
 from dq_monitor.demo import web_traffic as web_gen
@@ -161,6 +164,25 @@ def test_generate_snapshot_matches_the_written_file_and_rejects_unknown_datasets
     pd.testing.assert_frame_equal(snap.frame, frames["sensors"][3])
     with pytest.raises(ValueError, match="unknown demo dataset 'orders'"):
         generate_snapshot("orders", 3)
+
+
+def test_write_snapshot_drops_one_more_snapshot_clean_or_faulty_into_the_layout(demo, tmp_path):
+    path = write_snapshot(tmp_path, "web_traffic", DAYS, fault="new_category")
+    assert path == tmp_path / "data" / "web_traffic" / (START + timedelta(days=DAYS)).isoformat()
+    extra = read_snapshot(replace(demo, data_dir=tmp_path / "data"), "web_traffic", path.name)
+    assert web_gen.NEW_USER_AGENT in set(extra["user_agent"])
+    clean = write_snapshot(tmp_path, "payments", DAYS, fault=None)
+    assert clean.name == f"payments_{(START + timedelta(days=DAYS)).isoformat()}.csv"
+    planned = write_snapshot(tmp_path, "payments", _day("payments", "schema_change"))
+    assert planned.read_bytes() == (demo.data_dir / "payments" / planned.name).read_bytes()
+    with pytest.raises(ValueError, match="cannot inject fault 'late_data'.*supported: schema_change"):
+        write_snapshot(tmp_path, "payments", DAYS, fault="late_data")
+
+
+def test_every_planned_fault_is_one_its_generator_supports():
+    for f in FAULTS:
+        assert f.kind == "drift_recovery" or f.kind in SUPPORTED_FAULTS[f.dataset]
+    assert {k for kinds in SUPPORTED_FAULTS.values() for k in kinds} == {f.kind for f in FAULTS} - {"drift_recovery"}
 
 
 # --- ground truth ----------------------------------------------------------------------------

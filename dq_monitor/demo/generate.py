@@ -31,7 +31,7 @@ import yaml
 
 from dq_monitor.demo import payments, sensors, web_traffic
 from dq_monitor.demo.common import DemoSnapshot
-from dq_monitor.demo.plan import DATASETS, FAULTS, MIN_DAYS, check_name, snapshot_id
+from dq_monitor.demo.plan import DATASETS, FAULTS, MIN_DAYS, PLANNED, check_name, snapshot_id
 from dq_monitor.demo.project import SUITES, project_config
 
 DEFAULT_START = date(2026, 3, 1)
@@ -100,17 +100,35 @@ def iter_snapshots(*, days: int = 16, seed: int = 7, start: date = DEFAULT_START
                 yield makers[name](day)
 
 
-def generate_snapshot(dataset: str, day: int, *, seed: int = 7, start: date = DEFAULT_START) -> DemoSnapshot:
-    """One snapshot in memory, exactly as `write_demo` writes it (a day's data does not depend on `days`)."""
+def generate_snapshot(dataset: str, day: int, *, seed: int = 7, start: date = DEFAULT_START,
+                      fault: str | None = PLANNED) -> DemoSnapshot:
+    """One snapshot in memory, exactly as `write_demo` writes it (a day's data does not depend on `days`).
+
+    `fault` overrides the calendar: None for clean data, or one of `SUPPORTED_FAULTS[dataset]`
+    to inject that fault on any day (e.g. a fresh faulty snapshot for an end-to-end test).
+    """
     if day < 0:
         raise ValueError(f"day must be >= 0, got {day}")
     if dataset == "payments":
-        return payments.generate(day, seed=seed, start=start)
+        return payments.generate(day, seed=seed, start=start, fault=fault)
     if dataset == "sensors":
-        return sensors.generate(day, seed=seed, start=start)
+        return sensors.generate(day, seed=seed, start=start, fault=fault)
     if dataset == "web_traffic":
-        return web_traffic.generate(day, seed=seed, start=start)
+        return web_traffic.generate(day, seed=seed, start=start, fault=fault)
     raise ValueError(f"unknown demo dataset {dataset!r} (known: {', '.join(DATASETS)})")
+
+
+def write_snapshot(out_dir: Path, dataset: str, day: int, *, seed: int = 7, start: date = DEFAULT_START,
+                   fault: str | None = PLANNED) -> Path:
+    """Write one snapshot into a demo folder's layout and return its file (or folder, for web_traffic).
+
+    Use it to drop one more snapshot, clean or faulty, into a running demo: day `days` is the
+    snapshot after the last one `write_demo(days=days)` wrote.
+    """
+    snap = generate_snapshot(dataset, day, seed=seed, start=start, fault=fault)
+    folder = Path(out_dir) / "data" / dataset
+    _WRITERS[dataset](snap, folder)
+    return folder / (snap.snapshot_id if dataset == "web_traffic" else f"{snap.snapshot_id}{_SUFFIX[dataset]}")
 
 
 def ground_truth(*, days: int = 16, seed: int = 7, start: date = DEFAULT_START) -> list[dict[str, Any]]:
@@ -204,6 +222,8 @@ def _write_web_traffic(snap: DemoSnapshot, folder: Path) -> None:
         (day_folder / f"part-{number:03d}.jsonl").write_text(text if text.endswith("\n") else text + "\n",
                                                                encoding="utf-8")
 
+
+_SUFFIX = {"payments": ".csv", "sensors": ".parquet"}
 
 _WRITERS: dict[str, Callable[[DemoSnapshot, Path], None]] = {
     "payments": _write_payments,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor.demo.common import DemoSnapshot, rng_for, sample_times
-from dq_monitor.demo.plan import fault_on, snapshot_id, snapshot_time
+from dq_monitor.demo.plan import PLANNED, resolve_fault, snapshot_id, snapshot_time
 
 N_USERS = 300
 BASE_ROWS = 2000
@@ -83,11 +83,11 @@ def row_count(seed: int, start: date, day: int) -> int:
     return int(round(BASE_ROWS * WEEKDAY_FACTOR[weekday] * (1.0 + rng.uniform(-ROW_JITTER, ROW_JITTER))))
 
 
-def generate(day: int, *, seed: int, start: date, users: Users | None = None) -> DemoSnapshot:
+def generate(day: int, *, seed: int, start: date, users: Users | None = None, fault: str | None = PLANNED) -> DemoSnapshot:
     users = users or Users(seed)
     n = row_count(seed, start, day)
     rng = rng_for(seed, "payments_day", day)
-    fault = fault_on("payments", day)
+    fault = resolve_fault("payments", day, fault)
 
     who = rng.choice(N_USERS, size=n, p=users.activity)
     merchants = list(MERCHANTS)

@@ -137,6 +137,27 @@ DATA_FAULT_KINDS = frozenset(f.kind for f in FAULTS) - {"drift_recovery"}
 MIN_DAYS = max(f.day for f in FAULTS) + 2
 
 
+#: The data faults each dataset's generator can inject (on any day, through `fault=`).
+SUPPORTED_FAULTS = {
+    "payments": ("schema_change", "nulls", "point_anomalies"),
+    "sensors": ("volume_drop", "distribution_drift", "point_anomalies"),
+    "web_traffic": ("late_data", "new_category"),
+}
+
+#: Pass as `fault=` to use the calendar in `FAULTS` (the default).
+PLANNED = "planned"
+
+
+def resolve_fault(dataset: str, day: int, fault: str | None) -> str | None:
+    """`PLANNED` -> the calendar's fault for that day; otherwise `fault` after checking it is supported."""
+    if fault == PLANNED:
+        return fault_on(dataset, day)
+    if fault is not None and fault not in SUPPORTED_FAULTS[dataset]:
+        raise ValueError(f"demo dataset {dataset!r} cannot inject fault {fault!r} "
+                         f"(supported: {', '.join(SUPPORTED_FAULTS[dataset])})")
+    return fault
+
+
 def fault_on(dataset: str, day: int) -> str | None:
     """The data fault injected into `dataset` on snapshot `day`, or None for a clean snapshot."""
     kinds = [f.kind for f in FAULTS if f.dataset == dataset and f.day == day and f.kind in DATA_FAULT_KINDS]

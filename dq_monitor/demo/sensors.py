@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor.demo.common import DemoSnapshot, rng_for
-from dq_monitor.demo.plan import fault_on, snapshot_id, snapshot_time
+from dq_monitor.demo.plan import PLANNED, resolve_fault, snapshot_id, snapshot_time
 
 N_SENSORS = 20
 READINGS_PER_DAY = 96
@@ -49,10 +49,10 @@ class Fleet:
         self.offset_s = rng.integers(0, 120, N_SENSORS)
 
 
-def generate(day: int, *, seed: int, start: date, fleet: Fleet | None = None) -> DemoSnapshot:
+def generate(day: int, *, seed: int, start: date, fleet: Fleet | None = None, fault: str | None = PLANNED) -> DemoSnapshot:
     fleet = fleet or Fleet(seed)
     rng = rng_for(seed, "sensors_day", day)
-    fault = fault_on("sensors", day)
+    fault = resolve_fault("sensors", day, fault)
     day_start = snapshot_time(start, day) - timedelta(days=1)
 
     s = np.repeat(np.arange(N_SENSORS), READINGS_PER_DAY)

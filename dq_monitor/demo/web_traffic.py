@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor.demo.common import DemoSnapshot, rng_for, sample_times
-from dq_monitor.demo.plan import fault_on, snapshot_id, snapshot_time
+from dq_monitor.demo.plan import PLANNED, resolve_fault, snapshot_id, snapshot_time
 
 BASE_ROWS = 2600
 #: Requests per weekday of the records (Monday first).
@@ -59,9 +59,9 @@ def row_count(seed: int, start: date, day: int) -> int:
     return int(round(BASE_ROWS * WEEKDAY_FACTOR[weekday] * (1.0 + rng.uniform(-ROW_JITTER, ROW_JITTER))))
 
 
-def generate(day: int, *, seed: int, start: date) -> DemoSnapshot:
+def generate(day: int, *, seed: int, start: date, fault: str | None = PLANNED) -> DemoSnapshot:
     rng = rng_for(seed, "web_traffic_day", day)
-    fault = fault_on("web_traffic", day)
+    fault = resolve_fault("web_traffic", day, fault)
     window_end = snapshot_time(start, day) - (LATE_BY if fault == "late_data" else timedelta(0))
     n = row_count(seed, start, day)
     frame = _requests(rng, n, sample_times(rng, n, window_end, HOURLY, resolution="ms"))
