@@ -20,6 +20,7 @@ from email.utils import formatdate
 
 from dq_monitor.alerts.model import Notification
 from dq_monitor.alerts.notifiers.base import NotifyResult, Permanent, Retryable, Sent, digest
+from dq_monitor.alerts.escape import header_safe
 from dq_monitor.alerts.render import render_email
 from dq_monitor.alerts.secrets import Secret
 
@@ -66,14 +67,17 @@ class EmailNotifier:
         `EmailMessage` with the modern policy; bulk passes spend their time here.
         """
         subject, text, html = render_email(notification, self.base_url)
-        msg = MIMEMultipart("alternative")
+        # Both parts are base64 (no "-" in any body line), so a fixed boundary cannot collide; it also
+        # spares the generator from compiling a fresh regex for a random boundary per message.
+        msg = MIMEMultipart("alternative", boundary=f"dq-monitor-{notification.key}")
         msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
         msg["From"] = self.sender
         msg["To"] = ", ".join([notification.channel.target] if notification.channel.target else self.to)
         msg["Date"] = formatdate(usegmt=True)
         # Deterministic: a retried message carries the same Message-ID, so mail clients can fold duplicates.
         msg["Message-ID"] = f"<{notification.key}@dq-monitor>"
-        msg["X-DQ-Monitor-Group"] = Header(notification.group_key[:200], "utf-8")  # type: ignore[assignment]
+        group = header_safe(notification.group_key, 200)
+        msg["X-DQ-Monitor-Group"] = group if group.isascii() else Header(group, "utf-8")  # type: ignore[assignment]
         msg.attach(MIMEText(text, "plain", "utf-8"))
         msg.attach(MIMEText(html, "html", "utf-8"))
         return msg
