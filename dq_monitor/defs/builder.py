@@ -21,7 +21,7 @@ def build_resources(project: ProjectConfig) -> dict[str, object]:
     url = dg.EnvVar(DATABASE_URL_ENV) if os.environ.get(DATABASE_URL_ENV) else None
     return {
         "dq_store": FindingsStoreResource(database_url=url, home=str(project.home_dir)),
-        "dq_snapshot_io_manager": SnapshotParquetIOManager(base_dir=str(project.home_dir / "snapshots")),
+        "dq_snapshot_io_manager": SnapshotParquetIOManager(base_dir=str(project.home_dir / "snapshots")),  # = ctx.snapshot_dir
     }
 
 

@@ -38,6 +38,11 @@ class DatasetContext:
         return ""
 
     @property
+    def snapshot_dir(self) -> str:
+        """Where the snapshot IO manager keeps Parquet partitions (see `snapshot_parquet_path`)."""
+        return str(self.project.home_dir / "snapshots")
+
+    @property
     def dagster_owners(self) -> list[str]:
         """Dagster accepts emails and `team:` owners; Slack handles stay in our own routing."""
         return [o for o in self.dataset.owners if _EMAIL.match(o) or o.startswith("team:")]
