@@ -170,12 +170,14 @@ def main() -> None:
         ("one group per finding -> email", ["..."], ("mail",)),
     ]
     rows = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             for name, group_by, receivers in scenarios:
                 rows.append(run_scenario(name, group_by, receivers, kind, Path(tmp)))
     print(f"{N_FINDINGS} pending findings, one run_once pass; target < {TARGET_SECONDS:.0f} s "
-          f"(issue 7). {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores.")
+          f"(issue 7). {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+          f"1-min load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after.")
     print()
     print("| scenario | ledger | groups | messages received | 1st pass (s) | target (s) | 2nd pass sends | "
           "2nd pass (s) | exactly once |")
