@@ -342,3 +342,32 @@ def test_a_silence_in_the_sql_ledger_mutes_alerts_in_run_once(sql_engine, slack)
     assert [o.notification.group_labels["snapshot"] for o in report.outcomes] == ["2024-01-02"]
     assert report.held == {"0-0": f"silenced by {ledger.silences(NOW)[0].id}",
                            "0-1": f"silenced by {ledger.silences(NOW)[0].id}"}
+
+
+def test_dataset_owners_get_the_alert_by_email_and_slack_direct_message(slack, smtp):
+    cfg = make_config(slack, receivers=("webhook", "bot", "mail"), route={"routes": []})
+    alert = make_alert("a", owners=("lead@payments.example.com", "U024BE7LH", "payments team"))
+    report = run_once([alert], cfg, InMemoryLedger(), now=NOW, env=make_env(slack, smtp))
+    assert sorted(o.notification.receiver for o in report.outcomes if o.status == "sent") == [
+        "owner:U024BE7LH/slack_bot", "owner:lead@payments.example.com/email", "webhook/slack_webhook"]
+    [dm] = slack.delivered("api")
+    assert dm.payload["channel"] == "U024BE7LH"
+    assert len(slack.delivered("webhook")) == 1
+    [mail] = smtp.received()
+    assert mail["To"] == "lead@payments.example.com"
+    assert smtp.envelopes == [("dq-monitor@example.com", ["lead@payments.example.com"])]
+
+
+def test_a_temporary_smtp_refusal_is_retried_and_one_pass_reuses_one_connection(smtp):
+    cfg = make_config(receivers=("mail",), delivery={"concurrency": 1})
+    env = {**make_env(smtp=smtp), "DQ_TEST_EMAIL_TO": "busy@example.com"}
+    smtp.reject.add("busy@example.com")
+    smtp.reject_code = "451 4.3.0 try again later"
+    ledger = InMemoryLedger()
+    report = run_once(groups(3), cfg, ledger, now=NOW, env=env)
+    assert sorted(o.status for o in report.outcomes) == ["deferred", "deferred", "retrying"]
+    assert "temporarily refused" in next(o.error for o in report.outcomes if o.status == "retrying")
+    smtp.reject.clear()
+    report = run_once(groups(3), cfg, ledger, now=NOW + timedelta(minutes=1), env=env)
+    assert [o.status for o in report.outcomes] == ["sent", "sent", "sent"]
+    assert len(smtp.received()) == 3 and smtp.sessions == 2  # one refused probe, then one connection for all

@@ -188,7 +188,9 @@ class SmtpStandIn:
 
     def __init__(self, port: int | None = None, *, reject: tuple[str, ...] = ()) -> None:
         self.port = port or free_port()
-        self.reject = set(reject)  # recipients answered with "550 no such user"
+        self.reject = set(reject)  # recipients answered with `reject_code`
+        self.reject_code = "550 5.1.1 no such user"
+        self.sessions = 0  # SMTP connections accepted
         self._raw: list[bytes] = []
         self._parsed: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
@@ -201,10 +203,18 @@ class SmtpStandIn:
         stand_in = self
 
         class Handler:
+            async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802
+                                  responses: list[str]) -> list[str]:
+                if session.host_name is None:  # the first EHLO of a connection, not the one after STARTTLS
+                    with stand_in._lock:
+                        stand_in.sessions += 1
+                session.host_name = hostname
+                return responses
+
             async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
                                   rcpt_options: Any) -> str:
                 if address in stand_in.reject:
-                    return "550 5.1.1 no such user"
+                    return stand_in.reject_code
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 
