@@ -342,3 +342,31 @@ def test_vectorised_hygiene_equals_judging_the_points_one_by_one(seed):
     assert result["is_anomaly"].to_numpy().tolist() == flags.tolist()
     np.testing.assert_allclose(result["expected"].to_numpy(), expected, equal_nan=True)
     assert flags.sum() > 12
+
+
+def test_hour_of_week_seasonality_separates_weekday_and_weekend_hours():
+    hours = pd.date_range("2025-03-03", periods=24 * 7 * 5, freq="h")  # five weeks from a Monday
+    rng = np.random.default_rng(11)
+    busy = (hours.hour >= 9) & (hours.hour < 18) & (hours.dayofweek < 5)
+    series = pd.Series(np.where(busy, 800.0, 100.0) * rng.normal(1, 0.03, len(hours)), index=hours)
+    saturday_noon = hours[(hours.dayofweek == 5) & (hours.hour == 12)][-1]
+    monday_noon = hours[(hours.dayofweek == 0) & (hours.hour == 12)][-1]
+    series[monday_noon] = 100.0  # a weekday noon at night level: anomaly
+    result = detect(series, {"seasonality": "hour_of_week"})
+    assert result.loc[monday_noon, "severity"] == "ERROR" and not result.loc[saturday_noon, "is_anomaly"]
+    assert result.loc[saturday_noon, "expected"] == pytest.approx(100, rel=0.05)
+    others = result.drop(index=monday_noon)
+    judged = (others["state"] != "learning").sum()
+    assert (others["severity"] != "ERROR").all() and others["is_anomaly"].sum() <= 0.01 * judged
+
+
+def test_auto_on_hourly_data_switches_to_the_weekly_cycle_once_two_weeks_are_in():
+    hours = pd.date_range("2025-03-03", periods=24 * 7 * 5, freq="h")
+    busy = (hours.hour >= 9) & (hours.hour < 18) & (hours.dayofweek < 5)
+    series = pd.Series(np.where(busy, 800.0, 100.0) * np.random.default_rng(12).normal(1, 0.03, len(hours)), hours)
+    result = detect(series)
+    # the first two weekends look like outages of the daily cycle; from week 3 on they are normal
+    weekend_days = result[(result.index < "2025-03-17") & (result.index.dayofweek >= 5)]
+    assert weekend_days["is_anomaly"].any()
+    later = result[result.index >= "2025-03-17"]
+    assert (later["severity"] != "ERROR").all() and later["is_anomaly"].sum() <= 0.01 * len(later)

@@ -48,11 +48,14 @@ from dq_monitor.history.spec import MonitorSpec, coerce_spec
 from dq_monitor.outcome import Severity
 
 _MAD_TO_SIGMA = 1.4826
+_NS_PER_DAY = 86_400 * 10**9
 _MEAN_AD_TO_SIGMA = 1.2533
 _MIN_SEASONS = 3
 _POINTS_PER_SPREAD_GROUP = 12
 _MIN_SPREAD_GROUPS = 8
-_MIN_GROUP_ERRORS = 3  # earlier errors a spread group needs before its spread is trusted
+_MIN_ERRORS = 3  # earlier errors needed before any spread is trusted
+_GROUP_ERRORS_TRUSTED = 24  # a stretch's own spread is used alone once it has this many errors
+_SPREAD_ERRORS = 24  # a spread group's estimate uses at least this many recent errors (when it has them)
 _MAX_PASSES = 10_000
 _PERIOD_RECHECK_GROWTH = 3.0  # re-detect each time the history grows 4x
 _PERIOD_DETECT_MAX_POINTS = 4096
@@ -91,23 +94,27 @@ class _Model:
     per_spread_group: int  # how many training errors each spread estimate uses
 
 
-def _build_model(phase: np.ndarray, n_phases: int, points_per_phase: int, window: int) -> _Model:
-    """A model whose phases each hold `points_per_phase` consecutive points per cycle."""
+def _build_model(
+    phase: np.ndarray, n_phases: int, points_per_phase: int, window: int, phases_per_day: int | None = None
+) -> _Model:
+    """A model whose phases each hold `points_per_phase` consecutive points per cycle
+    (`phases_per_day`: how many phases one day spans, when a phase is shorter than a day)."""
     single = _Grouping.of(np.zeros(len(phase), dtype=np.int64))
     if n_phases <= 1:
         return _Model(single, window, 1, single, window)
     per_phase = max(_MIN_SEASONS, window // n_phases)
     # Neighbouring phases share a spread estimate: enough of them to see ~12 points
-    # per cycle, but at most an eighth of the cycle, so a quiet night and a busy
-    # morning are not mixed. Short cycles (a week of days) pool every phase.
-    phases_per_group = min(
-        int(np.ceil(_POINTS_PER_SPREAD_GROUP / max(points_per_phase, 1))), max(1, n_phases // _MIN_SPREAD_GROUPS)
-    )
+    # per cycle, but at most an eighth of the cycle and of a day, so a quiet night and
+    # a busy morning are not mixed. Short cycles (a week of days) pool every phase.
+    limit = max(1, n_phases // _MIN_SPREAD_GROUPS)
+    if phases_per_day:
+        limit = min(limit, max(1, phases_per_day // _MIN_SPREAD_GROUPS))
+    phases_per_group = min(int(np.ceil(_POINTS_PER_SPREAD_GROUP / max(points_per_phase, 1))), limit)
     n_groups = int(np.ceil(n_phases / phases_per_group))
     if n_phases < 2 * _MIN_SPREAD_GROUPS or n_groups < 2:
         return _Model(_Grouping.of(phase), per_phase, n_phases, single, max(window, n_phases))
     points_per_group = phases_per_group * max(points_per_phase, 1)
-    per_group = max(window // n_groups, _MIN_SEASONS * points_per_group)
+    per_group = max(window // n_groups, _MIN_SEASONS * points_per_group, _SPREAD_ERRORS)
     return _Model(
         _Grouping.of(phase), per_phase, n_phases, _Grouping.of(phase // phases_per_group), per_group
     )
@@ -275,7 +282,9 @@ def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tupl
       series' spacing (a day of sub-daily points, a week of daily points);
     * provisional until that cycle could have repeated (two days / three weeks);
     * then blocks (first point, step_ns, period): the period used from point L on is
-      detected from points [0, L), re-detected each time the history grows fourfold.
+      detected from points [0, L), re-detected each time the history grows fourfold
+      and, for sub-daily series, as soon as two weeks are in (a weekly cycle on top of
+      the daily one can show from then on).
     Returns (first provisional point, first seasonal point, blocks).
     """
     n = len(times)
@@ -295,6 +304,7 @@ def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tupl
     blocks: list[tuple[int, int, int]] = []
     length = spec.min_history
     first_seasonal = n
+    weekly_check = None  # sub-daily series: also re-detect once two weeks are in
     while length < n:
         step = step_of(length)
         need = max(spec.min_history, seas.auto_learning_points(step))
@@ -305,9 +315,14 @@ def _auto_plan(times: np.ndarray, values: np.ndarray, spec: MonitorSpec) -> tupl
         period = seas.detect_period(times[lo:length], values[lo:length], step)
         if not blocks:
             first_seasonal = length
+            if step < _NS_PER_DAY:
+                weekly_check = 2 * round(7 * _NS_PER_DAY / step)
         if not blocks or blocks[-1][1:] != (step, period):
             blocks.append((length, step, period))
-        length += max(1, int(np.ceil(length * _PERIOD_RECHECK_GROWTH)))
+        following = length + max(1, int(np.ceil(length * _PERIOD_RECHECK_GROWTH)))
+        if weekly_check is not None and length < weekly_check < following:
+            following = weekly_check
+        length = following
     return min(first_provisional, first_seasonal), first_seasonal, blocks
 
 
@@ -318,7 +333,8 @@ def _plan(index: pd.DatetimeIndex, values: np.ndarray, spec: MonitorSpec) -> _Pl
         # One point per phase per cycle is assumed (not measured) so that the spread
         # grouping never depends on points after the one being judged.
         n_phases = seas.CALENDAR_PHASES[spec.seasonality]
-        model = _build_model(seas.calendar_phase(index, spec.seasonality), n_phases, 1, spec.window)
+        per_day = 24 if spec.seasonality in ("hour_of_day", "hour_of_week") else None
+        model = _build_model(seas.calendar_phase(index, spec.seasonality), n_phases, 1, spec.window, per_day)
         return _Plan.build([model], np.zeros(n, dtype=np.int64), 0, 0)
     times = index.asi8
     first_provisional, first_seasonal, blocks = _auto_plan(times, values, spec)
@@ -331,9 +347,16 @@ def _plan(index: pd.DatetimeIndex, values: np.ndarray, spec: MonitorSpec) -> _Pl
         key = (step, period) if period > 1 else (0, 0)
         if key not in keys:
             keys[key] = len(models)
-            models.append(_build_model(seas.step_phase(times, step, period), period, 1, spec.window))
+            per_day = round(_NS_PER_DAY / step) if step < _NS_PER_DAY else None
+            models.append(_build_model(seas.step_phase(times, step, period), period, 1, spec.window, per_day))
         which[start:] = keys[key]
     return _Plan.build(models, which, first_provisional, first_seasonal)
+
+
+def _robust_scale(stats: dict[str, np.ndarray]) -> np.ndarray:
+    """1.4826 x median absolute error, or 1.2533 x mean absolute error where the median is 0."""
+    mad, mean_ad = stats["median"], stats["mean"]
+    return np.where(mad > 0, _MAD_TO_SIGMA * mad, _MEAN_AD_TO_SIGMA * mean_ad)
 
 
 def _excluded(flags: np.ndarray, relearn_after: int | None) -> np.ndarray:
@@ -390,16 +413,31 @@ def _judge(
     error_size = np.abs(x - expected)
     error_train = train & np.isfinite(error_size)
     error_size = np.where(error_train, error_size, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative_error = error_size / np.abs(expected)
+    relative_train = error_train & np.isfinite(relative_error)
+    relative_error = np.where(relative_train, relative_error, 0.0)
     scale = np.full(n, np.nan)
-    n_errors = np.zeros(n, dtype=np.int64)
+    pooled_window = max(spec.window, max(model.n_phases for model in models))
+    pooled_grouping = models[0].phase if models[0].phase.order is None else _Grouping.of(np.zeros(n, np.int64))
     for m, model in enumerate(models):
+        use = which == m
+        if not use.any():
+            continue
         stats, count = trailing(
             error_size, model.spread_group, error_train, model.per_spread_group, m, ("median", "mean")
         )
-        use = which == m
-        mad, mean_ad = stats["median"], stats["mean"]
-        scale[use] = np.where(mad > 0, _MAD_TO_SIGMA * mad, _MEAN_AD_TO_SIGMA * mean_ad)[use]
-        n_errors[use] = count[use]
+        group_scale = _robust_scale(stats)
+        if model.spread_group.n_groups > 1:
+            # A stretch with few errors of its own gets at least the spread of all
+            # errors (a median of a dozen errors can be far too small by chance), both
+            # as is and relative to the level: busy hours are often noisier in proportion.
+            pooled, _ = trailing(error_size, pooled_grouping, error_train, pooled_window, m, ("median", "mean"))
+            pooled_rel, _ = trailing(relative_error, pooled_grouping, relative_train, pooled_window, m, ("median", "mean"))
+            fallback = np.fmax(_robust_scale(pooled), _robust_scale(pooled_rel) * np.abs(expected))
+            group_scale = np.where(count >= _GROUP_ERRORS_TRUSTED, group_scale, np.fmax(group_scale, fallback))
+        scale[use] = group_scale[use]
+    n_errors = np.cumsum(error_train) - error_train
 
     # The normal range is `expected` itself, except while `auto` cannot yet tell a
     # weekly (or daily) cycle from an anomaly: then it is everything seen so far
@@ -414,8 +452,7 @@ def _judge(
     learning = (
         (np.arange(n) < plan.first_provisional)
         | (n_before < spec.min_history)
-        | (np.cumsum(error_train) - error_train < spec.min_history - 1)
-        | (n_errors < _MIN_GROUP_ERRORS)
+        | (n_errors < max(spec.min_history - 1, _MIN_ERRORS))
         | ~np.isfinite(expected)
         | ~np.isfinite(scale)
     )
