@@ -403,3 +403,19 @@ def test_an_alert_is_built_from_a_findings_store_row():
     assert alert.labels()["owner"] == ("@alice",)
     with pytest.raises(ValueError, match="unknown severity 'FATAL'"):
         AlertInput.from_finding({**row, "severity": "FATAL"})
+
+
+def test_retryable_failures_back_off_exponentially_across_passes_up_to_backoff_max():
+    cfg = config(delivery={"backoff_initial": "30s", "backoff_max": "5m", "in_tick_attempts": 1})
+    ledger, flaky = InMemoryLedger(), FlakyNotifier()
+    now, delays = T0 + timedelta(minutes=1), []
+    for _ in range(7):
+        notifications = plan([make_alert("a")], now, ledger, cfg)
+        [outcome] = deliver(notifications, {("team", "slack_webhook"): flaky}, ledger, now, policy=cfg.delivery)
+        assert outcome.status == "retrying"
+        delays.append((outcome.next_attempt_at - now).total_seconds())
+        assert plan([make_alert("a")], outcome.next_attempt_at - timedelta(seconds=1), ledger, cfg) == []
+        now = outcome.next_attempt_at
+    assert delays == [30, 60, 120, 240, 300, 300, 300]
+    [record] = ledger.deliveries()
+    assert (record.attempts, record.last_error) == (7, "connection refused")
