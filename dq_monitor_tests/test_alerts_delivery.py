@@ -245,7 +245,10 @@ def test_a_webhook_4xx_is_permanent_but_a_delivery_that_keeps_failing_is_given_u
     assert record.last_error.startswith(f"gave up after {len(statuses)} attempts") and record.permanent
 
 
-def test_an_unset_receiver_env_var_skips_the_receiver_with_one_log_line(slack, caplog):
+def test_an_unset_receiver_env_var_skips_the_receiver_with_one_log_line(slack, caplog, monkeypatch):
+    from dq_monitor.alerts import engine
+
+    monkeypatch.setattr(engine, "_ANNOUNCED", set())  # "once per process": start this test's process afresh
     cfg = make_config(slack, receivers=("webhook", "bot"))
     env = {"DQ_TEST_BOT_TOKEN": "xoxb-good-token"}  # no webhook URL
     caplog.set_level(logging.INFO, logger="dq_monitor.alerts")

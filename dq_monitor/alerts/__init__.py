@@ -6,6 +6,19 @@ resolved notices) without side effects; `deliver` sends through one-method
 notifiers and records every outcome in a `DeliveryLedger`; `run_once` is one
 pass of both, used by the alert sensor and `dq-monitor alerts flush`.
 Nothing here imports dagster.
+
+Wiring (the sensor and the CLI do the same)::
+
+    config = AlertsConfig.model_validate(raw_yaml["alerts"])
+    ledger = SqlDeliveryLedger(store.engine)          # tables: ALERTS_METADATA (alembic owns them)
+    alerts = [AlertInput.from_finding(row, owners=owners_of[row["dataset"]], asset=asset_of[row["dataset"]])
+              for row in open_and_recently_resolved_findings]
+    report = run_once(alerts, config, ledger, env={name: EnvVar(name).get_value() ...})
+    context.log.info(report.summary()); metadata = report.as_metadata()
+
+Silences for `dq-monitor silence add|list|expire`: `ledger.add_silence(["dataset=payments"], ends_at, ...)`,
+`ledger.silences(now)`, `ledger.expire_silence(id, now)`. Delivery state per finding for
+`dq-monitor findings`: `delivery_status(ledger, fingerprints)`.
 """
 
 from dq_monitor.alerts.config import AlertsConfig, DeliveryPolicy, parse_duration
