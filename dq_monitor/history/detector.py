@@ -162,6 +162,21 @@ def _trailing_group_stats(
     """
     n = len(values)
     order = grouping.order
+    if order is None:  # one group in time order: the same layout without any sorting
+        count = np.cumsum(train) - train
+        train_values = values[train]
+        padded = np.empty(len(train_values) + k)
+        padded[:k] = np.nan
+        padded[k:] = train_values
+        moving = _moving(padded, k, stats)
+        at = count + (k - 1)
+        seen = count > 0
+        out = {}
+        for stat, moved in moving.items():
+            picked = moved[np.minimum(at, len(moved) - 1)]
+            picked[~seen] = np.nan
+            out[stat] = picked
+        return out, count
     group_id = grouping.group_id
     t_sorted = train if order is None else train[order]
     v_sorted = values if order is None else values[order]
