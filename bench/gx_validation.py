@@ -105,11 +105,64 @@ class GxTimer:
             self.seconds += time.perf_counter() - t
 
 
+BIKE_FAULTS = {
+    # fault name -> (column it touches, how)
+    "nulls in cnt": ("cnt", lambda f: f.assign(cnt=f["cnt"].astype(float).mask(f.index.isin([2, 9, 15])))),
+    "cnt x100 in 2 rows": ("cnt", lambda f: f.assign(cnt=f["cnt"].where(~f.index.isin([4, 17]), f["cnt"] * 100))),
+    "temp out of [0, 1]": ("temp", lambda f: f.assign(temp=f["temp"].where(f.index != 6, 3.5))),
+    "new weathersit 7": ("weathersit", lambda f: f.assign(weathersit=f["weathersit"].where(f.index != 8, 7))),
+}
+
+
+def suggestion_eval(datasets: Path, window: int, horizon: int, step: int) -> None:
+    """Learn a suite from `window` days of the UCI bike-sharing hourly data, validate the next
+    `horizon` days as they are (clean) and with planted faults; slide by `step` days."""
+    from dq_monitor.expectations import suggest_suite, write_suite
+
+    hours = pd.read_csv(datasets / "bike_sharing" / "hour.csv")
+    days = [g.reset_index(drop=True) for _, g in hours.groupby("dteday", sort=False)]
+    tmp = Path(tempfile.mkdtemp(prefix="dq_gx_suggest_"))
+    clean_pass = clean_total = 0
+    detected = {name: 0 for name in BIKE_FAULTS}
+    faulty_total = 0
+    windows = 0
+    for start in range(0, len(days) - window - horizon + 1, step):
+        windows += 1
+        suite = suggest_suite(days[start:start + window], "bike_hours", primary_key=["instant"])
+        path = write_suite(suite, tmp / f"w{start}.json")
+        for day in days[start + window:start + window + horizon]:
+            clean_total += 1
+            clean_pass += validate_frame(day, path, "bike_hours", "clean", ["instant"]).passed
+            faulty_total += 1
+            for name, (column, plant) in BIKE_FAULTS.items():
+                outcome = validate_frame(plant(day), path, "bike_hours", name, ["instant"])
+                detected[name] += any(column in (f.details.get("columns") or []) for f in outcome.findings
+                                      if f.severity.rank > 0)
+    print(f"\nSuggested suites on UCI bike sharing (hourly rows, one day = one snapshot): {windows} windows of "
+          f"{window} days, each validated on the next {horizon} days")
+    print("\n| day kind | days | flagged | rate |")
+    print("|---|---:|---:|---:|")
+    print(f"| clean (as recorded) | {clean_total} | {clean_total - clean_pass} "
+          f"| {100 * (clean_total - clean_pass) / clean_total:.1f}% false alarms |")
+    for name, hits in detected.items():
+        print(f"| planted: {name} | {faulty_total} | {hits} | {100 * hits / faulty_total:.1f}% detected |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--suggest-eval", action="store_true",
+                        help="instead: evaluate suggested suites on ../shared/datasets/bike_sharing")
+    parser.add_argument("--datasets", type=Path,
+                        default=Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
+    parser.add_argument("--window", type=int, default=28)
+    parser.add_argument("--horizon", type=int, default=7)
+    parser.add_argument("--step", type=int, default=30)
     args = parser.parse_args(argv)
+    if args.suggest_eval:
+        suggestion_eval(args.datasets, args.window, args.horizon, args.step)
+        return 0
 
     tmp = Path(tempfile.mkdtemp(prefix="dq_gx_bench_"))
     suite_path = tmp / "bench.json"
@@ -128,31 +181,32 @@ def main(argv: list[str] | None = None) -> int:
     print(f"GX import + context set-up (once per process): {setup:.2f} s")
 
     timer = GxTimer()
-    print("\n| rows | columns | expectations | failed | plain GX batch.validate (s) min / median "
-          "| dq_monitor end to end (s) min / median | overhead min / median | our own work (s) "
-          "| own work / plain GX |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| rows | columns | expectations | failed | plain GX CPU (s) | dq_monitor CPU (s) | overhead (CPU) "
+          "| plain GX wall (s) | dq_monitor wall (s) | overhead (wall) | our own work (s) | own work / plain GX |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     worst = 0.0
     for rows in args.sizes:
         frame = make_frame(rows)
-        plain_times, ours_times, own_times = [], [], []
+        plain_wall, plain_cpu, ours_wall, ours_cpu, own = [], [], [], [], []
         # Warm-up of both paths (first-call caches inside GX and pandas).
         runtime.batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(gx_suite)
         outcome = validate_frame(frame, suite_path, "bench", "s1", ["id"])
 
         def run_plain():
-            t = time.perf_counter()
+            w, c = time.perf_counter(), time.process_time()
             batch = runtime.batch_definition.get_batch(batch_parameters={"dataframe": frame})
             batch.validate(gx_suite)
-            plain_times.append(time.perf_counter() - t)
+            plain_wall.append(time.perf_counter() - w)
+            plain_cpu.append(time.process_time() - c)
 
         def run_ours():
             timer.seconds = 0.0
-            t = time.perf_counter()
+            w, c = time.perf_counter(), time.process_time()
             result = validate_frame(frame, suite_path, "bench", "s1", ["id"])
             write_findings(engine, table, result)
-            ours_times.append(time.perf_counter() - t)
-            own_times.append(ours_times[-1] - timer.seconds)
+            ours_wall.append(time.perf_counter() - w)
+            ours_cpu.append(time.process_time() - c)
+            own.append(ours_wall[-1] - timer.seconds)
             return result
 
         for i in range(args.repeats):
@@ -164,19 +218,21 @@ def main(argv: list[str] | None = None) -> int:
                 outcome = run_ours()
                 run_plain()
         result = runtime.batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(gx_suite)
-        plain_min, ours_min = min(plain_times), min(ours_times)
-        plain_med, ours_med = statistics.median(plain_times), statistics.median(ours_times)
-        own_s = statistics.median(own_times)
-        over_min = 100 * (ours_min - plain_min) / plain_min
-        over_med = 100 * (ours_med - plain_med) / plain_med
-        worst = max(worst, over_min) if rows >= 1_000_000 else worst
+        med = statistics.median
+        over_cpu = 100 * (med(ours_cpu) - med(plain_cpu)) / med(plain_cpu)
+        over_wall = 100 * (med(ours_wall) - med(plain_wall)) / med(plain_wall)
+        own_s = med(own)
+        if rows >= 1_000_000:
+            worst = max(worst, over_cpu)
         failed = sum(not r.success for r in result.results)
         assert failed == len(outcome.findings), (failed, [f.key for f in outcome.findings])
         print(f"| {rows:,} | {frame.shape[1]} | {len(SUITE['expectations'])} | {failed} "
-              f"| {plain_min:.3f} / {plain_med:.3f} | {ours_min:.3f} / {ours_med:.3f} "
-              f"| {over_min:+.1f}% / {over_med:+.1f}% | {own_s:.3f} | {100 * own_s / plain_min:.1f}% |")
-    print(f"\n{args.repeats} runs per side, alternating order; own work = end to end minus the GX call inside it "
-          "(median); target: overhead < 25% at 1M rows")
+              f"| {med(plain_cpu):.3f} | {med(ours_cpu):.3f} | {over_cpu:+.1f}% "
+              f"| {med(plain_wall):.3f} | {med(ours_wall):.3f} | {over_wall:+.1f}% "
+              f"| {own_s:.3f} | {100 * own_s / med(plain_wall):.1f}% |")
+    print(f"\nmedians of {args.repeats} runs per side, alternating order. CPU = process CPU time, robust to other "
+          "load on the machine; own work = our wall time minus the GX call inside it. "
+          "Target: overhead < 25% at 1M rows.")
     return 0 if worst < 25 else 1
 
 

@@ -197,3 +197,37 @@ def test_learned_ranges_rarely_flag_fresh_clean_snapshots_and_always_flag_gross_
     assert false_alarms / 300 <= 0.04, (name, lo, hi, false_alarms)
     spread = np.quantile(history, 0.99) - np.quantile(history, 0.01)
     assert hi < np.median(history) + 1000 * spread and lo > np.median(history) - 1000 * spread
+
+
+def test_on_real_bike_sharing_days_a_june_suite_passes_early_july_and_catches_planted_faults(tmp_path):
+    """UCI bike sharing, hourly rows, one day = one snapshot: learn from June 2011, check July 1-7."""
+    from dq_monitor_tests.conftest import SHARED_DATASETS
+
+    csv = SHARED_DATASETS / "bike_sharing" / "hour.csv"
+    if not csv.is_file():
+        pytest.skip(f"shared dataset not found at {csv}")
+    hours = pd.read_csv(csv)
+    days = {d: g.reset_index(drop=True) for d, g in hours.groupby("dteday", sort=False)}
+    june = [days[f"6/{d}/11"] for d in range(1, 31)]
+    path = write_suite(suggest_suite(june, "bike_hours", primary_key=["instant"]), tmp_path / "bike.json")
+
+    notes = json.loads(path.read_text())["meta"]["dq_monitor"]["notes"]
+    assert "rule of three" in notes["mnth"]  # June only: month is one value per day, never seen changing
+    assert "snapshot attribute" in notes["weekday"]
+
+    july = [days[f"7/{d}/11"] for d in range(1, 8)]
+    passed = [validate_frame(day, path, "bike_hours", f"7/{i + 1}/11", ["instant"]).passed
+              for i, day in enumerate(july)]
+    assert sum(passed) >= 6, passed  # July 3 2011 had a real wind storm (windspeed 0.85)
+
+    day = july[0]
+    planted = {
+        "cnt": day.assign(cnt=day["cnt"].astype(float).mask(day.index.isin([2, 9]))),
+        "temp": day.assign(temp=day["temp"].where(day.index != 6, 3.5)),
+        "weathersit": day.assign(weathersit=day["weathersit"].where(day.index != 8, 7)),
+    }
+    for column, frame in planted.items():
+        outcome = validate_frame(frame, path, "bike_hours", f"fault-{column}", ["instant"])
+        flagged = [f for f in outcome.findings if column in f.details.get("columns", [])]
+        assert not outcome.passed and flagged, (column, outcome.message)
+        assert all(r["instant"] in set(frame["instant"]) for f in flagged for r in f.details["sample_failing_rows"])

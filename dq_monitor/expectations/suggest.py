@@ -215,6 +215,25 @@ def _null_rate(column: str, rates: list[float], pooled: float, min_rows: int, al
         null_rate_pooled=pooled, null_rate_max=max(rates))
 
 
+def _snapshot_attribute(series_list: list[pd.Series], alpha: float) -> str | None:
+    """Why a column constant within every snapshot gets no value set or range, or None.
+
+    Such a column (a date, month, batch or partition id) carries one value per snapshot,
+    so the evidence for its range is the number of snapshots, not the number of rows.
+    """
+    if len(series_list) < 2 or any(len(s) < 2 or s.nunique(dropna=False) != 1 for s in series_list):
+        return None
+    n = len(series_list)
+    values = {repr(plain(s.iloc[0])) for s in series_list}
+    if len(values) > 1:
+        return (f"constant within each snapshot but changing between snapshots ({len(values)} values in {n}): "
+                "a snapshot attribute such as a date or batch id, no value set or range suggested")
+    if 3 / n > alpha:  # rule of three: with n unchanged snapshots a change may still be 3/n likely
+        return (f"the same value in all {n} snapshots, one value per snapshot: too few snapshots to rule out a "
+                f"change (rule of three: up to {300 / n:.0f}% per snapshot), no value set or range suggested")
+    return None
+
+
 def _trend(series_list: list[pd.Series]) -> str | None:
     """Why a numeric column has no stable range (it moves with every snapshot), or None."""
     if len(series_list) < 3:
@@ -295,7 +314,10 @@ def suggest_suite(
             add(_expectation("expect_column_values_to_be_unique", {"column": name}, "critical",
                              f"unique within every one of {n_snap} snapshot(s)"))
 
-        if kinds <= {"int", "string", "category", "bool"}:
+        attribute = _snapshot_attribute(series_list, alpha)
+        if attribute:
+            notes[name] = attribute
+        elif kinds <= {"int", "string", "category", "bool"}:
             e, why_not = _value_set(name, pooled, max_categories, typical_rows, alpha, n_snap)
             if e:
                 add(e)
@@ -303,7 +325,9 @@ def suggest_suite(
                 notes[name] = why_not
 
         trend = _trend(series_list) if numeric else None
-        if numeric and (always_unique or name in primary_key):
+        if attribute:
+            pass
+        elif numeric and (always_unique or name in primary_key):
             notes[name] = "identifier (unique in every snapshot or primary key): no range suggested"
         elif trend:
             notes[name] = trend
