@@ -132,3 +132,11 @@ def test_slack_escape_table(raw, expected):
 
 def test_header_safe_keeps_one_line():
     assert header_safe("a\r\nb\tc", 200) == "a b c"
+
+
+def test_owners_that_are_slack_user_ids_are_mentioned_and_other_owners_are_plain_text():
+    alert = make_alert(owners=("U024BE7LH", "@alice", "lead@payments.example.com"))
+    payload = render_slack(notification(alert), BASE)
+    [owners] = [e["text"] for b in payload["blocks"] if b["type"] == "context" for e in b["elements"]
+                if e["type"] == "mrkdwn" and e["text"].startswith("owners:")]
+    assert owners == f"owners: @{ZWSP}alice, <@U024BE7LH>, lead@{ZWSP}payments.example.com"

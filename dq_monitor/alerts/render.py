@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,6 +167,7 @@ def summarize(n: Notification, base_url: str) -> MessageContent:
 
 # -- Slack -------------------------------------------------------------------------------------
 
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 _SEVERITY_EMOJI = {"ERROR": ":red_circle:", "WARN": ":large_orange_circle:", "INFO": ":large_blue_circle:"}
 
 
@@ -194,15 +196,18 @@ def _slack_alert_blocks(s: AlertSummary, resolved: bool) -> list[dict[str, Any]]
     return blocks
 
 
-def render_slack(n: Notification, base_url: str, *, mention: str = "") -> dict[str, Any]:
+def render_slack(n: Notification, base_url: str) -> dict[str, Any]:
     """`{"text": fallback, "blocks": [...]}` for chat.postMessage or an incoming webhook."""
     c = summarize(n, base_url)
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(c.title, 150)}]
     context = [f"{k}: {v}" for k, v in c.group_labels.items()]
+    elements = [_plain(truncate("  ·  ".join(context), 1900), 2000)] if context else []
     if c.owners:
-        context.append("owners: " + ", ".join(c.owners))
-    if context:
-        blocks.append({"type": "context", "elements": [_plain(truncate("  ·  ".join(context), 1900), 2000)]})
+        # Owners come from the config, not from data: Slack user IDs among them are mentioned on purpose.
+        owners = [f"<@{o}>" if _SLACK_USER_ID.match(o) else slack_escape(o, 100) for o in c.owners[:20]]
+        elements.append({"type": "mrkdwn", "text": "owners: " + ", ".join(owners)})
+    if elements:
+        blocks.append({"type": "context", "elements": elements})
     shown = 0
     for summary in c.firing[:MAX_ALERTS_SLACK]:
         blocks.extend(_slack_alert_blocks(summary, resolved=False))
@@ -220,8 +225,6 @@ def render_slack(n: Notification, base_url: str, *, mention: str = "") -> dict[s
     if hidden > 0:
         lines.append(f"… and {hidden} more")
     text = "\n".join(lines)
-    if mention:
-        text = f"{mention} {text}"
     return {"text": truncate(text, 3900), "blocks": blocks}
 
 
