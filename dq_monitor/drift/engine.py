@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from dq_monitor.drift.columns import SideProfile, dtype_group, infer_type, mixed_types, prepare
@@ -17,7 +18,8 @@ from dq_monitor.drift.stattests import STATTESTS, PreparedColumn, default_method
 ColumnType = Literal["numeric", "categorical", "binary", "text"]
 Status = Literal["compared", "skipped", "problem"]
 _TYPE_LABEL = {"num": "numeric", "cat": "categorical", "text": "text"}
-_MAX_LISTED = 10
+_MAX_LISTED = 10  # new categories named in the note
+_MAX_KEPT = 50  # new categories kept in ColumnDrift.new_categories
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class ColumnDrift:
     note: str | None = None
     reference_rows: int = 0
     current_rows: int = 0
-    new_categories: tuple[Any, ...] = ()
+    new_categories: tuple[Any, ...] = ()  # up to 50 values seen in current but never in reference
     evidently_type: str | None = None  # Evidently's ColumnType value: "num", "cat" or "text"
 
     @property
@@ -155,7 +157,10 @@ def _compare_column(
     method = method or default_method(col)
     if threshold is None:
         threshold = STATTESTS[method].default_threshold
-    score, drifted = run_stattest(method, col, threshold)
+    try:
+        score, drifted = run_stattest(method, col, threshold)
+    except Exception as exc:  # a delegated Evidently method can fail on unusual data: report, don't crash
+        return _problem(column, f"{STATTESTS[method].display_name} failed: {type(exc).__name__}: {exc}")
     label: ColumnType = _TYPE_LABEL[type_key]  # type: ignore[assignment]
     if type_key != "text" and col.n_values <= 2:
         label = "binary"
@@ -165,6 +170,7 @@ def _compare_column(
     if math.isnan(score):
         return ColumnDrift(**common, status="problem", method=method, threshold=threshold,
                            problem=f"{STATTESTS[method].display_name} is undefined for these values")
+    new = _new_categories(col)
     return ColumnDrift(
         **common,
         status="compared",
@@ -172,24 +178,26 @@ def _compare_column(
         threshold=float(threshold),
         score=score,
         drifted=bool(drifted),
-        note=_note(col, method),
-        new_categories=_new_categories(col),
+        note=_note(col, method, new),
+        new_categories=new[1],
     )
 
 
-def _new_categories(col: PreparedColumn) -> tuple[Any, ...]:
+def _new_categories(col: PreparedColumn) -> tuple[int, tuple[Any, ...]]:
+    """How many values appear in current but never in reference, and the first few (sorted)."""
     if col.type_key != "cat" or col.keys is None:
-        return ()
-    new = [k for k, r, c in zip(col.keys, col.ref_counts, col.cur_counts) if r == 0 and c > 0]
-    return tuple(sorted(new, key=str))
+        return 0, ()
+    idx = np.flatnonzero((col.ref_counts == 0) & (col.cur_counts > 0))
+    shown = sorted((col.keys[i] for i in idx), key=str)[:_MAX_KEPT]
+    return int(idx.size), tuple(shown)
 
 
-def _note(col: PreparedColumn, method: str) -> str | None:
+def _note(col: PreparedColumn, method: str, new: tuple[int, tuple[Any, ...]]) -> str | None:
     notes = []
-    new = _new_categories(col)
-    if new:
-        shown = ", ".join(repr(v) for v in new[:_MAX_LISTED]) + (" ..." if len(new) > _MAX_LISTED else "")
-        notes.append(f"{len(new)} value(s) never seen in the reference: {shown}")
+    count, values = new
+    if count:
+        shown = ", ".join(repr(v) for v in values[:_MAX_LISTED]) + (" ..." if count > _MAX_LISTED else "")
+        notes.append(f"{count} value(s) never seen in the reference: {shown}")
         if method == "chisquare":
             notes.append("chi-square p-value is 0 because their expected count is 0")
     if col.ref_nunique == 1:
