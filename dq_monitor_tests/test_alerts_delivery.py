@@ -374,3 +374,18 @@ def test_a_temporary_smtp_refusal_is_retried_and_one_pass_reuses_one_connection(
     report = run_once(groups(3), cfg, ledger, now=NOW + timedelta(minutes=1), env=env)
     assert [o.status for o in report.outcomes] == ["sent", "sent", "sent"]
     assert len(smtp.received()) == 3 and smtp.sessions == 2  # one refused probe, then one connection for all
+
+
+def test_a_retry_cancelled_by_a_silence_is_sent_once_the_silence_ends_on_sql_ledgers(sql_engine, slack):
+    ledger = SqlDeliveryLedger(sql_engine, create_tables=True)
+    cfg, env, alerts = make_config(slack), make_env(slack), groups(1)
+    slack.fail_next(Fault(503, "down"))
+    assert [o.status for o in run_once(alerts, cfg, ledger, now=NOW, env=env).outcomes] == ["retrying"]
+    silence = ledger.add_silence(["dataset=payments"], NOW + timedelta(hours=1), starts_at=NOW)
+    assert [o.status for o in run_once(alerts, cfg, ledger, now=NOW + timedelta(minutes=5), env=env).outcomes] == [
+        "cancelled"]
+    ledger.expire_silence(silence.id, NOW + timedelta(minutes=10))
+    report = run_once(alerts, cfg, ledger, now=NOW + timedelta(minutes=11), env=env)
+    assert [o.status for o in report.outcomes] == ["sent"]
+    assert [r.status for r in slack.requests] == [503, 200]
+    assert [r.status for r in ledger.deliveries()] == ["sent"]

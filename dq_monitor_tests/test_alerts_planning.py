@@ -419,3 +419,18 @@ def test_retryable_failures_back_off_exponentially_across_passes_up_to_backoff_m
     assert delays == [30, 60, 120, 240, 300, 300, 300]
     [record] = ledger.deliveries()
     assert (record.attempts, record.last_error) == (7, "connection refused")
+
+
+def test_an_alert_whose_retry_was_cancelled_is_sent_when_it_fires_again_after_the_silence():
+    cfg = config(delivery={"backoff_initial": "1m", "in_tick_attempts": 1})
+    ledger, flaky = InMemoryLedger(), FlakyNotifier()
+    notifiers = {("team", "slack_webhook"): flaky}
+    a = make_alert("a")
+    silence = Silence("mute", ("dataset=payments",), T0 + timedelta(minutes=2), T0 + timedelta(hours=1))
+    for minutes in (1, 5, 61):
+        now = T0 + timedelta(minutes=minutes)
+        flaky.down = minutes == 1
+        deliver(plan([a], now, ledger, cfg, [silence]), notifiers, ledger, now, policy=cfg.delivery)
+    assert [n.firing_fingerprints for n in flaky.sent] == [("a",)]
+    assert [r.status for r in ledger.deliveries()] == ["sent"]
+    assert plan([a], T0 + timedelta(minutes=70), ledger, cfg, [silence]) == []

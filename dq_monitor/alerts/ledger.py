@@ -33,6 +33,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -136,7 +137,9 @@ def _claimable(rec: DeliveryRecord, now: datetime) -> bool:
         return rec.next_attempt_at is None or rec.next_attempt_at <= now
     if rec.status == "sending":  # a crashed sender: at-least-once means we try again
         return rec.claimed_until is None or rec.claimed_until <= now
-    return False
+    # Cancelled or replaced before it went out, and now planned again (e.g. a silence ended): never sent, so
+    # sending it is no duplicate.
+    return rec.status == "superseded"
 
 
 class InMemoryLedger(_SingleOps):
@@ -185,7 +188,9 @@ class InMemoryLedger(_SingleOps):
                 if rec is None:
                     self._put(_new_record(n, now, "sending", lease))
                 elif _claimable(rec, now):
-                    self._put(replace(rec, status="sending", claimed_until=now + lease, updated_at=now))
+                    first = now if rec.status == "superseded" else rec.first_attempt_at
+                    self._put(replace(rec, status="sending", claimed_until=now + lease, updated_at=now,
+                                      first_attempt_at=first))
                 else:
                     continue
                 got.add(n.key)
@@ -369,6 +374,7 @@ class SqlDeliveryLedger(_SingleOps):
         claimable = or_(
             and_(t.c.status == "retrying", or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now)),
             and_(t.c.status == "sending", or_(t.c.claimed_until.is_(None), t.c.claimed_until <= now)),
+            t.c.status == "superseded",
         )
         with self.engine.begin() as conn:
             keys = [n.key for n in notifications]
@@ -392,7 +398,8 @@ class SqlDeliveryLedger(_SingleOps):
             for key in existing:
                 result = conn.execute(
                     update(t).where(t.c.key == key, claimable)
-                    .values(status="sending", claimed_until=now + lease, updated_at=now)
+                    .values(status="sending", claimed_until=now + lease, updated_at=now,
+                            first_attempt_at=case((t.c.status == "superseded", now), else_=t.c.first_attempt_at))
                 )
                 if result.rowcount == 1:
                     got.add(key)
