@@ -200,16 +200,18 @@ class FeatureEncoder:
         n, k = len(frame), len(self.numeric)
         raw = np.empty((n, k))
         for j, f in enumerate(self.numeric):
-            raw[:, j] = pd.to_numeric(frame[f.name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        med = np.broadcast_to(np.array([f.median for f in self.numeric]), (n, k)).copy()
-        scale = np.broadcast_to(np.array([f.scale for f in self.numeric]), (n, k)).copy()
-        mad = np.broadcast_to(np.array([f.mad for f in self.numeric]), (n, k)).copy()
+            col = frame[f.name]
+            if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
+                col = pd.to_numeric(col, errors="coerce")
+            raw[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        stats = [np.broadcast_to(np.array(v), (n, k)) for v in zip(*((f.median, f.scale, f.mad) for f in self.numeric))]
         if self.baseline is not None and len(self.baseline.groups):
             idx = self.baseline.groups.get_indexer(frame[self.baseline.column])
             has = idx >= 0
-            med[has] = self.baseline.median[idx[has]]
-            scale[has] = self.baseline.scale[idx[has]]
-            mad[has] = self.baseline.mad[idx[has]]
+            stats = [a.copy() for a in stats]  # read-only broadcast views until rows differ
+            for a, per_group in zip(stats, (self.baseline.median, self.baseline.scale, self.baseline.mad)):
+                a[has] = per_group[idx[has]]
+        med, scale, mad = stats
         return raw, med, scale, mad
 
     def group_sizes(self, frame: pd.DataFrame) -> np.ndarray:

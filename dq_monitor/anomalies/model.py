@@ -33,6 +33,8 @@ from dq_monitor.detectors import BaseDetector, DetectorInputError, build
 FORMAT_VERSION = 1
 #: Rows encoded and scored at a time: memory stays bounded on large snapshots.
 CHUNK_ROWS = 250_000
+#: Reference rows the detector itself is fitted on (a seeded sample beyond this).
+MAX_DETECTOR_FIT_ROWS = 200_000
 SCORE_COLUMNS = ("score", "raw_score", "is_anomaly", "severity", "reason")
 
 
@@ -164,8 +166,17 @@ def fit_model(
         group_by=spec.group_by,
         min_group_size=spec.min_group_size,
     )
-    X = np.vstack([encoder.transform(reference.iloc[s : s + CHUNK_ROWS]) for s in range(0, n, CHUNK_ROWS)])
     notes = list(encoder.notes)
+    # The encoder's baselines use every reference row; the detector learns from a seeded
+    # random sample (every detector subsamples far below this anyway).
+    fit_rows = reference
+    if n > MAX_DETECTOR_FIT_ROWS:
+        rows = np.sort(np.random.default_rng(spec.random_state or 0).choice(n, MAX_DETECTOR_FIT_ROWS, replace=False))
+        fit_rows = reference.iloc[rows]
+        notes.append(f"the detector was fitted on a random sample of {MAX_DETECTOR_FIT_ROWS:,} of {n:,} reference rows")
+    X = np.vstack(
+        [encoder.transform(fit_rows.iloc[s : s + CHUNK_ROWS]) for s in range(0, len(fit_rows), CHUNK_ROWS)]
+    )
     detector = build(spec.detector, **spec.detector_params())
     if spec.detector == "lof" and n <= detector.n_neighbors:
         notes.append(f"only {n} reference rows: LOF uses {n - 1} neighbours instead of {detector.n_neighbors}")

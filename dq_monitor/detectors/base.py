@@ -13,6 +13,7 @@ parameters; everything learned ends in an underscore.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -21,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 #: Threshold calibration and ensemble normalisation look at no more than this many
 #: training rows, so fitting on a million rows does not score a million rows twice.
-MAX_CALIBRATION_ROWS = 100_000
+MAX_CALIBRATION_ROWS = 50_000
 
 #: Scoring works on chunks of this many rows so memory stays bounded.
 SCORE_CHUNK_ROWS = 262_144
@@ -56,25 +57,10 @@ class BaseDetector(BaseEstimator):
     # ------------------------------------------------------------------ public API
     def fit(self, X, y=None):
         """Learn what normal looks like from `X` (labels are ignored)."""
-        self._check_threshold_params()
-        X = self._as_matrix(X, fitting=True)
-        n_rows = X.shape[0]
-        if n_rows < self._min_fit_rows:
-            raise DetectorInputError(
-                f"{type(self).__name__} needs at least {self._min_fit_rows} training rows, got {n_rows}"
-            )
-        with np.errstate(all="ignore"):
-            finite = np.where(np.isfinite(X), X, np.nan)
-            medians = np.nanmedian(finite, axis=0) if n_rows else np.zeros(X.shape[1])
-        self.fill_values_ = np.where(np.isfinite(medians), medians, 0.0)
-        X = self._impute(X)
+        X, rows = self._prepare_fit(X)
         self._fit(X)
-        calibration = X
-        if n_rows > MAX_CALIBRATION_ROWS:
-            rng = np.random.default_rng(self._calibration_seed())
-            calibration = X[np.sort(rng.choice(n_rows, MAX_CALIBRATION_ROWS, replace=False))]
-        train_scores = self._score_chunked(calibration)
-        self._set_threshold(train_scores)
+        calibration = X if rows is None else X[rows]
+        self._set_threshold(self._calibration_scores(calibration))
         return self
 
     def score_samples(self, X) -> np.ndarray:
@@ -94,6 +80,23 @@ class BaseDetector(BaseEstimator):
     def fit_predict(self, X, y=None) -> np.ndarray:
         return self.fit(X).predict(X)
 
+    def _prepare_fit(self, X) -> tuple[np.ndarray, np.ndarray | None]:
+        """Validate, learn the fill values and impute; returns the matrix and the calibration rows."""
+        self._check_threshold_params()
+        X = self._as_matrix(X, fitting=True)
+        n_rows = X.shape[0]
+        if n_rows < self._min_fit_rows:
+            raise DetectorInputError(
+                f"{type(self).__name__} needs at least {self._min_fit_rows} training rows, got {n_rows}"
+            )
+        rows = self._calibration_rows(n_rows)
+        sample = X if rows is None else X[rows]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: filled with 0 below
+            medians = np.nanmedian(np.where(np.isfinite(sample), sample, np.nan), axis=0)
+        self.fill_values_ = np.where(np.isfinite(medians), medians, 0.0)
+        return self._impute(X), rows
+
     # ------------------------------------------------------------ subclass hooks
     def _fit(self, X: np.ndarray) -> None:
         raise NotImplementedError
@@ -102,6 +105,16 @@ class BaseDetector(BaseEstimator):
         raise NotImplementedError
 
     # --------------------------------------------------------------- internals
+    def _calibration_rows(self, n_rows: int) -> np.ndarray | None:
+        """The (seeded, sorted) training rows used for fill values and the threshold; None = all."""
+        if n_rows <= MAX_CALIBRATION_ROWS:
+            return None
+        rng = np.random.default_rng(self._calibration_seed())
+        return np.sort(rng.choice(n_rows, MAX_CALIBRATION_ROWS, replace=False))
+
+    def _calibration_scores(self, X: np.ndarray) -> np.ndarray:
+        return self._score_chunked(X)
+
     def _calibration_seed(self) -> int:
         seed = getattr(self, "random_state", None)
         return seed if isinstance(seed, (int, np.integer)) else 0
@@ -172,9 +185,9 @@ def robust_center_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     center = np.median(X, axis=0)
     dev = np.abs(X - center)
     scale = 1.4826 * np.median(dev, axis=0)
-    q75, q25 = np.quantile(X, [0.75, 0.25], axis=0)
-    fallbacks = ((q75 - q25) / 1.349, 1.2533 * dev.mean(axis=0), X.std(axis=0))
-    for fb in fallbacks:
-        scale = np.where(scale > 0, scale, fb)
+    if not (scale > 0).all():  # the fallbacks cost extra passes; only pay for them when needed
+        q75, q25 = np.quantile(X, [0.75, 0.25], axis=0)
+        for fb in ((q75 - q25) / 1.349, 1.2533 * dev.mean(axis=0), X.std(axis=0)):
+            scale = np.where(scale > 0, scale, fb)
     scale = np.where(np.isfinite(scale), scale, 0.0)
     return center, scale

@@ -11,8 +11,8 @@ tail; the row score is the sum over columns), so scores are batch-independent.
 Lookups use a fine grid per column rather than a binary search per value (binary
 search costs ~100 ns per value; the grid lookup is a few vector operations). The
 grid lives on an asinh-compressed scale around the median, so heavy-tailed columns
-keep resolution where the data is; the CDF is exact at grid knots and linearly
-interpolated (in -log space) between them.
+keep resolution where the data is; tail counts are exact at the grid knots (see
+`_fit` for how a cell's value is chosen).
 
 One deliberate extension: beyond the training range the ECDF is flat, so a value
 one unit past the training maximum and one a thousand units past it would score
@@ -36,7 +36,14 @@ from dq_monitor.detectors.base import BaseDetector, robust_center_scale
 class ECODDetector(BaseDetector):
     """Sum over columns of the tail surprise -log P(tail), the parameter-free ECOD score."""
 
-    def __init__(self, n_bins=4096, max_samples=100_000, random_state=None, contamination=None, threshold_quantile=0.99):
+    def __init__(
+        self,
+        n_bins=4096,
+        max_samples=100_000,
+        random_state=None,
+        contamination=None,
+        threshold_quantile=0.99,
+    ):
         self.n_bins = n_bins
         self.max_samples = max_samples
         self.random_state = random_state
@@ -64,27 +71,42 @@ class ECODDetector(BaseDetector):
             ge = n - np.searchsorted(T[:, j], knots[j], side="left")
             left[j] = -np.log((le + 1) / (n + 1))
             right[j] = -np.log((ge + 1) / (n + 1))
-        self.left_, self.right_ = left, right
         self.outside_ = -np.log(1.0 / (n + 1))
         with warnings.catch_warnings():
             # scipy warns on near-constant columns; their sign is 0 either way.
             warnings.simplefilter("ignore", RuntimeWarning)
             self.skew_sign_ = np.sign(np.nan_to_num(skew(X, axis=0)))
+        # PyOD: U_skew = U_l * -sign(s - 1) + U_r * sign(s + 1); O = max(U_l, U_r, U_skew).
+        # One table per column holds O for each grid cell. Conservatively, a value in the
+        # cell [k, k+1] gets the left-tail count at k+1 and the right-tail count at k, which
+        # is exact for discrete data (values sitting on the CDF's jumps) and off by at most
+        # one cell's mass for continuous data.
+        u_l, u_r = left[:, 1:], right[:, :-1]
+        s = self.skew_sign_[:, None]
+        u_skew = u_l * -np.sign(s - 1) + u_r * np.sign(s + 1)
+        self.table_ = np.maximum(np.maximum(u_l, u_r), u_skew)
 
-    def _tails(self, x: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
-        z = (x - self.center_[j]) / self.scale_[j]
-        t = np.arcsinh(z)
-        width = (self.hi_[j] - self.lo_[j]) / self.n_bins
-        pos = np.clip((t - self.lo_[j]) / width, 0.0, self.n_bins)
-        i = np.minimum(pos.astype(np.int64), self.n_bins - 1)
-        frac = pos - i
-        lt, rt = self.left_[j], self.right_[j]
-        u_l = lt[i] + frac * (lt[i + 1] - lt[i])
-        u_r = rt[i] + frac * (rt[i + 1] - rt[i])
-        z_lo, z_hi = np.sinh(self.lo_[j]), np.sinh(self.hi_[j])
-        u_l = np.where(t < self.lo_[j], self.outside_ + (z_lo - z), u_l)
-        u_r = np.where(t > self.hi_[j], self.outside_ + (z - z_hi), u_r)
-        return u_l, u_r
+    def _column_scores(self, x: np.ndarray, j: int, out: np.ndarray) -> None:
+        """ECOD's per-column score O_j for the values `x`, written into `out`."""
+        if not self.active_[j]:
+            dist = np.abs(x - self.constant_[j]) / self.scale_[j]
+            np.copyto(out, np.where(dist > 0, self.outside_ + dist, 0.0))
+            return
+        z = x - self.center_[j]
+        z /= self.scale_[j]  # exactly as in _fit, so training extremes land on the range ends
+        # float64 on purpose: discrete columns put values exactly on cell edges, and float32
+        # rounding moves them into the neighbouring cell (costs ~4 ROC-AUC points on pendigits).
+        pos = np.arcsinh(z)
+        pos -= self.lo_[j]
+        pos *= self.n_bins / (self.hi_[j] - self.lo_[j])
+        # A millionth of a cell of slack: rounding must not push a training extreme "beyond".
+        beyond = np.flatnonzero((pos < -1e-6) | (pos > self.n_bins + 1e-6))
+        np.clip(pos, 0.0, self.n_bins - 1, out=pos)
+        out[:] = np.take(self.table_[j], pos.astype(np.intp), mode="clip")
+        if beyond.size:
+            zb = z[beyond]
+            z_lo, z_hi = np.sinh(self.lo_[j]), np.sinh(self.hi_[j])
+            out[beyond] = self.outside_ + np.where(zb < z_lo, z_lo - zb, zb - z_hi)
 
     def feature_scores(self, X) -> np.ndarray:
         """Per-column tail surprise (rows x columns); the row score is their sum."""
@@ -92,17 +114,10 @@ class ECODDetector(BaseDetector):
         return self._feature_scores(X)
 
     def _feature_scores(self, X):
-        out = np.zeros(X.shape, dtype=np.float64)
-        for j in np.flatnonzero(~self.active_):
-            dist = np.abs(X[:, j] - self.constant_[j]) / self.scale_[j]
-            out[:, j] = np.where(dist > 0, self.outside_ + dist, 0.0)
-        for j in np.flatnonzero(self.active_):
-            u_l, u_r = self._tails(X[:, j], j)
-            s = self.skew_sign_[j]
-            # PyOD: U_skew = U_l * -sign(s - 1) + U_r * sign(s + 1); O = max(U_l, U_r, U_skew).
-            u_skew = u_l * -np.sign(s - 1) + u_r * np.sign(s + 1)
-            out[:, j] = np.maximum(np.maximum(u_l, u_r), u_skew)
-        return out
+        out = np.empty(X.shape[::-1], dtype=np.float64)  # columns x rows: contiguous per column
+        for j in range(X.shape[1]):
+            self._column_scores(X[:, j], j, out[j])
+        return out.T
 
     def _score(self, X):
-        return self._feature_scores(X).sum(axis=1)
+        return self._feature_scores(X).T.sum(axis=0)

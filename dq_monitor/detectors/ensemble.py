@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
-from dq_monitor.detectors.base import MAX_CALIBRATION_ROWS, BaseDetector
+from dq_monitor.detectors.base import BaseDetector
 
 
 class EnsembleDetector(BaseDetector):
@@ -54,20 +54,32 @@ class EnsembleDetector(BaseDetector):
     def _fit(self, X):
         if self.combine not in ("mean", "max"):
             raise ValueError(f"combine must be 'mean' or 'max', got {self.combine!r}")
-        self.estimators_ = [det.fit(X) for det in self._resolve_members()]
-        calibration = X
-        if X.shape[0] > MAX_CALIBRATION_ROWS:
-            rng = np.random.default_rng(self._calibration_seed())
-            calibration = X[np.sort(rng.choice(X.shape[0], MAX_CALIBRATION_ROWS, replace=False))]
-        self.offsets_ = np.empty(len(self.estimators_))
-        self.scales_ = np.empty(len(self.estimators_))
-        for k, det in enumerate(self.estimators_):
-            s = det._score_chunked(calibration)
-            med, q90 = np.quantile(s, [0.5, 0.9])
-            spread = q90 - med
-            if not spread > 0:
-                spread = s.std() if s.std() > 0 else 1.0
-            self.offsets_[k], self.scales_[k] = med, spread
+        # Members are fitted like `fit` would, except that their thresholds come from the
+        # member scores computed here once (scoring the calibration rows is most of the cost).
+        self.estimators_ = self._resolve_members()
+        rows = self._calibration_rows(X.shape[0])
+        calibration = X if rows is None else X[rows]
+        for det in self.estimators_:
+            det._fit(det._prepare_fit(X)[0])
+        raw = np.column_stack([det._score_chunked(calibration) for det in self.estimators_])
+        for det, member_scores in zip(self.estimators_, raw.T):
+            det._set_threshold(member_scores)
+        med, q90 = np.quantile(raw, [0.5, 0.9], axis=0)
+        spread = q90 - med
+        std = raw.std(axis=0)
+        self.offsets_ = med
+        self.scales_ = np.where(spread > 0, spread, np.where(std > 0, std, 1.0))
+        # fit() calibrates the threshold on these same rows next: reuse the member scores.
+        self._cached_calibration = (calibration.shape, self._combine((raw - self.offsets_) / self.scales_))
+
+    def _calibration_scores(self, X):
+        cached = self.__dict__.pop("_cached_calibration", None)
+        if cached is not None and cached[0] == X.shape:
+            return cached[1]
+        return super()._calibration_scores(X)
+
+    def _combine(self, m):
+        return m.mean(axis=1) if self.combine == "mean" else m.max(axis=1)
 
     def member_scores(self, X) -> np.ndarray:
         """Normalised member scores (rows x members)."""
@@ -79,5 +91,4 @@ class EnsembleDetector(BaseDetector):
         return np.column_stack(cols)
 
     def _score(self, X):
-        m = self._member_scores(X)
-        return m.mean(axis=1) if self.combine == "mean" else m.max(axis=1)
+        return self._combine(self._member_scores(X))

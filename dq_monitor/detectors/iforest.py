@@ -11,7 +11,7 @@ from dq_monitor.detectors.base import BaseDetector
 #: Trees only ever see `max_samples` rows each, so fitting on a random subset of this
 #: many rows gives the same forest distribution while skipping scikit-learn's
 #: per-tree sampling over millions of rows.
-MAX_FIT_ROWS = 100_000
+MAX_FIT_ROWS = 32_768
 
 
 class IsolationForestDetector(BaseDetector):

@@ -1,0 +1,134 @@
+"""Speed and memory of the default anomaly model, next to plain scikit-learn (not run in CI).
+
+    python bench/anomalies.py            # the full table (about two minutes)
+    python bench/anomalies.py --quick    # 100k/1M only
+
+Every measurement runs in a fresh subprocess so peak memory (max RSS) is its own.
+Data: 20 correlated Gaussian columns with 1% planted anomalies.
+
+Rows:
+  sklearn IsolationForest   plain `IsolationForest().fit(X)` / `.score_samples(X)` on a numpy array
+  default detector (numpy)  `dq_monitor.detectors.build(DEFAULT_DETECTOR)` fit / score_samples
+  default model (frame)     `fit_model(df)` / `score_with_model(model, df)`: encoding, chunked
+                            scoring, thresholds, severity tiers and reasons for anomalous rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+COLS = 20
+
+
+def make_data(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    # Correlated columns: a shared factor plus noise, then varied scales and offsets.
+    factor = rng.normal(size=(n, 1)).astype(np.float64)
+    X = 0.6 * factor + 0.8 * rng.normal(size=(n, COLS))
+    X *= np.linspace(1, 50, COLS)
+    X += np.linspace(0, 1000, COLS)
+    k = n // 100
+    rows = rng.choice(n, k, replace=False)
+    X[rows, rng.integers(0, COLS, k)] += 8 * np.linspace(1, 50, COLS)[rng.integers(0, COLS, k)]
+    return X
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(kind: str, n_fit: int, n_score: int) -> dict:
+    import pandas as pd
+
+    from dq_monitor.anomalies import fit_model, score_with_model
+    from dq_monitor.detectors import DEFAULT_DETECTOR, build
+
+    X_fit = make_data(n_fit, seed=0)
+    X_score = X_fit if n_score == n_fit else make_data(n_score, seed=1)
+    if kind == "frame":
+        cols = [f"c{i}" for i in range(COLS)]
+        F_fit = pd.DataFrame(X_fit, columns=cols)
+        F_score = F_fit if X_score is X_fit else pd.DataFrame(X_score, columns=cols)
+        del X_fit, X_score
+    base = peak_mb()
+    t0 = time.perf_counter()
+    if kind == "sklearn":
+        from sklearn.ensemble import IsolationForest
+
+        model = IsolationForest(random_state=0).fit(X_fit)
+        fit_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        model.score_samples(X_score)
+    elif kind == "detector":
+        model = build(DEFAULT_DETECTOR, random_state=0).fit(X_fit)
+        fit_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        model.predict(X_score)
+    else:
+        model = fit_model(F_fit, {"random_state": 0})
+        fit_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        scored = score_with_model(model, F_score)
+        assert scored.ok
+    score_s = time.perf_counter() - t1
+    return {"fit_s": fit_s, "score_s": score_s, "baseline_mb": base, "peak_mb": peak_mb()}
+
+
+def run(kind: str, n_fit: int, n_score: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, str(n_fit), str(n_score)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--worker", nargs=3, metavar=("KIND", "N_FIT", "N_SCORE"))
+    args = ap.parse_args(argv)
+    if args.worker:
+        kind, n_fit, n_score = args.worker[0], int(args.worker[1]), int(args.worker[2])
+        print(json.dumps(worker(kind, n_fit, n_score)))
+        return 0
+
+    import os
+
+    print(f"{os.cpu_count()} CPU cores; {COLS} columns; fresh process per row; memory = peak RSS of that process")
+    print("\n1M x 20: fit and score (targets for the default model: fit <= 2 s, score <= 5 s, peak <= 1500 MB)")
+    hdr = f"{'implementation':<28} {'fit s':>7} {'score s':>8} {'data+libs MB':>13} {'peak MB':>8}"
+    print(hdr)
+    print("-" * len(hdr))
+    rows = {}
+    for label, kind in (("sklearn IsolationForest", "sklearn"), ("default detector (numpy)", "detector"),
+                        ("default model (frame)", "frame")):
+        r = run(kind, 1_000_000, 1_000_000)
+        rows[kind] = r
+        print(f"{label:<28} {r['fit_s']:7.2f} {r['score_s']:8.2f} {r['baseline_mb']:13.0f} {r['peak_mb']:8.0f}")
+
+    sizes = (100_000, 1_000_000) if args.quick else (100_000, 1_000_000, 5_000_000)
+    print("\nScoring cost vs rows (model fitted on 100k rows; chunked scoring)")
+    hdr = f"{'implementation':<28} {'rows':>10} {'score s':>8} {'us/row':>7} {'data+libs MB':>13} {'peak MB':>8}"
+    print(hdr)
+    print("-" * len(hdr))
+    for label, kind in (("sklearn IsolationForest", "sklearn"), ("default model (frame)", "frame")):
+        for n in sizes:
+            r = run(kind, 100_000, n)
+            print(
+                f"{label:<28} {n:>10,} {r['score_s']:8.2f} {1e6 * r['score_s'] / n:7.2f} "
+                f"{r['baseline_mb']:13.0f} {r['peak_mb']:8.0f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
