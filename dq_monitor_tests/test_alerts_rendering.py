@@ -140,3 +140,12 @@ def test_owners_that_are_slack_user_ids_are_mentioned_and_other_owners_are_plain
     [owners] = [e["text"] for b in payload["blocks"] if b["type"] == "context" for e in b["elements"]
                 if e["type"] == "mrkdwn" and e["text"].startswith("owners:")]
     assert owners == f"owners: @{ZWSP}alice, <@U024BE7LH>, lead@{ZWSP}payments.example.com"
+
+
+def test_escaping_never_pushes_a_block_over_slacks_length_limits():
+    alerts = [make_alert(f"f{i}", message="<&>" * 3000, check="&" * 500) for i in range(3)]
+    payload = render_slack(notification(*alerts), BASE)
+    for block in payload["blocks"]:
+        if block["type"] == "section" and "text" in block:
+            assert len(block["text"]["text"]) <= 3000
+    assert slack_escape("&" * 100, 50) == "&amp;" * 9 + "…"

@@ -28,13 +28,23 @@ def clean(value: object) -> str:
     return _CONTROL_RE.sub("", str(value))
 
 
-def slack_escape(value: object, limit: int | None = None) -> str:
-    """Escape a data value for Slack mrkdwn or plain_text; truncate *before* escaping."""
-    text = clean(value)
-    if limit is not None:
-        text = truncate(text, limit)
+def _slack_escape(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MENTION_RE.sub(lambda m: m.group(1) + ZWSP, text)
+
+
+def slack_escape(value: object, limit: int | None = None) -> str:
+    """Escape a data value for Slack mrkdwn or plain_text, at most `limit` characters *after* escaping.
+
+    Truncation happens on the raw text, so an entity is never cut in half.
+    """
+    text = clean(value)
+    out = _slack_escape(truncate(text, limit) if limit is not None else text)
+    raw_limit = limit
+    while limit is not None and raw_limit is not None and len(out) > limit and raw_limit > 1:
+        raw_limit = max(1, min(raw_limit - 1, int(raw_limit * limit / len(out))))
+        out = _slack_escape(truncate(text, raw_limit))
+    return out
 
 
 def html_escape(value: object, limit: int | None = None) -> str:
