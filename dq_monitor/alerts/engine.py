@@ -172,7 +172,11 @@ def run_once(
     notifiers: Mapping[tuple[str, str], Notifier] | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> RunReport:
-    """Plan and deliver once. `notifiers` overrides building them from `config` and `env` (default os.environ)."""
+    """Plan and deliver once. `notifiers` overrides building them from `config` and `env` (default os.environ).
+
+    `alerts`: every open finding plus recently resolved ones (see `plan`); the ledger, not the
+    input, remembers what was delivered.
+    """
     install_log_masking(LOGGER_NAME)
     now = as_utc(now or datetime.now(timezone.utc))
     skipped: dict[tuple[str, str], str] = {}

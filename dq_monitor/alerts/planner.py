@@ -94,7 +94,13 @@ def plan(
     *,
     available: Collection[tuple[str, str]] | None = None,
 ) -> list[Notification]:
-    """The notifications to act on at `now`. `available` limits routing to (receiver, integration) pairs."""
+    """The notifications to act on at `now`. `available` limits routing to (receiver, integration) pairs.
+
+    `alerts` must hold *every* open finding, delivered or not (as Alertmanager is sent every firing alert
+    on each evaluation), plus findings resolved recently: an open finding left out reads as "no longer
+    firing", and a resolved one is only announced if it is handed in. Resolved findings that were never
+    announced are ignored, so handing in generously is harmless.
+    """
     return make_plan(alerts, now, ledger, config, silences, available=available).notifications
 
 
