@@ -102,8 +102,15 @@ def cmd_check(args: argparse.Namespace) -> int:
             instance.add_dynamic_partitions(ctx.partitions_def.name, missing)
         plan.extend((ctx, sid) for sid in chosen)
 
+    from dq_monitor.defs.features import feature_modules
+
+    hooks = [m.before_snapshot_run for m in feature_modules() if hasattr(m, "before_snapshot_run")]
     run_failures = 0
     for i, (ctx, sid) in enumerate(plan, start=1):
+        for hook in hooks:
+            note = hook(ctx, defs, instance, store, sid)
+            if note:
+                _progress(f"[{i}/{len(plan)}] {ctx.name} {sid}: {note}")
         job = defs.resolve_job_def(f"{ctx.name}_snapshot_job")
         result = job.execute_in_process(partition_key=sid, instance=instance, raise_on_error=False, run_config=quiet,
                                         tags={"dq_monitor/trigger": "cli"})

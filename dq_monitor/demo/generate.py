@@ -55,9 +55,9 @@ class DemoPaths:
 def write_demo(out_dir: Path, *, days: int = 16, seed: int = 7, start: date = DEFAULT_START) -> DemoPaths:
     """Generate the demo project into `out_dir` (created if needed) and return its paths.
 
-    Snapshots from an earlier run with other arguments are removed from the demo's own
-    data folders (nothing else under `out_dir` is touched), so the folder always holds
-    exactly `days` snapshots per dataset.
+    The config, ground truth and suites are overwritten. Snapshots an earlier run wrote are
+    removed from the demo's data folders first, so they always hold exactly `days` snapshots
+    per dataset; other files (e.g. the `.dq_monitor` store) are left alone.
     """
     _check_days(days)
     out_dir = Path(out_dir)

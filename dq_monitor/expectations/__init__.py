@@ -13,13 +13,14 @@ from dq_monitor.expectations.spec import (
 )
 from dq_monitor.expectations.suggest import suggest_suite
 from dq_monitor.expectations.suite import GX_SEVERITY, LoadedSuite, SuiteProblem, load_suite, write_suite
-from dq_monitor.expectations.validate import validate_frame
+from dq_monitor.expectations.validate import check_expectations, validate_frame
 
 __all__ = [
     "GX_SEVERITY",
     "ExpectationsSpec",
     "LoadedSuite",
     "SuiteProblem",
+    "check_expectations",
     "check_name",
     "default_suite_path",
     "gx_runtime",

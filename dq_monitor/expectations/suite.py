@@ -114,8 +114,7 @@ def _unique_keys(raw_keys: list[str]) -> list[str]:
     return out
 
 
-def _read_document(path: Path) -> tuple[Any, SuiteProblem | None]:
-    shown = str(path)
+def _read_document(path: Path, shown: str) -> tuple[Any, SuiteProblem | None]:
     if not path.is_file():
         return None, SuiteProblem(shown, "suite file not found (create it, or run "
                                          "`dq-monitor suggest-expectations` to learn one from history)",
@@ -147,11 +146,14 @@ def _short_error(exc: Exception) -> str:
     return " ".join(str(text).split())
 
 
-def load_suite(path: str | Path, *, default_name: str | None = None) -> LoadedSuite:
-    """Read a suite file; bad content becomes `problems`, valid expectations are kept."""
+def load_suite(path: str | Path, *, default_name: str | None = None, display: str | None = None) -> LoadedSuite:
+    """Read a suite file; bad content becomes `problems`, valid expectations are kept.
+
+    `display` is how messages name the file (e.g. relative to the config folder).
+    """
     path = Path(path)
-    shown = str(path)
-    doc, problem = _read_document(path)
+    shown = display or str(path)
+    doc, problem = _read_document(path, shown)
     name = default_name or path.stem
     if problem is not None:
         return LoadedSuite(shown, name, (), (problem,))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from dq_monitor.expectations.context import gx_runtime
 from dq_monitor.expectations.evidence import describe, evidence, exception_message, markdown_table, plain
-from dq_monitor.expectations.spec import check_name
+from dq_monitor.expectations.spec import ExpectationsSpec, check_name
 from dq_monitor.expectations.suite import (
     COLUMN_PRESENCE_TYPES,
     LoadedSuite,
@@ -68,16 +68,18 @@ def validate_frame(
     primary_key: Sequence[str] = (),
     *,
     sample_size: int = 20,
+    display_path: str | None = None,
 ) -> CheckOutcome:
     """Validate `df` against the suite file at `suite_path`; never raises on bad suites or data.
 
     One finding per failed expectation with its evidence (type, column, kwargs, observed
     value, unexpected count and percent, sample values, primary-key values of sample
     failing rows), one ERROR finding per suite problem. Metrics per expectation:
-    `gx_success:<id>` (0/1) and `gx_unexpected_percent:<id>`.
+    `gx_success:<id>` (0/1) and `gx_unexpected_percent:<id>`. `display_path` is how
+    messages name the suite file (default: `suite_path` as given).
     """
     check = check_name(dataset)
-    suite = load_suite(suite_path, default_name=dataset)
+    suite = load_suite(suite_path, default_name=dataset, display=display_path)
     findings: list[Finding] = []
     failed_rows: list[dict[str, Any]] = []
     metrics: dict[str, float] = {}
@@ -185,3 +187,22 @@ def validate_frame(
         message += f"; {len(findings)} info-level expectation(s) failed (recorded only)"
     return CheckOutcome(check, True, configured if configured is not Severity.INFO else Severity.WARN,
                         message, metadata=metadata, findings=tuple(findings), metrics=metrics)
+
+
+def check_expectations(
+    df: pd.DataFrame,
+    dataset: str,
+    snapshot: str,
+    spec: ExpectationsSpec,
+    base_dir: str | Path,
+    primary_key: Sequence[str] = (),
+) -> CheckOutcome:
+    """`validate_frame` for a dataset's config: suite path and sample size from `spec`, the
+    suite file named relative to the config folder `base_dir` in messages."""
+    path = spec.suite_path(dataset, base_dir)
+    try:
+        shown = str(path.resolve().relative_to(Path(base_dir).resolve()))
+    except ValueError:
+        shown = str(path)
+    return validate_frame(df, path, dataset, snapshot, primary_key, sample_size=spec.sample_size,
+                          display_path=shown)

@@ -51,8 +51,8 @@ def pending_model_changes(engine: Engine) -> list:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from dq_monitor.store.models import Base
+    from dq_monitor.store.models import target_metadata
 
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(ctx, Base.metadata)
+        return compare_metadata(ctx, target_metadata)

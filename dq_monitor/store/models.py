@@ -137,3 +137,13 @@ class ExpectedMark(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     marked_by: Mapped[str] = mapped_column(String(200), default="")
     marked_at: Mapped[datetime]
+
+
+def _target_metadata() -> list:
+    """Every table the migrations own: the store's models and the alert ledger's tables."""
+    from dq_monitor.alerts.ledger import ALERTS_METADATA
+
+    return [Base.metadata, ALERTS_METADATA]
+
+
+target_metadata = _target_metadata()

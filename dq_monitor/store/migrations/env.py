@@ -5,10 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from dq_monitor.store.models import Base
+from dq_monitor.store.models import target_metadata
 
 config = context.config
-target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
