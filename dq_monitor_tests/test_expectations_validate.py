@@ -231,3 +231,19 @@ def test_findings_are_plain_json_even_with_nan_timestamps_and_numpy_values(tmp_p
 def test_the_gx_context_is_built_once_per_process_and_reused():
     assert gx_runtime() is gx_runtime()
     assert gx_runtime().context.progress_bars.globally is False
+
+
+def test_check_expectations_uses_the_dataset_spec_and_names_the_suite_relative_to_the_config(tmp_path):
+    from dq_monitor.expectations import ExpectationsSpec, check_expectations
+
+    (tmp_path / "expectations").mkdir()
+    suite_file(tmp_path / "expectations", [AMOUNT_RANGE])
+    frame = orders()
+    frame.loc[:, "amount"] = 5000.0
+    outcome = check_expectations(frame, "orders", "s", ExpectationsSpec(sample_size=2), tmp_path, ["order_id"])
+    (finding,) = outcome.findings
+    assert finding.details["suite_file"] == "expectations/orders.json"
+    assert len(finding.details["sample_failing_rows"]) == 2
+
+    missing = check_expectations(frame, "payments", "s", ExpectationsSpec(), tmp_path)
+    assert "expectations/payments.json: suite file not found" in missing.findings[0].message
