@@ -14,7 +14,6 @@ faults are (see `plan.FAULTS`)::
     2026-03-10  payments     nulls               ~8% null email, ~3% null merchant
     2026-03-10  sensors      distribution_drift  temperature +6 C, humidity x0.7 ...
     2026-03-11  sensors      distribution_drift  ... and the day after
-    2026-03-12  sensors      drift_recovery      label only: clean data, seen by a 'previous' reference
     2026-03-12  web_traffic  new_category        new user_agent and a burst of HTTP 503
     2026-03-13  payments     point_anomalies     15 amounts 20-80x their user's typical amount
     2026-03-14  sensors      point_anomalies     5 temperature and 5 pressure spikes
@@ -23,8 +22,9 @@ faults are (see `plan.FAULTS`)::
 "description"}`` objects, one per (fault, full asset-check name that should catch it).
 Point-anomaly rows add ``primary_key_columns`` and ``primary_keys`` (ints for
 payments' ``txn_id``; ``{"sensor_id": ..., "ts": ISO-8601}`` dicts for sensors'
-composite key). Drift rows add ``reference_strategies``: the drift-reference
-strategies under which the check should fail on that snapshot.
+composite key). Some rows add a ``note``. The drift labels assume a reference that
+is clean (the first snapshot, or the previous one with drifted snapshots skipped, as
+dq_monitor's `previous` strategy does).
 """
 
 from dq_monitor.demo.generate import (

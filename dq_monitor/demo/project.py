@@ -29,10 +29,15 @@ ALERTS: dict[str, Any] = {
             }
         },
     },
+    # Every finding to Slack, grouped per dataset and snapshot; ERRORs also by email.
     "route": {
         "receiver": "slack",
         "group_by": ["dataset", "snapshot"],
-        "routes": [{"receiver": "email", "matchers": {"severity": "ERROR"}, "continue": True}],
+        "group_wait": "10s",
+        "routes": [
+            {"receiver": "email", "matchers": ["severity=ERROR"], "continue": True},
+            {"receiver": "slack"},
+        ],
     },
 }
 
