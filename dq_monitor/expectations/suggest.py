@@ -69,7 +69,8 @@ def _gx_type_name(series: pd.Series) -> str | None:
         return None  # GX 1.x on pandas cannot express these dtypes in a type list
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):
         if isinstance(dtype, pd.StringDtype):
-            return "StringDtype"
+            # GX compares with pd.StringDtype(), which only equals the default ("python") storage.
+            return "StringDtype" if dtype == pd.StringDtype() else None
         return f"{dtype.name}Dtype" if hasattr(pd, f"{dtype.name}Dtype") else None
     if kind == "string":
         return "str"  # object column of Python strings: GX checks each value's type
@@ -224,6 +225,8 @@ def _snapshot_attribute(series_list: list[pd.Series], alpha: float) -> str | Non
     if len(series_list) < 2 or any(len(s) < 2 or s.nunique(dropna=False) != 1 for s in series_list):
         return None
     n = len(series_list)
+    if all(s.isna().all() for s in series_list):
+        return f"always null in all {n} snapshots: nothing to learn a value set or range from"
     values = {repr(plain(s.iloc[0])) for s in series_list}
     if len(values) > 1:
         return (f"constant within each snapshot but changing between snapshots ({len(values)} values in {n}): "
