@@ -199,7 +199,7 @@ def test_learned_ranges_rarely_flag_fresh_clean_snapshots_and_always_flag_gross_
     assert hi < np.median(history) + 1000 * spread and lo > np.median(history) - 1000 * spread
 
 
-def test_on_real_bike_sharing_days_a_june_suite_passes_early_july_and_catches_planted_faults(tmp_path):
+def test_on_real_bike_sharing_days_a_june_suite_passes_early_july_flags_a_storm_and_catches_planted_faults(tmp_path):
     """UCI bike sharing, hourly rows, one day = one snapshot: learn from June 2011, check July 1-7."""
     from dq_monitor_tests.conftest import SHARED_DATASETS
 
@@ -215,19 +215,23 @@ def test_on_real_bike_sharing_days_a_june_suite_passes_early_july_and_catches_pl
     assert "rule of three" in notes["mnth"]  # June only: month is one value per day, never seen changing
     assert "snapshot attribute" in notes["weekday"]
 
-    july = [days[f"7/{d}/11"] for d in range(1, 8)]
-    passed = [validate_frame(day, path, "bike_hours", f"7/{i + 1}/11", ["instant"]).passed
-              for i, day in enumerate(july)]
-    assert sum(passed) >= 6, passed  # July 3 2011 had a real wind storm (windspeed 0.85)
+    for date in ("7/1/11", "7/4/11"):  # 4 July is a holiday: holiday=1 never occurred in June
+        outcome = validate_frame(days[date], path, "bike_hours", date, ["instant"])
+        assert outcome.passed, (date, outcome.message)
 
-    day = july[0]
-    planted = {
-        "cnt": day.assign(cnt=day["cnt"].astype(float).mask(day.index.isin([2, 9]))),
-        "temp": day.assign(temp=day["temp"].where(day.index != 6, 3.5)),
-        "weathersit": day.assign(weathersit=day["weathersit"].where(day.index != 8, 7)),
-    }
-    for column, frame in planted.items():
-        outcome = validate_frame(frame, path, "bike_hours", f"fault-{column}", ["instant"])
-        flagged = [f for f in outcome.findings if column in f.details.get("columns", [])]
-        assert not outcome.passed and flagged, (column, outcome.message)
-        assert all(r["instant"] in set(frame["instant"]) for f in flagged for r in f.details["sample_failing_rows"])
+    # 3 July 2011 had a real wind storm: the learned windspeed range flags it, and only that.
+    storm = validate_frame(days["7/3/11"], path, "bike_hours", "7/3/11", ["instant"])
+    assert not storm.passed and {f.key for f in storm.findings} == {"expect_column_values_to_be_between:windspeed"}
+
+    day = days["7/1/11"]
+    planted = day.assign(
+        cnt=day["cnt"].astype(float).mask(day.index.isin([2, 9])),
+        temp=day["temp"].where(day.index != 6, 3.5),
+        weathersit=day["weathersit"].where(day.index != 8, 7),
+    )
+    outcome = validate_frame(planted, path, "bike_hours", "planted", ["instant"])
+    assert not outcome.passed and outcome.severity is Severity.ERROR
+    flagged = {c for f in outcome.findings if f.severity.rank > 0 for c in f.details.get("columns", [])}
+    assert {"cnt", "temp", "weathersit"} <= flagged
+    not_null = next(f for f in outcome.findings if f.key == "expect_column_values_to_not_be_null:cnt")
+    assert [r["instant"] for r in not_null.details["sample_failing_rows"]] == day["instant"][[2, 9]].tolist()
