@@ -14,6 +14,7 @@
 2. The project's checks end to end: `dq-monitor check --all --format json` on the demo config
    (in a subprocess with its own DAGSTER_HOME). Per check: labeled faults caught, missed, and
    failures on snapshots not labeled for that check. Checks not wired yet are listed as such.
+   Then `dq-monitor findings`: the labeled point-anomaly keys among the anomalous rows reported.
 
 Run from the repo root: `python bench/demo_ground_truth.py [--seed 7] [--days 16] [--skip-pipeline]`.
 """
@@ -157,16 +158,46 @@ def anomaly_table(paths, truth, days: int, start: date) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pipeline_table(paths, truth) -> pd.DataFrame | None:
+def _cli_json(paths, env: dict, *args: str):
+    cmd = [sys.executable, "-m", "dq_monitor.cli", *args, "--config", str(paths.config), "--format", "json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=paths.root)
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        print(f"`dq-monitor {' '.join(args)}` gave no JSON (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+        return None
+
+
+def pipeline_tables(paths, truth) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "DAGSTER_HOME": home}
-        cmd = [sys.executable, "-m", "dq_monitor.cli", "check", "--config", str(paths.config), "--all", "--format", "json"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=paths.root)
-    try:
-        results = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        print(f"`dq-monitor check` gave no JSON (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-        return None
+        results = _cli_json(paths, env, "check", "--all")
+        findings = _cli_json(paths, env, "findings", "--status", "all") if results is not None else None
+    if results is None:
+        return None, None
+    return check_table(results, truth), (row_finding_table(findings, truth) if findings is not None else None)
+
+
+def row_finding_table(findings: list[dict], truth) -> pd.DataFrame:
+    """Point anomalies at the finding level: the rows dq_monitor reported, against the labeled keys."""
+    def key(pk: dict) -> tuple:
+        return tuple(str(v).replace("+00:00", "") for _, v in sorted(pk.items()))
+
+    rows = []
+    for row in (r for r in truth if r["fault"] == "point_anomalies"):
+        cols = row["primary_key_columns"]
+        want = {key(k if isinstance(k, dict) else {cols[0]: k}) for k in row["primary_keys"]}
+        got = {key(f["details"]["primary_key"]) for f in findings
+               if f["snapshot"] == row["snapshot"] and f["check"] == row["check"]
+               and isinstance(f.get("details", {}).get("primary_key"), dict)}
+        hit = len(want & got)
+        rows.append({"snapshot": row["snapshot"], "check": row["check"], "labeled rows": len(want),
+                     "reported rows": len(got), "true positives": hit,
+                     "precision": round(hit / len(got), 3) if got else "-", "recall": round(hit / len(want), 3)})
+    return pd.DataFrame(rows)
+
+
+def check_table(results: list[dict], truth) -> pd.DataFrame:
     failed = {(r["snapshot"], r["check"]) for r in results if r["result"] != "PASS"}
     ran = {(r["snapshot"], r["check"]) for r in results}
     labeled = {(r["snapshot"], r["check"]) for r in truth}
@@ -221,10 +252,13 @@ def main() -> int:
         if not args.skip_pipeline:
             print("\n## 2. dq-monitor check --all (the project's wired checks)")
             t0 = time.perf_counter()
-            pipe = pipeline_table(paths, truth)
-            if pipe is not None:
-                print(pipe.to_markdown(index=False))
+            checks, row_findings = pipeline_tables(paths, truth)
+            if checks is not None:
+                print(checks.to_markdown(index=False))
                 print(f"({time.perf_counter() - t0:.0f} s)")
+            if row_findings is not None:
+                print("\nlabeled point anomalies among the row findings dq-monitor stored (dq-monitor findings):")
+                print(row_findings.to_markdown(index=False))
     return 0
 
 
