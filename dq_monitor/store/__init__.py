@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy import create_engine, delete, event, make_url, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,6 +48,9 @@ def default_database_url(home: Path) -> str:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
@@ -299,6 +302,22 @@ class Store:
             except IntegrityError:
                 if attempt == 2:
                     raise
+
+    def set_alert_states(self, states: dict[str, str]) -> None:
+        """Record what the alert pass did with each finding (pending, sent, silenced, failed, ...)."""
+        if not states:
+            return
+        with self.session() as s:
+            for row in s.scalars(select(FindingRow).where(FindingRow.fingerprint.in_(list(states)))):
+                row.alert_state = states[row.fingerprint][:20]
+
+    def alertable_findings(self, resolved_since: datetime) -> list[dict[str, Any]]:
+        """Every open finding plus those resolved since `resolved_since` (the alert pass's input)."""
+        q = select(FindingRow).where(
+            (FindingRow.status == "open") | (FindingRow.resolved_at >= resolved_since)
+        ).order_by(FindingRow.created_at, FindingRow.id)
+        with self.session() as s:
+            return [_finding_dict(r) for r in s.scalars(q)]
 
     def metric_series(self, dataset: str, metric: str) -> list[tuple[datetime, str, float | None]]:
         """(observed_at, snapshot, value) for one metric, oldest first."""
