@@ -20,23 +20,15 @@ The output is deterministic: same frames, same JSON.
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dq_monitor.expectations.evidence import plain
-
-_ORDER = {
-    "expect_column_to_exist": 0,
-    "expect_column_values_to_be_in_type_list": 1,
-    "expect_column_values_to_not_be_null": 2,
-    "expect_column_values_to_be_unique": 3,
-    "expect_column_values_to_be_in_set": 4,
-    "expect_column_values_to_be_between": 5,
-}
 
 
 def _kind(series: pd.Series) -> str:
@@ -255,6 +247,88 @@ def _trend(series_list: list[pd.Series]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _History:
+    """What every column's rules share: the snapshots' sizes and the tolerated false-alarm rate."""
+
+    n_snapshots: int
+    row_counts: tuple[int, ...]
+    alpha: float
+    max_categories: int
+    primary_key: tuple[str, ...]
+
+    @property
+    def typical_rows(self) -> int:
+        return max(self.row_counts)
+
+    @property
+    def min_rows(self) -> int:
+        return max(1, min(self.row_counts))
+
+
+def _column_suggestions(name: str, series_list: list[pd.Series], h: _History) -> tuple[list[dict], list[str]]:
+    """Expectations for one column (in a fixed order) and notes on what was deliberately left out."""
+    out: list[dict[str, Any]] = []
+    notes: list[str] = []
+    pooled = pd.concat(series_list, ignore_index=True)
+    kinds = {_kind(s) for s in series_list}
+    numeric = kinds <= {"int", "float"}
+    out.append(_expectation("expect_column_to_exist", {"column": name}, "critical",
+                            f"present in all {h.n_snapshots} snapshot(s)"))
+
+    type_names = {_gx_type_name(s) for s in series_list}
+    if None in type_names:
+        notes.append(f"dtype {sorted(str(s.dtype) for s in series_list)[0]} cannot be checked by GX's type list")
+    else:
+        if numeric and "float" in kinds and all(
+                np.all(np.mod(s.dropna().to_numpy(dtype=float), 1) == 0) for s in series_list):
+            type_names.add("int64")  # integers read as floats because of nulls: a null-free day is int64
+        out.append(_expectation("expect_column_values_to_be_in_type_list",
+                                {"column": name, "type_list": sorted(type_names)}, "critical",
+                                f"dtype(s) observed in {h.n_snapshots} snapshot(s): {', '.join(sorted(type_names))}"))
+
+    null_counts = [int(s.isna().sum()) for s in series_list]
+    if sum(null_counts) == 0:
+        out.append(_expectation("expect_column_values_to_not_be_null", {"column": name}, "critical",
+                                f"never null in {sum(h.row_counts)} rows of {h.n_snapshots} snapshot(s)"))
+    else:
+        rates = [nc / max(1, len(s)) for nc, s in zip(null_counts, series_list)]
+        e = _null_rate(name, rates, sum(null_counts) / max(1, len(pooled)), h.min_rows, h.alpha)
+        if e:
+            out.append(e)
+
+    always_unique = kinds <= {"int", "string"} and h.min_rows >= 10 and all(
+        s.dropna().is_unique for s in series_list)
+    if always_unique and [name] != list(h.primary_key):
+        out.append(_expectation("expect_column_values_to_be_unique", {"column": name}, "critical",
+                                f"unique within every one of {h.n_snapshots} snapshot(s)"))
+
+    attribute = _snapshot_attribute(series_list, h.alpha)
+    if attribute:
+        notes.append(attribute)
+        return out, notes
+    if kinds <= {"int", "string", "category", "bool"}:
+        e, why_not = _value_set(name, pooled, h.max_categories, h.typical_rows, h.alpha, h.n_snapshots)
+        if e:
+            out.append(e)
+        elif why_not:
+            notes.append(why_not)
+
+    if numeric and (always_unique or name in h.primary_key):
+        notes.append("identifier (unique in every snapshot or primary key): no range suggested")
+    elif numeric and (trend := _trend(series_list)):
+        notes.append(trend)
+    elif numeric:
+        values = pooled.dropna().to_numpy(dtype=float)
+        is_int = kinds == {"int"} or "int64" in type_names
+        e = _numeric_range(name, values, is_int, h.typical_rows, h.alpha, h.n_snapshots)
+        if e:
+            out.append(e)
+    elif kinds == {"datetime"}:
+        notes.append("datetime: no range suggested, timestamps move forward with every snapshot")
+    return out, notes
+
+
 def suggest_suite(
     frames: Sequence[pd.DataFrame],
     dataset: str,
@@ -267,83 +341,20 @@ def suggest_suite(
     frames = [f for f in frames if f is not None]
     if not frames:
         raise ValueError(f"{dataset}: no snapshots to learn an expectation suite from")
-    alpha = float(false_alarm_rate)
-    n_snap = len(frames)
-    counts = [len(f) for f in frames]
-    typical_rows = max(counts)
-    min_rows = max(1, min(counts))
+    history = _History(len(frames), tuple(len(f) for f in frames), float(false_alarm_rate), max_categories,
+                       tuple(str(c) for c in primary_key))
     common = set(frames[0].columns).intersection(*(set(f.columns) for f in frames[1:]))
     seen_any = set().union(*(set(f.columns) for f in frames))
-    notes: dict[str, str] = {}
-    for col in sorted(map(str, seen_any - common)):
-        notes[col] = "present in only some snapshots: no expectations suggested"
+    notes: dict[str, str] = {
+        str(col): "present in only some snapshots: no expectations suggested" for col in seen_any - common
+    }
 
-    expectations: list[dict[str, Any]] = [_row_count(counts, alpha)]
-    per_column: list[tuple[str, dict[str, Any]]] = []
+    expectations: list[dict[str, Any]] = [_row_count(list(history.row_counts), history.alpha)]
     for col in sorted(common, key=str):
-        name = str(col)
-        series_list = [f[col] for f in frames]
-        pooled = pd.concat(series_list, ignore_index=True)
-        kinds = {_kind(s) for s in series_list}
-        add = lambda e: per_column.append((name, e))  # noqa: E731
-        add(_expectation("expect_column_to_exist", {"column": name}, "critical",
-                         f"present in all {n_snap} snapshot(s)"))
-
-        type_names = {_gx_type_name(s) for s in series_list}
-        numeric = kinds <= {"int", "float"}
-        if None in type_names:
-            notes[name] = f"dtype {sorted(str(s.dtype) for s in series_list)[0]} cannot be checked by GX's type list"
-        else:
-            if numeric and "float" in kinds and all(
-                    np.all(np.mod(s.dropna().to_numpy(dtype=float), 1) == 0) for s in series_list):
-                type_names.add("int64")  # integers read as floats because of nulls: a null-free day is int64
-            add(_expectation("expect_column_values_to_be_in_type_list",
-                             {"column": name, "type_list": sorted(type_names)}, "critical",
-                             f"dtype(s) observed in {n_snap} snapshot(s): {', '.join(sorted(type_names))}"))
-
-        null_counts = [int(s.isna().sum()) for s in series_list]
-        if sum(null_counts) == 0:
-            add(_expectation("expect_column_values_to_not_be_null", {"column": name}, "critical",
-                             f"never null in {sum(counts)} rows of {n_snap} snapshot(s)"))
-        else:
-            rates = [nc / max(1, len(s)) for nc, s in zip(null_counts, series_list)]
-            e = _null_rate(name, rates, sum(null_counts) / max(1, len(pooled)), min_rows, alpha)
-            if e:
-                add(e)
-
-        always_unique = kinds <= {"int", "string"} and min_rows >= 10 and all(
-            s.dropna().is_unique for s in series_list)
-        if always_unique and [name] != list(primary_key):
-            add(_expectation("expect_column_values_to_be_unique", {"column": name}, "critical",
-                             f"unique within every one of {n_snap} snapshot(s)"))
-
-        attribute = _snapshot_attribute(series_list, alpha)
-        if attribute:
-            notes[name] = attribute
-        elif kinds <= {"int", "string", "category", "bool"}:
-            e, why_not = _value_set(name, pooled, max_categories, typical_rows, alpha, n_snap)
-            if e:
-                add(e)
-            elif why_not:
-                notes[name] = why_not
-
-        trend = _trend(series_list) if numeric else None
-        if attribute:
-            pass
-        elif numeric and (always_unique or name in primary_key):
-            notes[name] = "identifier (unique in every snapshot or primary key): no range suggested"
-        elif trend:
-            notes[name] = trend
-        elif numeric:
-            values = pooled.dropna().to_numpy(dtype=float)
-            e = _numeric_range(name, values, kinds == {"int"} or "int64" in type_names, typical_rows, alpha, n_snap)
-            if e:
-                add(e)
-        elif kinds == {"datetime"}:
-            notes[name] = "datetime: no range suggested, timestamps move forward with every snapshot"
-
-    per_column.sort(key=lambda item: (item[0], _ORDER.get(item[1]["type"], 99)))
-    expectations.extend(e for _, e in per_column)
+        column_expectations, column_notes = _column_suggestions(str(col), [f[col] for f in frames], history)
+        expectations.extend(column_expectations)
+        if column_notes:
+            notes[str(col)] = "; ".join(column_notes)
 
     pk = [str(c) for c in primary_key if c in common]
     if len(pk) == 1:
@@ -360,9 +371,9 @@ def suggest_suite(
             "dq_monitor": plain({
                 "generated_by": "dq_monitor.expectations.suggest_suite",
                 "dataset": dataset,
-                "snapshots": n_snap,
-                "rows": sum(counts),
-                "false_alarm_rate": alpha,
+                "snapshots": history.n_snapshots,
+                "rows": sum(history.row_counts),
+                "false_alarm_rate": history.alpha,
                 "max_categories": max_categories,
                 "notes": dict(sorted(notes.items())),
                 "review": "critical = structure seen in every snapshot; warning = learned bounds, review them",
