@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from dq_monitor.anomalies.features import AnomalyInputError, FeatureEncoder
+from dq_monitor.anomalies.features import AnomalyInputError, FeatureEncoder, string_labels
 from dq_monitor.anomalies.reasons import explain_rows
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
 from dq_monitor.detectors import BaseDetector, DetectorInputError, build
@@ -153,6 +153,7 @@ def fit_model(
     spec = parse_spec(spec)
     if not isinstance(reference, pd.DataFrame):
         raise AnomalyInputError(f"reference must be a pandas DataFrame, got {type(reference).__name__}")
+    reference = string_labels(reference)
     n = len(reference)
     if n < spec.min_reference_rows:
         raise AnomalyInputError(
@@ -231,6 +232,7 @@ def score_with_model(model: FittedModel, current: pd.DataFrame) -> ScoredSnapsho
     base = dict(model_version=model.version, expected_rate=model.expected_rate)
     if not isinstance(current, pd.DataFrame):
         return ScoredSnapshot(empty_scores(), problems=(f"snapshot is a {type(current).__name__}, not a DataFrame",), **base)
+    current = string_labels(current)
     problems = model.encoder.check_columns(current)
     extra = sorted(set(map(str, current.columns)) - set(model.features) - {model.spec.group_by} - set(model.spec.ignore_columns))
     notes = list(model.notes)
