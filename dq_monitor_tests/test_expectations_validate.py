@@ -247,3 +247,23 @@ def test_check_expectations_uses_the_dataset_spec_and_names_the_suite_relative_t
 
     missing = check_expectations(frame, "payments", "s", ExpectationsSpec(), tmp_path)
     assert "expectations/payments.json: suite file not found" in missing.findings[0].message
+
+
+def test_expectations_gx_cannot_evaluate_are_errors_and_do_not_stop_the_others(tmp_path):
+    path = suite_file(tmp_path, [
+        # GX refuses the whole suite when a suite parameter has no value: isolated, the rest still runs
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "amount",
+                                                                  "min_value": {"$PARAMETER": "floor"}}},
+        # GX evaluates but raises inside the expectation: numbers compared with a string column
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "status", "min_value": 1}},
+        NOT_NULL,
+    ])
+    outcome = validate_frame(orders(), path, "orders", "s", ["order_id"])
+    assert not outcome.passed and outcome.severity is Severity.ERROR
+    by_key = {f.key: f for f in outcome.findings}
+    parameter = by_key["expect_column_values_to_be_between:amount"]
+    assert "expectation #1" in parameter.message and "$PARAMETER floor" in parameter.message
+    raised = by_key["expect_column_values_to_be_between:status"]
+    assert "expectation #2" in raised.message and "Great Expectations raised" in raised.message
+    assert outcome.metrics["gx_success:expect_column_values_to_not_be_null:amount"] == 1.0
+    assert outcome.metadata["suite_problems"] == 2

@@ -117,10 +117,21 @@ def validate_frame(
     if runnable:
         try:
             results = _run_gx(frame, suite, runnable, sample_size)
-        except Exception as exc:  # a GX failure must not take the other checks down
-            add_problem(f"{suite.path}: Great Expectations could not run the suite: "
-                        f"{type(exc).__name__}: {' '.join(str(exc).split())}", "gx_run_failed", {})
-            runnable = []
+        except Exception:  # noqa: BLE001 - one broken expectation made GX give up on the whole suite
+            # Isolate it: run the expectations one by one, so the others are still evaluated.
+            still_runnable = []
+            for expectation in runnable:
+                try:
+                    results.update(_run_gx(frame, suite, [expectation], sample_size))
+                    still_runnable.append(expectation)
+                except Exception as exc:  # noqa: BLE001 - reported as a finding, never raised
+                    add_problem(f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: "
+                                f"Great Expectations could not run it: {type(exc).__name__}: "
+                                f"{' '.join(str(exc).split())}", expectation.key,
+                                {"expectation_id": expectation.key, "expectation_type": expectation.type,
+                                 "columns": expectation.columns, "kwargs": plain(expectation.kwargs)})
+                    metrics[f"gx_success:{expectation.key}"] = 0.0
+            runnable = still_runnable
 
     evaluated = passed_count = 0
     for expectation in runnable:
