@@ -60,6 +60,27 @@ def _run_gx(frame: pd.DataFrame, suite: LoadedSuite, runnable: list[SuiteExpecta
     return {r.expectation_config.id: r for r in result.results}
 
 
+def _run_isolating_failures(
+    frame: pd.DataFrame, suite: LoadedSuite, runnable: list[SuiteExpectation], sample_size: int
+) -> tuple[dict[str, Any], list[tuple[SuiteExpectation, Exception]]]:
+    """Run the suite; if GX rejects it as a whole (e.g. a suite parameter without a value),
+    run the expectations one by one so only the broken ones are lost."""
+    if not runnable:
+        return {}, []
+    try:
+        return _run_gx(frame, suite, runnable, sample_size), []
+    except Exception:  # noqa: BLE001 - isolated below, never raised
+        pass
+    results: dict[str, Any] = {}
+    failures: list[tuple[SuiteExpectation, Exception]] = []
+    for expectation in runnable:
+        try:
+            results.update(_run_gx(frame, suite, [expectation], sample_size))
+        except Exception as exc:  # noqa: BLE001 - becomes an ERROR finding
+            failures.append((expectation, exc))
+    return results, failures
+
+
 def validate_frame(
     df: pd.DataFrame,
     suite_path: str | Path,
@@ -113,25 +134,16 @@ def validate_frame(
 
     # GX reports failing rows by index label; labels must identify rows for the key lookup.
     frame = df if df.index.is_unique else df.reset_index(drop=True)
-    results: dict[str, Any] = {}
-    if runnable:
-        try:
-            results = _run_gx(frame, suite, runnable, sample_size)
-        except Exception:  # noqa: BLE001 - one broken expectation made GX give up on the whole suite
-            # Isolate it: run the expectations one by one, so the others are still evaluated.
-            still_runnable = []
-            for expectation in runnable:
-                try:
-                    results.update(_run_gx(frame, suite, [expectation], sample_size))
-                    still_runnable.append(expectation)
-                except Exception as exc:  # noqa: BLE001 - reported as a finding, never raised
-                    add_problem(f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: "
-                                f"Great Expectations could not run it: {type(exc).__name__}: "
-                                f"{' '.join(str(exc).split())}", expectation.key,
-                                {"expectation_id": expectation.key, "expectation_type": expectation.type,
-                                 "columns": expectation.columns, "kwargs": plain(expectation.kwargs)})
-                    metrics[f"gx_success:{expectation.key}"] = 0.0
-            runnable = still_runnable
+    results, failures = _run_isolating_failures(frame, suite, runnable, sample_size)
+    for expectation, exc in failures:
+        add_problem(f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: "
+                    f"Great Expectations could not run it: {type(exc).__name__}: {' '.join(str(exc).split())}",
+                    expectation.key,
+                    {"expectation_id": expectation.key, "expectation_type": expectation.type,
+                     "columns": expectation.columns, "kwargs": plain(expectation.kwargs)})
+        metrics[f"gx_success:{expectation.key}"] = 0.0
+    failed_keys = {e.key for e, _ in failures}
+    runnable = [e for e in runnable if e.key not in failed_keys]
 
     evaluated = passed_count = 0
     for expectation in runnable:
