@@ -294,6 +294,8 @@ def test_the_spec_rejects_unknown_keys_detectors_and_parameters_with_the_field()
         parse_spec({"params": {"contamination": 0.1}})
     with pytest.raises(AnomalySpecError, match="severity tier scores must be >= 1.0"):
         parse_spec({"severity_tiers": {"low": 0.5}})
+    with pytest.raises(AnomalySpecError, match="fail_on_tier 'critical' is not one of the severity tiers"):
+        parse_spec({"fail_on_tier": "critical"})
     with pytest.raises(AnomalySpecError, match="not a 5-field cron"):
         parse_spec({"retrain_schedule": "daily"})
 
@@ -309,6 +311,7 @@ def test_the_spec_reads_every_documented_key():
             "min_group_size": 10,
             "contamination": 0.02,
             "severity_tiers": {"high": 5, "low": 1},
+            "fail_on_tier": "high",
             "alert_threshold": 2,
             "reference_snapshots": 14,
             "retrain_schedule": "0 3 * * 0",

@@ -71,13 +71,24 @@ def test_findings_are_capped_highest_scores_first_and_respect_the_alert_threshol
     assert len(out.metadata["top_anomalies"]) == 5
 
 
-def test_a_few_extra_anomalies_in_a_small_snapshot_do_not_fail_the_check(model):
+def test_a_few_extra_anomalies_in_a_small_snapshot_do_not_fail_the_rate_test(model):
     cur = frame(40, 4, start_id=40_000)
     cur.loc[0, "amount"] = 10_000.0
-    out = outcome(model, cur)
+    out = outcome(model, cur, fail_on_tier=None)
     assert out.metadata["n_anomalies"] >= 1
     assert out.passed  # 1 of 40 is above 3x the rate but not significant
     assert len(out.findings) == out.metadata["rows_above_alert_threshold"]
+
+
+def test_a_single_absurd_value_fails_the_check_through_the_severity_tier(model):
+    cur = frame(2000, 4, start_id=40_000)
+    cur.loc[7, "amount"] = 10_000.0
+    out = outcome(model, cur)
+    assert not out.passed
+    assert out.message.startswith("payments: 1 row(s) reach the 'medium' severity tier: ")
+    assert out.metadata["rows_at_fail_tier"] == 1
+    assert outcome(model, cur, fail_on_tier="high").passed is False
+    assert outcome(model, cur, fail_on_tier=None).passed
 
 
 def test_without_a_primary_key_findings_are_keyed_by_row_index(model):

@@ -3,7 +3,10 @@
 The check fails when the share of anomalous rows is abnormally high for the model:
 above `max_rate_ratio` times the rate the model expects (its rate on the reference)
 *and* unlikely under that rate (one-sided binomial test, p < 0.001), so a couple of
-extra anomalies in a small snapshot do not page anyone. Every anomalous row at or
+extra anomalies in a small snapshot do not page anyone. It also fails when any row
+reaches the `fail_on_tier` severity tier (default "medium": twice as far from
+typical as the anomaly threshold), because ten absurd readings in two thousand rows
+are news even though they barely move the rate. Every anomalous row at or
 above `alert_threshold` becomes a finding (highest scores first, at most
 `max_findings`), keyed by the row's primary key.
 """
@@ -71,6 +74,9 @@ def anomaly_rate_outcome(
     p_value = float(binom.sf(k - 1, n, expected)) if k else 1.0
     too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
     s = scores["score"].to_numpy()
+    severe = 0
+    if spec.fail_on_tier is not None:
+        severe = int((s >= spec.severity_tiers[spec.fail_on_tier]).sum())
     metrics = {
         "anomaly_rate": rate,
         "anomaly_score_p50": float(np.quantile(s, 0.5)),
@@ -108,7 +114,12 @@ def anomaly_rate_outcome(
     verdict = (
         f"{k:,} of {n:,} rows anomalous ({rate:.2%}), expected about {scored.expected_rate:.2%}"
     )
-    message = f"{dataset}: anomaly rate is abnormally high: {verdict}" if too_high else f"{dataset}: {verdict}"
+    problems = []
+    if too_high:
+        problems.append("anomaly rate is abnormally high")
+    if severe:
+        problems.append(f"{severe:,} row(s) reach the {spec.fail_on_tier!r} severity tier")
+    message = f"{dataset}: {' and '.join(problems)}: {verdict}" if problems else f"{dataset}: {verdict}"
     metadata = {
         **base_meta,
         "n_rows": n,
@@ -117,13 +128,14 @@ def anomaly_rate_outcome(
         "expected_rate": scored.expected_rate,
         "max_rate": spec.max_rate_ratio * scored.expected_rate,
         "binomial_p_value": p_value,
+        "rows_at_fail_tier": severe,
         "rows_above_alert_threshold": int(len(alert)),
         "findings_truncated": int(max(len(alert) - len(shown), 0)),
         "top_anomalies": preview,
     }
     return CheckOutcome(
         check=name,
-        passed=not too_high,
+        passed=not problems,
         severity=spec.severity,
         message=message,
         metadata=metadata,

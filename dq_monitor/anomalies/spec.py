@@ -12,6 +12,8 @@ YAML example::
       threshold_quantile: 0.995     # or: contamination: 0.01
       severity_tiers: {low: 1.0, medium: 2.0, high: 4.0}
       alert_threshold: 1.0          # rows at or above this score become findings
+      fail_on_tier: medium          # any row this severe fails the check (null: rate only)
+      max_rate_ratio: 3.0           # ... as does an anomaly rate above 3x the expected one
       reference_snapshots: 7        # the model is fitted on the last N snapshots
       retrain_schedule: "0 3 * * 0" # optional cron for the model asset
       max_findings: 100
@@ -61,6 +63,10 @@ class AnomalySpec(BaseModel):
     min_reference_rows: int = Field(default=30, ge=2, description="fewer reference rows than this: no model")
     retrain_schedule: str | None = Field(default=None, description="cron expression for refitting the model")
     max_findings: int = Field(default=100, ge=0, description="at most this many row findings per snapshot")
+    fail_on_tier: str | None = Field(
+        default="medium",
+        description="the check also fails when any row reaches this severity tier; null: judge by the rate only",
+    )
     max_rate_ratio: float = Field(
         default=3.0, gt=1.0, description="the check fails above this multiple of the expected anomaly rate"
     )
@@ -97,6 +103,11 @@ class AnomalySpec(BaseModel):
         if reserved:
             raise ValueError(f"set {', '.join(sorted(reserved))} at the top level of 'anomalies', not in params")
         build(self.detector, **self.params)  # unknown parameters raise a ValueError naming them
+        if self.fail_on_tier is not None and self.fail_on_tier not in self.severity_tiers:
+            raise ValueError(
+                f"fail_on_tier {self.fail_on_tier!r} is not one of the severity tiers "
+                f"({', '.join(self.severity_tiers)})"
+            )
         if self.group_by is not None and self.group_by in self.ignore_columns:
             raise ValueError(f"group_by column {self.group_by!r} is also listed in ignore_columns")
         return self
