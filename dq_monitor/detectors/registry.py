@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Callable
 
 from dq_monitor.detectors.base import BaseDetector
@@ -25,12 +26,17 @@ _REGISTRY: dict[str, Callable[..., BaseDetector]] = {
     "ensemble": EnsembleDetector,
 }
 
-try:  # the `deep` extra
+
+
+def _autoencoder(**params) -> BaseDetector:
+    # Imported on first use: torch takes seconds to import and most runs never need it.
     from dq_monitor.detectors.autoencoder import AutoencoderDetector
-except ImportError:  # torch is not installed
-    AutoencoderDetector = None  # type: ignore[assignment,misc]
-else:
-    _REGISTRY["autoencoder"] = AutoencoderDetector
+
+    return AutoencoderDetector(**params)
+
+
+if importlib.util.find_spec("torch") is not None:  # the `deep` extra is installed
+    _REGISTRY["autoencoder"] = _autoencoder
 
 
 def available() -> list[str]:
