@@ -414,8 +414,10 @@ def test_suite_value_sets_match_what_the_generators_produce(demo):
         assert all(e["severity"] in ("critical", "warning", "info") for e in suite["expectations"])
 
 
-def test_real_gx_passes_the_suites_on_clean_snapshots_and_fails_them_on_the_labeled_faults(demo, frames, truth):
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+def test_real_gx_passes_the_suites_on_clean_snapshots_and_fails_them_on_the_labeled_faults(
+    demo, frames, truth, monkeypatch
+):
+    monkeypatch.setenv("GX_ANALYTICS_ENABLED", os.environ.get("GX_ANALYTICS_ENABLED", "False"))
     gx = pytest.importorskip("great_expectations")
     from great_expectations.core.expectation_suite import ExpectationSuite
 
