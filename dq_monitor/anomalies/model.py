@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 #: Rows encoded and scored at a time: memory stays bounded on large snapshots.
 CHUNK_ROWS = 250_000
 #: Reference rows the detector itself is fitted on (a seeded sample beyond this).
-MAX_DETECTOR_FIT_ROWS = 200_000
+MAX_DETECTOR_FIT_ROWS = 100_000
 SCORE_COLUMNS = ("score", "raw_score", "is_anomaly", "severity", "reason")
 
 
