@@ -103,7 +103,7 @@ def test_the_generated_config_validates_and_points_at_the_written_files(demo, co
 def test_the_alerts_section_is_exactly_the_alerts_constant(config):
     assert config.alerts == ALERTS
     assert config.alerts["receivers"]["slack"]["slack_webhook"]["url_env"] == "DQ_MONITOR_SLACK_WEBHOOK_URL"
-    assert config.alerts["route"]["routes"][0] == {"receiver": "email", "matchers": {"severity": "ERROR"},
+    assert config.alerts["route"]["routes"][0] == {"receiver": "email", "matchers": ["severity=ERROR"],
                                                    "continue": True}
 
 

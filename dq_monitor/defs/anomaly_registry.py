@@ -1,6 +1,6 @@
 """Versioned anomaly models on disk, and when a dataset needs a (re)trained one.
 
-Models live in `<artifact root>/models/<dataset>/<version>.joblib` with a JSON sidecar
+Models live in `<artifact root>/<dataset>/models/<version>.joblib` with a JSON sidecar
 (training snapshots, features, fitted_at). A snapshot is scored by the newest model whose
 training snapshots all come before it, so a backfill never scores old data with a model
 that has seen the future.
@@ -33,7 +33,7 @@ class ModelEntry:
 
 class ModelRegistry:
     def __init__(self, root: Path, dataset: str) -> None:
-        self.folder = Path(root) / "models" / dataset
+        self.folder = Path(root) / dataset / "models"
 
     def path_for(self, version: str) -> Path:
         return self.folder / f"{version}.joblib"

@@ -61,7 +61,7 @@ class SnapshotParquetIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({"parquet_path": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
-        path = self._path(context.upstream_output if context.upstream_output else context)
+        path = self._path(context)
         if not path.exists():
             raise dg.Failure(f"snapshot data {path} is missing: materialize {context.asset_key.to_user_string()} "
                              f"for partition {context.partition_key} first")

@@ -235,20 +235,20 @@ def compare(
             reference_rows=len(reference), current_rows=len(current), problem=text,
         )
 
-    checked = {c: _check_column(c, reference, current, explicit) for c in columns}
-    todo = [c for c, v in checked.items() if isinstance(v, tuple)]
-
     def run(column: str) -> ColumnDrift:
-        type_key, ref_side, cur_side = checked[column]
+        # Check and compare in one task so a column's hashed profiles are freed as soon as it is done.
+        checked = _check_column(column, reference, current, explicit)
+        if isinstance(checked, ColumnDrift):
+            return checked
+        type_key, ref_side, cur_side = checked
         return _compare_column(column, ref_side, cur_side, type_key, spec)
 
     workers = workers or min(4, os.cpu_count() or 1)
-    if workers > 1 and len(todo) > 1:
+    if workers > 1 and len(columns) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            done = dict(zip(todo, pool.map(run, todo)))
+            results = tuple(pool.map(run, columns))
     else:
-        done = {c: run(c) for c in todo}
-    results = tuple(done.get(c, checked[c]) for c in columns)  # type: ignore[arg-type]
+        results = tuple(run(c) for c in columns)
 
     compared = [c for c in results if c.status == "compared"]
     drifted = sum(1 for c in compared if c.drifted)

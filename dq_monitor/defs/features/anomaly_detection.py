@@ -95,7 +95,7 @@ def _top_rows_table(rows: list[dict[str, Any]]) -> str:
 def build_scoring_asset(ctx: DatasetContext, spec: AnomalySpec, model_key: dg.AssetKey) -> dg.AssetsDefinition:
     key = dg.AssetKey(f"{ctx.name}_anomalies")
     check = f"{ctx.name}_anomaly_rate_is_normal"
-    scores_root = ctx.project.artifact_dir / "anomalies" / ctx.name
+    scores_root = ctx.project.artifact_dir / ctx.name / "anomalies"
 
     @dg.asset(name=key.path[-1], group_name=ctx.name, partitions_def=ctx.partitions_def,
               ins={"current": dg.AssetIn(key=ctx.snapshot_key)}, deps=[model_key], kinds={"scikitlearn"},

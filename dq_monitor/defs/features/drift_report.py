@@ -39,7 +39,7 @@ def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
     spec = validate_section(ctx.project, ctx.name, "drift", DriftSpec, ctx.dataset.drift)
     key = dg.AssetKey(f"{ctx.name}_drift_report")
     check = f"{ctx.name}_has_no_dataset_drift"
-    report_root = ctx.project.artifact_dir / "drift"
+    report_root = ctx.project.artifact_dir  # reports land in <artifact root>/<dataset>/drift/
 
     @dg.asset(
         name=key.path[-1],
