@@ -15,9 +15,9 @@ Cleaning (`get_one_column_drift`): ±inf become NaN and NaN rows are dropped on
 each side independently. The auto-selected method then depends on the cleaned
 reference size and the number of distinct values over both sides.
 
-Non-float columns are hashed once per side (`pd.factorize`): the codes give the
-missing rows, the distinct values give typing, mixed-type detection and the
-value counts, so a string column is read once instead of once per question.
+Non-float columns are hashed once per side (`value_counts`): the distinct values
+and their counts give typing, mixed-type detection and the statistics, so a
+string column is hashed once instead of once per question.
 """
 
 from __future__ import annotations
@@ -44,43 +44,40 @@ class SideProfile:
         self.hashed = series.dtype.kind not in "fcmM"
 
     @cached_property
-    def _factorized(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(codes with -1 for missing, distinct values as objects, count per distinct value)."""
+    def _distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct non-null values as objects, count per value); one hash pass, no per-row codes."""
         if self.dtype_name == "bool":  # no missing values, two possible values: no hashing needed
-            values = self.series.to_numpy()
-            trues = int(np.count_nonzero(values))
-            return values.view(np.int8), np.array([False, True], dtype=object), np.array(
-                [values.size - trues, trues], dtype=np.float64
-            )
-        codes, uniques = pd.factorize(self.series, use_na_sentinel=True)
-        values = np.asarray(uniques, dtype=object)
-        counts = np.bincount(codes + 1, minlength=len(values) + 1)[1:].astype(np.float64)
-        return codes, values, counts
+            trues = int(np.count_nonzero(self.series.to_numpy()))
+            return np.array([False, True], dtype=object), np.array([len(self.series) - trues, trues], dtype=np.float64)
+        counts = self.series.value_counts(dropna=True, sort=False)
+        return np.asarray(counts.index, dtype=object), counts.to_numpy(dtype=np.float64)
 
     @property
     def values(self) -> np.ndarray:
-        return self._factorized[1]
+        return self._distinct[0]
+
+    @cached_property
+    def _infinite(self) -> np.ndarray:
+        """Which distinct values are ±inf floats inside an object column (Evidently drops them)."""
+        if self.series.dtype != object:
+            return np.zeros(len(self.values), dtype=bool)
+        return np.fromiter(
+            (isinstance(v, float) and math.isinf(v) for v in self.values), dtype=bool, count=len(self.values)
+        )
 
     @cached_property
     def counts(self) -> np.ndarray:
         """Count per distinct value after Evidently's cleaning (±inf count as missing)."""
-        counts = self._factorized[2].copy()
-        if self.series.dtype == object:
-            for i, value in enumerate(self.values):
-                if isinstance(value, float) and math.isinf(value):
-                    counts[i] = 0
-        return counts
+        return np.where(self._infinite, 0.0, self._distinct[1])
 
     @property
     def nunique(self) -> int:
-        return int(np.count_nonzero(self._factorized[2])) if self.hashed else int(self.series.nunique())
+        return int(np.count_nonzero(self._distinct[1])) if self.hashed else int(self.series.nunique())
 
     @property
     def count(self) -> int:
         """Non-null rows (pandas `count`, before ±inf is dropped)."""
-        if self.hashed:
-            return int(self._factorized[2].sum())
-        return int(self.series.count())
+        return int(self._distinct[1].sum()) if self.hashed else int(self.series.count())
 
     @cached_property
     def value_kind(self) -> str:
@@ -88,23 +85,21 @@ class SideProfile:
         return pd.api.types.infer_dtype(self.values, skipna=True) if self.hashed else self.dtype_name
 
     def first_and_last_non_null(self) -> tuple[object, object] | None:
-        codes = self._factorized[0]
-        present = np.flatnonzero(codes >= 0)
-        if present.size == 0:
+        first, last = self.series.first_valid_index(), self.series.last_valid_index()
+        if first is None:
             return None
-        return self.values[codes[present[0]]], self.values[codes[present[-1]]]
+        values = self.series.to_numpy()
+        notna = self.series.notna().to_numpy()
+        return values[notna.argmax()], values[len(notna) - 1 - notna[::-1].argmax()]
 
     def cleaned(self) -> pd.Series:
         """Evidently's cleaning: ±inf -> NaN, then drop NaN."""
-        if not self.hashed:
-            values = self.series.to_numpy()
-            if self.series.dtype.kind == "f":
-                finite = np.isfinite(values)
-                return self.series if finite.all() else self.series[finite]
-            return self.series.dropna()
-        codes = self._factorized[0]
-        keep = codes >= 0
-        keep[keep] = self.counts[codes[keep]] > 0
+        if self.series.dtype.kind == "f":
+            finite = np.isfinite(self.series.to_numpy())
+            return self.series if finite.all() else self.series[finite]
+        keep = self.series.notna().to_numpy()
+        if self._infinite.any():
+            keep &= ~self.series.isin(list(self.values[self._infinite])).to_numpy()
         return self.series if keep.all() else self.series[keep]
 
 
@@ -146,7 +141,7 @@ def mixed_types(side: SideProfile) -> str | None:
     """Name the mixture when an object column holds values of several kinds (e.g. str and int)."""
     if side.dtype_name != "object" or not side.value_kind.startswith("mixed"):
         return None
-    present = side.values[side._factorized[2] > 0]
+    present = side.values[side._distinct[1] > 0]
     kinds = sorted({type(v).__name__ for v in present[:10_000]})
     return "mixed value types (" + ", ".join(kinds) + ")"
 
