@@ -40,6 +40,7 @@ def test_a_normal_snapshot_passes_and_records_rate_and_score_quantiles(model):
     assert out.metrics["anomaly_score_p50"] < out.metrics["anomaly_score_p90"] < out.metrics["anomaly_score_p99"]
     assert out.metadata["expected_rate"] == pytest.approx(model.expected_rate)
     assert out.metadata["model_version"] == model.version
+    assert all(f.severity == Severity.INFO for f in out.findings)  # recorded, not alerted
 
 
 def test_a_snapshot_with_many_anomalies_fails_with_one_finding_per_row(model):

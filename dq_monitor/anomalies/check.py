@@ -8,7 +8,8 @@ reaches the `fail_on_tier` severity tier (default "medium": twice as far from
 typical as the anomaly threshold), because ten absurd readings in two thousand rows
 are news even though they barely move the rate. Every anomalous row at or
 above `alert_threshold` becomes a finding (highest scores first, at most
-`max_findings`), keyed by the row's primary key.
+`max_findings`), keyed by the row's primary key; those findings carry the check's
+severity when the check fails and INFO (recorded, not alerted) when it passes.
 """
 
 from __future__ import annotations
@@ -85,6 +86,15 @@ def anomaly_rate_outcome(
         "anomaly_score_max": float(s.max()),
     }
 
+    problems = []
+    if too_high:
+        problems.append("anomaly rate is abnormally high")
+    if severe:
+        problems.append(f"{severe:,} row(s) reach the {spec.fail_on_tier!r} severity tier")
+    # Row findings alert (check severity) only when the check fails; on a normal snapshot
+    # the expected handful of anomalous rows is recorded as INFO, so it does not page anyone.
+    finding_severity = spec.severity if problems else Severity.INFO
+
     alert = scores[scores["is_anomaly"] & (scores["score"] >= spec.alert_threshold)]
     alert = alert.sort_values("score", ascending=False, kind="stable")
     shown = alert.head(spec.max_findings)
@@ -104,7 +114,7 @@ def anomaly_rate_outcome(
             "model_version": scored.model_version,
         }
         findings.append(
-            Finding(dataset, snapshot, name, spec.severity,
+            Finding(dataset, snapshot, name, finding_severity,
                     f"anomalous row {key} (score {row['score']:.2f}, {row['severity']}): {row['reason']}",
                     details, key=key)
         )
@@ -114,11 +124,6 @@ def anomaly_rate_outcome(
     verdict = (
         f"{k:,} of {n:,} rows anomalous ({rate:.2%}), expected about {scored.expected_rate:.2%}"
     )
-    problems = []
-    if too_high:
-        problems.append("anomaly rate is abnormally high")
-    if severe:
-        problems.append(f"{severe:,} row(s) reach the {spec.fail_on_tier!r} severity tier")
     message = f"{dataset}: {' and '.join(problems)}: {verdict}" if problems else f"{dataset}: {verdict}"
     metadata = {
         **base_meta,
