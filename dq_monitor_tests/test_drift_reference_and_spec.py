@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 from pydantic import ValidationError
@@ -103,3 +106,15 @@ def test_method_and_threshold_resolve_like_evidently_options():
 def test_invalid_drift_sections_fail_with_a_message_naming_the_problem(raw, message):
     with pytest.raises(ValidationError, match=message):
         parse_spec(raw)
+
+
+def test_the_compare_path_imports_neither_dagster_nor_evidently():
+    code = (
+        "import sys, pandas as pd\n"
+        "from dq_monitor.drift import compare, to_check_outcome, select_reference\n"
+        "r = compare(pd.DataFrame({'a': [1.0, 2.0, 3.0]}), pd.DataFrame({'a': [1.0, 2.5, 3.0]}))\n"
+        "to_check_outcome(r, 'd', 's')\n"
+        "print(sorted(m for m in ('dagster', 'evidently') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

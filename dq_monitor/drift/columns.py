@@ -85,11 +85,10 @@ class SideProfile:
         return pd.api.types.infer_dtype(self.values, skipna=True) if self.hashed else self.dtype_name
 
     def first_and_last_non_null(self) -> tuple[object, object] | None:
-        first, last = self.series.first_valid_index(), self.series.last_valid_index()
-        if first is None:
+        notna = self.series.notna().to_numpy()
+        if not notna.any():
             return None
         values = self.series.to_numpy()
-        notna = self.series.notna().to_numpy()
         return values[notna.argmax()], values[len(notna) - 1 - notna[::-1].argmax()]
 
     def cleaned(self) -> pd.Series:
