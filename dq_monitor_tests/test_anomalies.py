@@ -323,3 +323,19 @@ def test_the_spec_reads_every_documented_key():
     assert list(spec.severity_tiers) == ["low", "high"]
     assert spec.tier(0.5) == "none" and spec.tier(1.2) == "low" and spec.tier(7) == "high"
     assert spec.detector_params() == {"n_estimators": 200, "contamination": 0.02, "threshold_quantile": 0.995, "random_state": 0}
+
+
+def test_every_injected_point_anomaly_in_the_demo_payments_is_found_with_its_user_as_context():
+    from dq_monitor.demo import generate_snapshot
+    from dq_monitor.demo.project import project_config
+
+    spec = next(d["anomalies"] for d in project_config()["datasets"] if d["name"] == "payments")
+    reference = pd.concat([generate_snapshot("payments", day).frame for day in range(6)], ignore_index=True)
+    snap = generate_snapshot("payments", 12)
+    out = score_frame(reference, snap.frame, spec)
+    flagged = set(snap.frame.loc[out["is_anomaly"], "txn_id"])
+    assert set(snap.anomaly_keys) <= flagged  # recall 1.0
+    planted = snap.frame["txn_id"].isin(snap.anomaly_keys)
+    assert (out.loc[planted, "score"] >= 2.0).all()  # all at the 'medium' tier or above
+    assert out.loc[planted, "reason"].str.match(r"amount = .* MADs above the median for user_id ").all()
+    assert out.loc[~planted, "is_anomaly"].mean() < 0.02
