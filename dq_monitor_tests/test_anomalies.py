@@ -337,5 +337,8 @@ def test_every_injected_point_anomaly_in_the_demo_payments_is_found_with_its_use
     assert set(snap.anomaly_keys) <= flagged  # recall 1.0
     planted = snap.frame["txn_id"].isin(snap.anomaly_keys)
     assert (out.loc[planted, "score"] >= 2.0).sum() >= 13  # nearly all at the 'medium' tier or above
-    assert out.loc[planted, "reason"].str.match(r"amount = .* MADs above the median for user_id ").all()
+    reasons = out.loc[planted, "reason"]
+    # users with enough history are judged against their own median, the others globally
+    assert reasons.str.match(r"amount = .* MADs above the median (for user_id |of all rows \(user_id )").all()
+    assert reasons.str.contains("MADs above the median for user_id ").sum() >= 5
     assert out.loc[~planted, "is_anomaly"].mean() < 0.02
