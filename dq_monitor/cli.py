@@ -165,12 +165,22 @@ def cmd_findings(args: argparse.Namespace) -> int:
     status = None if args.status == "all" else args.status
     items = store.findings(dataset=args.dataset, since=_parse_since(args.since), status=status,
                            severities=args.severity or None)
+    from dq_monitor.alerts import SqlDeliveryLedger, delivery_status
+
+    deliveries = delivery_status(SqlDeliveryLedger(store.engine), [f["fingerprint"] for f in items])
+    for f in items:
+        f["deliveries"] = deliveries.get(f["fingerprint"], [])
+        failed = [d for d in f["deliveries"] if d["status"] == "failed"]
+        if failed:  # permanent delivery failures are shown where people look for findings
+            f["alert_state"] = "failed: " + "; ".join(f"{d['receiver']}: {d['error']}" for d in failed)
     if args.format == "json":
         print(json.dumps(items, indent=2, default=str))
         return EXIT_OK
     rows = [{k: (str(v)[:100] if k == "message" else v) for k, v in f.items()
-             if k in ("dataset", "snapshot", "check", "severity", "status", "message", "created_at")} for f in items]
-    print(markdown_table(rows, ["created_at", "dataset", "snapshot", "check", "severity", "status", "message"])
+             if k in ("dataset", "snapshot", "check", "severity", "status", "message", "created_at", "alert_state")}
+            for f in items]
+    print(markdown_table(rows, ["created_at", "dataset", "snapshot", "check", "severity", "status", "alert_state",
+                                "message"])
           if rows else "no findings")
     return EXIT_OK
 

@@ -1,5 +1,6 @@
 """Alert wiring: users' own failed checks become findings; flush and silences through the CLI."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -85,6 +86,12 @@ def test_flush_delivers_once_and_a_silence_mutes(tmp_path: Path, monkeypatch, ca
         store = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}")
         states = {f["check"]: f["alert_state"] for f in store.findings(status="open")}
         assert set(states.values()) <= {"sent", "delivered"} and states
+        capsys.readouterr()
+        assert main(["findings", "--config", config, "--format", "json", "--status", "open"]) == 0
+        listed = json.loads(capsys.readouterr().out)
+        bounds = next(f for f in listed if f["check"] == "orders_row_count_in_bounds")
+        assert {d["receiver"] for d in bounds["deliveries"]} >= {"slack/slack_webhook", "email/email"}
+        assert all(d["status"] == "sent" for d in bounds["deliveries"])
 
         # A new faulty snapshot while a silence on the dataset is active: nothing is sent.
         assert main(["silence", "add", "--config", config, "-m", "dataset=orders", "--duration", "1h",
