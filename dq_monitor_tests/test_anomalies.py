@@ -342,3 +342,25 @@ def test_every_injected_point_anomaly_in_the_demo_payments_is_found_with_its_use
     assert reasons.str.match(r"amount = .* MADs above the median (for user_id |of all rows \(user_id )").all()
     assert reasons.str.contains("MADs above the median for user_id ").sum() >= 5
     assert out.loc[~planted, "is_anomaly"].mean() < 0.02
+
+
+def test_nullable_integers_booleans_and_missing_group_keys_are_handled():
+    rng = np.random.default_rng(1)
+    ref = pd.DataFrame(
+        {
+            "shop": rng.choice(["a", "b", None], 600),
+            "amount": rng.normal(100, 5, 600),
+            "items": pd.array(rng.integers(1, 10, 600), dtype="Int64"),
+            "paid": rng.random(600) > 0.5,
+        }
+    )
+    ref.loc[5, "items"] = pd.NA
+    model = fit_model(ref, {"group_by": "shop", "min_group_size": 10})
+    assert model.encoder.kinds == {"amount": "numeric", "items": "numeric", "paid": "categorical"}
+    cur = ref.iloc[:50].copy()
+    cur.loc[3, "amount"] = 500.0
+    scored = score_with_model(model, cur)
+    assert scored.scores.loc[3, "is_anomaly"] and scored.scores["score"].notna().all()
+    renamed = cur.assign(shop=cur["shop"].map({"a": 1, "b": 2}))
+    notes = score_with_model(model, renamed).notes
+    assert any("no shop value of the snapshot has its own baseline" in n for n in notes)

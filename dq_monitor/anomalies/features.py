@@ -295,7 +295,8 @@ def _group_baseline(
     sizes = keys.value_counts(dropna=True)
     big = sizes[sizes >= min_size]
     rows = keys.isin(big.index)
-    values = reference.loc[rows, names].apply(pd.to_numeric, errors="coerce")
+    subset = reference.loc[rows]
+    values = pd.DataFrame({name: _numeric_values(subset[name]) for name in names}, index=subset.index)
     values = values.replace([np.inf, -np.inf], np.nan)
     g = keys[rows]
     med = values.groupby(g).median()

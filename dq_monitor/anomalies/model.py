@@ -240,6 +240,14 @@ def score_with_model(model: FittedModel, current: pd.DataFrame) -> ScoredSnapsho
         notes.append(f"column(s) not in the model (added since it was trained): {', '.join(extra)}")
     if problems:
         return ScoredSnapshot(empty_scores(current.index), problems=tuple(problems), notes=tuple(notes), **base)
+    baseline = model.encoder.baseline
+    if baseline is not None and len(baseline.groups) and len(current):
+        keys = current[baseline.column]
+        if keys.notna().any() and not keys.isin(baseline.groups).any():
+            notes.append(
+                f"no {baseline.column} value of the snapshot has its own baseline (dtype {keys.dtype}; trained on "
+                f"{baseline.groups.dtype}): every row was scored against the global baseline"
+            )
     if len(current) == 0:
         return ScoredSnapshot(empty_scores(current.index), notes=(*notes, "the snapshot has no rows"), **base)
 
