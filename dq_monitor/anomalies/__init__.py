@@ -8,8 +8,6 @@ For the assets: `fit_model` / `FittedModel.save` / `FittedModel.load` /
 `score_with_model` / `anomaly_rate_outcome`. Nothing here imports dagster.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import pandas as pd

@@ -49,9 +49,16 @@ def anomaly_rate_outcome(
     base_meta = {"model_version": scored.model_version, "notes": list(scored.notes)}
     if scored.problems:
         findings = tuple(
-            Finding(dataset, snapshot, name, spec.severity, f"anomaly model cannot score {snapshot}: {p}",
-                    {"problem": p, "model_version": scored.model_version}, key=f"problem:{i}")
-            for i, p in enumerate(scored.problems)
+            Finding(
+                dataset,
+                snapshot,
+                name,
+                spec.severity,
+                f"anomaly model cannot score {snapshot}: {problem}",
+                {"problem": problem, "model_version": scored.model_version},
+                key=f"problem:{i}",
+            )
+            for i, problem in enumerate(scored.problems)
         )
         return CheckOutcome(
             check=name,
@@ -65,8 +72,11 @@ def anomaly_rate_outcome(
     n = len(scores)
     if n == 0:
         return CheckOutcome(
-            check=name, passed=True, severity=spec.severity,
-            message=f"{dataset}: snapshot {snapshot} has no rows; nothing to score", metadata={**base_meta, "n_rows": 0},
+            check=name,
+            passed=True,
+            severity=spec.severity,
+            message=f"{dataset}: snapshot {snapshot} has no rows; nothing to score",
+            metadata={**base_meta, "n_rows": 0},
         )
 
     k = int(scores["is_anomaly"].sum())
@@ -113,13 +123,12 @@ def anomaly_rate_outcome(
             "reason": row["reason"],
             "model_version": scored.model_version,
         }
-        findings.append(
-            Finding(dataset, snapshot, name, finding_severity,
-                    f"anomalous row {key} (score {row['score']:.2f}, {row['severity']}): {row['reason']}",
-                    details, key=key)
-        )
+        text = f"anomalous row {key} (score {row['score']:.2f}, {row['severity']}): {row['reason']}"
+        findings.append(Finding(dataset, snapshot, name, finding_severity, text, details, key=key))
         if len(preview) < PREVIEW_ROWS:
-            preview.append({"key": key, "score": round(float(row["score"]), 3), "tier": row["severity"], "reason": row["reason"]})
+            preview.append(
+                {"key": key, "score": round(float(row["score"]), 3), "tier": row["severity"], "reason": row["reason"]}
+            )
 
     verdict = (
         f"{k:,} of {n:,} rows anomalous ({rate:.2%}), expected about {scored.expected_rate:.2%}"

@@ -231,10 +231,12 @@ def score_with_model(model: FittedModel, current: pd.DataFrame) -> ScoredSnapsho
     """
     base = dict(model_version=model.version, expected_rate=model.expected_rate)
     if not isinstance(current, pd.DataFrame):
-        return ScoredSnapshot(empty_scores(), problems=(f"snapshot is a {type(current).__name__}, not a DataFrame",), **base)
+        problem = f"snapshot is a {type(current).__name__}, not a DataFrame"
+        return ScoredSnapshot(empty_scores(), problems=(problem,), **base)
     current = string_labels(current)
     problems = model.encoder.check_columns(current)
-    extra = sorted(set(map(str, current.columns)) - set(model.features) - {model.spec.group_by} - set(model.spec.ignore_columns))
+    known = set(model.features) | {model.spec.group_by} | set(model.spec.ignore_columns)
+    extra = sorted(set(map(str, current.columns)) - known)
     notes = list(model.notes)
     if model.spec.columns is None and extra:
         notes.append(f"column(s) not in the model (added since it was trained): {', '.join(extra)}")

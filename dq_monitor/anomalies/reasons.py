@@ -74,7 +74,8 @@ def _numeric_reason(encoder, rows, i, j, raw, med, mad, scale, group_sizes) -> s
         context = f" for {who}" if group_sizes[i] > 0 else f" of all rows ({who} has too little history of its own)"
     if mad[i, j] > 0:
         n = abs(x - med[i, j]) / mad[i, j]
-        return f"{f.name} = {format_value(x)} is {_count(n)} MADs {direction} the median{context} ({format_value(med[i, j])})"
+        median = format_value(med[i, j])
+        return f"{f.name} = {format_value(x)} is {_count(n)} MADs {direction} the median{context} ({median})"
     n = abs(x - med[i, j]) / scale[i, j]
     return (
         f"{f.name} = {format_value(x)} is {_count(n)} typical deviations {direction} "
