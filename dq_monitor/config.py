@@ -31,8 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dq_monitor.outcome import Severity
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.IGNORECASE)
-_DURATION_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d|w)\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 #: Logical column types a schema contract can name. Each maps to the pandas dtype
 #: kinds it accepts (see `dq_monitor.checks.schema.logical_type`).
@@ -44,7 +44,7 @@ class ConfigError(ValueError):
 
 
 def parse_duration(value: Any) -> timedelta:
-    """Parse `90s`, `15m`, `6h`, `2d`, `1w`, a number of seconds, or a timedelta."""
+    """Parse `500ms`, `90s`, `15m`, `6h`, `2d`, `1w`, a number of seconds, or a timedelta."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -92,7 +92,7 @@ def _write_bad_snapshots(folder: Path) -> None:
 
 
 def test_bad_snapshots_each_yield_a_failed_check_and_a_finding_naming_the_file(tmp_path: Path) -> None:
-    project = _orders_project(tmp_path)
+    _orders_project(tmp_path)
     _write_bad_snapshots(tmp_path / "data/orders")
     code = main(["check", "--config", str(tmp_path / "dq_monitor.yaml"), "--all"])
     assert code == 1

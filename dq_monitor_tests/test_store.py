@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 import sqlalchemy as sa
 
 from dq_monitor.outcome import CheckOutcome, Finding, Severity

@@ -43,26 +43,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dq_monitor.config import parse_duration  # one duration syntax across the whole config
+
 from dq_monitor.alerts.matchers import LABELS, Matcher, matchers_from
 
-_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d|w)\s*$", re.IGNORECASE)
-_UNITS = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: `group_by: ["..."]` groups by every label, i.e. one group per alert (Alertmanager's spelling).
 GROUP_BY_ALL = "..."
-
-
-def parse_duration(value: Any) -> timedelta:
-    """Parse `30s`, `5m`, `4h`, `2d`, `1w`, `500ms`, a number of seconds, or a timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(seconds=float(value))
-    if isinstance(value, str):
-        match = _DURATION_RE.match(value)
-        if match:
-            return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
-    raise ValueError(f"invalid duration {value!r}: use a number of seconds or e.g. '30s', '5m', '4h', '2d'")
 
 
 class _Strict(BaseModel):

@@ -24,7 +24,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -42,7 +41,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.types import TypeDecorator
 
 from dq_monitor.alerts.model import (
     IN_FLIGHT_STATUSES,
@@ -53,6 +51,7 @@ from dq_monitor.alerts.model import (
     Silence,
     as_utc,
 )
+from dq_monitor.store.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -255,21 +254,6 @@ class InMemoryLedger(_SingleOps):
 
 # -- SQL -------------------------------------------------------------------------------------
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        value = as_utc(value)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else as_utc(value)
 
 
 ALERTS_METADATA = MetaData()

@@ -7,7 +7,6 @@ their reasons are shown in the UI, and `<dataset>_anomaly_rate_is_normal` fails 
 abnormal.
 """
 
-from datetime import datetime, timezone
 from typing import Any
 
 import dagster as dg

@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from dq_monitor.config import validate_section
-from dq_monitor.defs.adapters import to_check_result, to_metadata
+from dq_monitor.defs.adapters import to_check_result
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.features import FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
