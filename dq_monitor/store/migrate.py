@@ -55,4 +55,4 @@ def pending_model_changes(engine: Engine) -> list:
 
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(ctx, target_metadata)
+        return compare_metadata(ctx, target_metadata())

@@ -120,11 +120,12 @@ class ExpectedMark(Base):
     marked_at: Mapped[datetime]
 
 
-def _target_metadata() -> list:
-    """Every table the migrations own: the store's models and the alert ledger's tables."""
+def target_metadata() -> list:
+    """Every table the migrations own: the store's models and the alert ledger's tables.
+
+    A function, not a module constant: the alert ledger imports the store's column types, so
+    importing it here at module load would be circular.
+    """
     from dq_monitor.alerts.ledger import ALERTS_METADATA
 
     return [Base.metadata, ALERTS_METADATA]
-
-
-target_metadata = _target_metadata()
