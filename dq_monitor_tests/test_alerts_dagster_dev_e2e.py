@@ -22,7 +22,9 @@ def test_a_faulty_snapshot_alerts_exactly_once_across_a_restart(tmp_path: Path) 
     (folder / "orders_2026-01-01.csv").write_text(orders_csv(1))
     config = tmp_path / "dq_monitor.yaml"
     config.write_text(yaml.safe_dump({"datasets": [orders_dataset(owners=["@orders-oncall"])],
-                                      "alerts": alerts_section(), "automation": {"sensor_interval_seconds": 2}}))
+                                      # group_wait lets one run's checks land before the group is sent
+                                      "alerts": alerts_section(group_wait="5s"),
+                                      "automation": {"sensor_interval_seconds": 2}}))
     store_url = f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}"
     with SlackStandIn() as slack, SmtpStandIn() as smtp:
         env = {"DQ_MONITOR_SLACK_WEBHOOK_URL": slack.webhook_url(), "DQ_MONITOR_SMTP_HOST": "127.0.0.1",
@@ -32,6 +34,10 @@ def test_a_faulty_snapshot_alerts_exactly_once_across_a_restart(tmp_path: Path) 
             wait_for(lambda: Store(store_url).evaluations(snapshot="orders_2026-01-01"), 150, what="clean snapshot")
             (folder / "orders_2026-01-02.csv").write_text(orders_csv(2, rows=10))  # too few rows: ERROR
             wait_for(lambda: slack.delivered() and smtp.count(), 150, what="the first alert")
+            # Stop between ticks, once the pass has recorded its deliveries (a kill in the middle of a
+            # send is the at-least-once case: that one message may be repeated, by design).
+            wait_for(lambda: all(f["alert_state"] == "sent" for f in Store(store_url).findings(status="open")),
+                     60, what="the deliveries recorded")
         # The daemon is down; a second faulty snapshot arrives while it is; restart on the same instance.
         (folder / "orders_2026-01-03.csv").write_text(orders_csv(3, rows=5))
         with DagsterDev(config, home, tmp_path / "dev2.log", env=env):
