@@ -94,16 +94,18 @@ def retraining_reason(store: Store, registry: ModelRegistry, dataset: str, *, as
     if len(model.snapshot_ids) < window and len(available) > len(model.snapshot_ids):
         return f"more clean snapshots than the {len(model.snapshot_ids)} the model was trained on"
     fitted = datetime.fromisoformat(model.fitted_at) if model.fitted_at else None
-    newest_trained = max((store.get_snapshot(dataset, s) for s in model.snapshot_ids if store.get_snapshot(dataset, s)),
-                         key=lambda r: (r.snapshot_time, r.snapshot), default=None)
-    for f in store.findings(dataset=dataset, status="open"):
-        if f["check_type"] != "drift" or f["key"] != "dataset":
+    # Snapshots are ordered by (time, id); one read of the table serves every comparison below.
+    order = {s.snapshot: (s.snapshot_time, s.snapshot) for s in snapshots}
+    newest_trained = max((order[s] for s in model.snapshot_ids if s in order), default=None)
+    if newest_trained is None:
+        return None
+    here = order[target.snapshot]
+    for f in store.findings(dataset=dataset, status="open", check=f"{dataset}_has_no_dataset_drift"):
+        drifted = order.get(f["snapshot"])
+        if f["key"] != "dataset" or drifted is None:
             continue
-        rec = store.get_snapshot(dataset, f["snapshot"])
-        if rec is None or newest_trained is None:
-            continue
-        after_model = (rec.snapshot_time, rec.snapshot) > (newest_trained.snapshot_time, newest_trained.snapshot)
-        before_target = (rec.snapshot_time, rec.snapshot) < (target.snapshot_time, target.snapshot) or not as_of
-        if after_model and before_target and (fitted is None or datetime.fromisoformat(f["created_at"]) > fitted):
+        before_target = drifted < here or not as_of
+        if drifted > newest_trained and before_target and (
+                fitted is None or datetime.fromisoformat(f["created_at"]) > fitted):
             return f"drift detected on {f['snapshot']} after the model was trained"
     return None

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, make_url, select
+from sqlalchemy import create_engine, event, make_url, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -412,12 +412,6 @@ class Store:
                  "marked_by": r.marked_by, "marked_at": r.marked_at.isoformat()}
                 for r in s.scalars(q.order_by(ExpectedMark.marked_at))
             ]
-
-    def delete_dataset(self, dataset: str) -> None:
-        """Forget everything recorded about one dataset (used by `dq-monitor` maintenance and tests)."""
-        with self.session() as s:
-            for model in (Snapshot, CheckEvaluation, FindingRow, Metric, ExpectedMark):
-                s.execute(delete(model).where(model.dataset == dataset))
 
 
 def _as_float(value: Any) -> float | None:
