@@ -27,8 +27,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dq_monitor.alerts import AlertsConfig, InMemoryLedger, SqlDeliveryLedger, run_once
-from dq_monitor.alerts.testing import SlackStandIn, free_port, make_alert
 from dq_monitor.store import make_engine
+from dq_monitor_tests.support.alerts import SlackStandIn, free_port, make_alert
 
 TARGET_SECONDS = 10.0
 N_FINDINGS = 1000
@@ -107,7 +107,7 @@ class SmtpProcess:
         self.record = workdir / f"smtp-{uuid.uuid4().hex[:8]}.jsonl"
         self.record.touch()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dq_monitor.alerts.testing", "smtp", "--port", str(self.port),
+            [sys.executable, "-m", "dq_monitor_tests.support.alerts", "smtp", "--port", str(self.port),
              "--record", str(self.record)], stdout=subprocess.PIPE, text=True, start_new_session=True)
         assert "listening" in (self.proc.stdout.readline() if self.proc.stdout else "")
 

@@ -142,7 +142,6 @@ def eval_bike(root: Path, spec: MonitorSpec) -> pd.DataFrame:
 def demo_profiles(dataset: str, days: int) -> pd.DataFrame:
     from dq_monitor.demo import DEFAULT_START, generate_snapshot
     from dq_monitor.demo.plan import snapshot_time
-
     from dq_monitor.history import profile
 
     rows = {}

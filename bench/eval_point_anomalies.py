@@ -138,7 +138,12 @@ def demo_evaluation() -> bool:
     """
     import pandas as pd
 
-    from dq_monitor.anomalies import anomaly_rate_outcome, fit_model, parse_spec, score_with_model
+    from dq_monitor.anomalies import (
+        anomaly_rate_outcome,
+        fit_model,
+        parse_spec,
+        score_with_model,
+    )
     from dq_monitor.demo import generate_snapshot
     from dq_monitor.demo.generate import PRIMARY_KEY_COLUMNS
     from dq_monitor.demo.plan import FAULTS

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from dq_monitor_tests.support.paths import REPO_ROOT, SHARED_DATASETS  # noqa: F401 (re-exported for tests)
+
 os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 PG_ADMIN_URL = os.environ.get("DQ_MONITOR_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATASETS = Path(os.environ.get("DQ_MONITOR_SHARED_DATASETS", REPO_ROOT.parent / "shared" / "datasets"))
 
 
 def _pg_available() -> bool:

@@ -23,7 +23,12 @@ Silences for `dq-monitor silence add|list|expire`: `ledger.add_silence(["dataset
 
 from dq_monitor.alerts.config import AlertsConfig, DeliveryPolicy, parse_duration
 from dq_monitor.alerts.delivery import DeliveryOutcome, deliver
-from dq_monitor.alerts.engine import RunReport, build_notifiers, delivery_status, run_once
+from dq_monitor.alerts.engine import (
+    RunReport,
+    build_notifiers,
+    delivery_status,
+    run_once,
+)
 from dq_monitor.alerts.ledger import (
     ALERTS_METADATA,
     DeliveryLedger,
@@ -34,7 +39,6 @@ from dq_monitor.alerts.ledger import (
     alert_silences,
 )
 from dq_monitor.alerts.matchers import LABELS, Matcher, parse_matcher
-from dq_monitor.alerts.model import AlertInput, Channel, DeliveryRecord, GroupState, Notification, Silence
 from dq_monitor.alerts.notifiers import (
     EmailNotifier,
     Notifier,
@@ -46,6 +50,14 @@ from dq_monitor.alerts.notifiers import (
     SlackWebhookNotifier,
 )
 from dq_monitor.alerts.planner import Plan, make_plan, owner_kind, plan
+from dq_monitor.alerts.records import (
+    AlertInput,
+    Channel,
+    DeliveryRecord,
+    GroupState,
+    Notification,
+    Silence,
+)
 from dq_monitor.alerts.render import render_email, render_slack
 from dq_monitor.alerts.secrets import Secret, mask
 

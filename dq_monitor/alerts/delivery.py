@@ -28,8 +28,14 @@ from tenacity import Retrying, retry_if_result, stop_after_attempt
 
 from dq_monitor.alerts.config import DeliveryPolicy
 from dq_monitor.alerts.ledger import DeliveryLedger, Finish
-from dq_monitor.alerts.model import Notification, as_utc
-from dq_monitor.alerts.notifiers.base import Notifier, NotifyResult, Permanent, Retryable, Sent
+from dq_monitor.alerts.notifiers.base import (
+    Notifier,
+    NotifyResult,
+    Permanent,
+    Retryable,
+    Sent,
+)
+from dq_monitor.alerts.records import Notification, as_utc
 from dq_monitor.alerts.secrets import install_log_masking, mask
 
 LOGGER_NAME = "dq_monitor.alerts"

@@ -15,12 +15,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from dq_monitor.alerts.config import AlertsConfig, EmailReceiver, SlackBotReceiver, SlackWebhookReceiver
+from dq_monitor.alerts.config import (
+    AlertsConfig,
+    EmailReceiver,
+    SlackBotReceiver,
+    SlackWebhookReceiver,
+)
 from dq_monitor.alerts.delivery import LOGGER_NAME, DeliveryOutcome, deliver
 from dq_monitor.alerts.ledger import DeliveryLedger
-from dq_monitor.alerts.model import AlertInput, as_utc
-from dq_monitor.alerts.notifiers import EmailNotifier, Notifier, SlackBotNotifier, SlackWebhookNotifier
+from dq_monitor.alerts.notifiers import (
+    EmailNotifier,
+    Notifier,
+    SlackBotNotifier,
+    SlackWebhookNotifier,
+)
 from dq_monitor.alerts.planner import make_plan
+from dq_monitor.alerts.records import AlertInput, as_utc
 from dq_monitor.alerts.secrets import install_log_masking, mask, read_env_secret
 
 log = logging.getLogger(LOGGER_NAME)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from dq_monitor.alerts.config import InhibitRule
 from dq_monitor.alerts.matchers import Labels, all_match
-from dq_monitor.alerts.model import AlertInput, Silence
+from dq_monitor.alerts.records import AlertInput, Silence
 
 
 def _key(labels: Labels, equal: Sequence[str]) -> tuple[object, ...]:

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from dq_monitor.alerts.model import (
+from dq_monitor.alerts.records import (
     IN_FLIGHT_STATUSES,
     NOTIFIED_STATUSES,
     DeliveryRecord,

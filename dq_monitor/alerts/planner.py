@@ -31,7 +31,7 @@ from typing import Protocol
 from dq_monitor.alerts.config import AlertsConfig
 from dq_monitor.alerts.inhibit import inhibited, silenced
 from dq_monitor.alerts.matchers import all_match
-from dq_monitor.alerts.model import (
+from dq_monitor.alerts.records import (
     SEVERITY_RANK,
     AlertInput,
     Channel,

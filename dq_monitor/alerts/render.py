@@ -16,8 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from dq_monitor.alerts.escape import header_safe, html_escape, safe_url, slack_escape, slack_link, truncate
-from dq_monitor.alerts.model import AlertInput, Notification
+from dq_monitor.alerts.escape import (
+    header_safe,
+    html_escape,
+    safe_url,
+    slack_escape,
+    slack_link,
+    truncate,
+)
+from dq_monitor.alerts.records import AlertInput, Notification
 
 #: Detail keys shown first, in this order, when present (the "observed vs expected" story).
 PREFERRED_KEYS = (

@@ -12,9 +12,19 @@ from typing import Any
 
 import pandas as pd
 
-from dq_monitor.anomalies.check import anomaly_rate_outcome, check_name, model_unavailable_outcome
+from dq_monitor.anomalies.check import (
+    anomaly_rate_outcome,
+    check_name,
+    model_unavailable_outcome,
+)
 from dq_monitor.anomalies.features import AnomalyInputError, FeatureEncoder
-from dq_monitor.anomalies.model import FittedModel, ScoredSnapshot, fit_model, score_with_model, sidecar_path
+from dq_monitor.anomalies.fitted import (
+    FittedModel,
+    ScoredSnapshot,
+    fit_model,
+    score_with_model,
+    sidecar_path,
+)
 from dq_monitor.anomalies.spec import AnomalySpec, AnomalySpecError, parse_spec
 
 

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from dq_monitor.anomalies.model import ScoredSnapshot
+from dq_monitor.anomalies.fitted import ScoredSnapshot
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
-from dq_monitor.outcome import CheckOutcome, Finding, Severity
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 
 #: Significance of the one-sided binomial test on the anomaly count.
 RATE_P_VALUE = 1e-3

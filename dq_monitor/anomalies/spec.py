@@ -24,10 +24,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from dq_monitor.core.outcome import Severity
 from dq_monitor.detectors import DEFAULT_DETECTOR, available, build
-from dq_monitor.outcome import Severity
 
 
 class AnomalySpecError(ValueError):

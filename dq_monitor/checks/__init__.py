@@ -8,7 +8,12 @@ Check names read as assertions about a dataset: `<dataset>_schema_matches_contra
 
 from dq_monitor.checks.freshness import check_freshness
 from dq_monitor.checks.readability import check_readable
-from dq_monitor.checks.schema import check_schema_contract, check_schema_unchanged, describe_columns, logical_type
+from dq_monitor.checks.schema import (
+    check_schema_contract,
+    check_schema_unchanged,
+    describe_columns,
+    logical_type,
+)
 from dq_monitor.checks.volume import check_row_count_bounds, check_row_count_change
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from dq_monitor.config import Freshness
-from dq_monitor.outcome import CheckOutcome, Finding
+from dq_monitor.core.outcome import CheckOutcome, Finding
 
 
 def _fmt(delta: timedelta) -> str:

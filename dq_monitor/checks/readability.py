@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dq_monitor.outcome import CheckOutcome, Finding, Severity
-from dq_monitor.sources import ReadProblem
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
+from dq_monitor.snapshots.files import ReadProblem
 
 
 def check_readable(dataset: str, snapshot: str, problems: Sequence[ReadProblem], files: int) -> CheckOutcome:

@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 
 from dq_monitor.config import SchemaContract
-from dq_monitor.outcome import CheckOutcome, Finding, Severity
-from dq_monitor.sources import is_integral
+from dq_monitor.core.markdown import markdown_table
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
+from dq_monitor.snapshots.files import is_integral
 
 # Which observed logical types satisfy a contract type.
 _COMPATIBLE = {
@@ -191,12 +192,3 @@ def check_schema_unchanged(
                   "change_list": "\n".join(f"- {f.message.split(': ', 1)[-1]}" for f in findings) or "none"},
         findings=tuple(findings),
     )
-
-
-def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    def cell(v: Any) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |" for r in rows]
-    return "\n".join(lines)

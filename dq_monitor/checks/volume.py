@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dq_monitor.config import VolumeBounds
-from dq_monitor.outcome import CheckOutcome, Finding, Severity
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 
 
 def check_row_count_bounds(dataset: str, snapshot: str, rows: int, bounds: VolumeBounds) -> CheckOutcome:

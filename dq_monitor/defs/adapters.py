@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 
-from dq_monitor.outcome import CheckOutcome, Severity
+from dq_monitor.core.outcome import CheckOutcome, Severity
 
 
 def to_metadata(values: dict[str, Any]) -> dict[str, Any]:

@@ -4,12 +4,14 @@
 from collections.abc import Sequence
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,
+)
 
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
-from dq_monitor.outcome import CheckOutcome, Finding, Severity
-from dq_monitor.sources import SnapshotRef, SourceError, discover_snapshots
+from dq_monitor.snapshots.files import SnapshotRef, SourceError, discover_snapshots
 
 #: Runs requested per sensor tick; the rest follow on later ticks (a big backlog never floods the queue).
 MAX_RUNS_PER_TICK = 25

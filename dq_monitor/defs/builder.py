@@ -8,11 +8,11 @@ import dagster as dg
 
 from dq_monitor.config import ProjectConfig
 from dq_monitor.defs.automation import build_job, build_schedule, build_snapshot_sensor
+from dq_monitor.defs.checks import build_core_checks
 from dq_monitor.defs.context import DatasetContext
-from dq_monitor.defs.core_checks import build_core_checks
-from dq_monitor.defs.features import feature_modules
+from dq_monitor.defs.features import FEATURES
 from dq_monitor.defs.resources import FindingsStoreResource, SnapshotParquetIOManager
-from dq_monitor.defs.snapshot_asset import build_snapshot_asset
+from dq_monitor.defs.snapshots import build_snapshot_asset
 from dq_monitor.store import DATABASE_URL_ENV
 
 
@@ -27,7 +27,7 @@ def build_resources(project: ProjectConfig) -> dict[str, object]:
 
 def build_dataset_defs(ctx: DatasetContext, *, running: bool) -> dg.Definitions:
     snapshot = build_snapshot_asset(ctx)
-    features = [f for f in (getattr(m, "build_dataset_defs", lambda _c: None)(ctx) for m in feature_modules()) if f]
+    features = [f for f in (feature.build_dataset_defs(ctx) for feature in FEATURES) if f]
     job = build_job(ctx, [snapshot.key, *(k for f in features for k in f.job_assets)])
     schedules = [build_schedule(ctx, job, running)] if ctx.dataset.schedule else []
     core = dg.Definitions(
@@ -45,6 +45,5 @@ def build_definitions(project: ProjectConfig, *, automation_running: bool | None
         automation_running = project.automation.sensors_running
     parts = [build_dataset_defs(DatasetContext.build(ds, project), running=automation_running)
              for ds in project.datasets]
-    project_parts = [d for d in (getattr(m, "build_project_defs", lambda _p: None)(project)
-                                 for m in feature_modules()) if d]
+    project_parts = [d for d in (feature.build_project_defs(project) for feature in FEATURES) if d]
     return dg.Definitions.merge(*parts, *project_parts, dg.Definitions(resources=build_resources(project)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -50,3 +50,11 @@ class DatasetContext:
     @property
     def tags(self) -> dict[str, str]:
         return {"dq_monitor/dataset": self.name}
+
+
+@dataclass
+class FeatureDefs:
+    """What one feature adds for one dataset; partitioned assets in `job_assets` join its snapshot job."""
+
+    defs: dg.Definitions
+    job_assets: list[dg.AssetKey] = field(default_factory=list)

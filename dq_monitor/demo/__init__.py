@@ -27,6 +27,7 @@ is clean (the first snapshot, or the previous one with drifted snapshots skipped
 dq_monitor's `previous` strategy does).
 """
 
+from dq_monitor.demo.common import DemoSnapshot
 from dq_monitor.demo.generate import (
     DEFAULT_START,
     DemoPaths,
@@ -38,7 +39,6 @@ from dq_monitor.demo.generate import (
     write_demo,
     write_snapshot,
 )
-from dq_monitor.demo.common import DemoSnapshot
 from dq_monitor.demo.plan import FAULTS, MIN_DAYS, PLANNED, SUPPORTED_FAULTS, Fault
 from dq_monitor.demo.project import ALERTS, project_config
 

@@ -29,9 +29,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from dq_monitor.demo import payments, sensors, web_traffic
+from dq_monitor.demo import payments, sensor_readings, web_traffic
 from dq_monitor.demo.common import DemoSnapshot
-from dq_monitor.demo.plan import DATASETS, FAULTS, MIN_DAYS, PLANNED, check_name, snapshot_id
+from dq_monitor.demo.plan import (
+    DATASETS,
+    FAULTS,
+    MIN_DAYS,
+    PLANNED,
+    check_name,
+    snapshot_id,
+)
 from dq_monitor.demo.project import SUITES, project_config
 
 DEFAULT_START = date(2026, 3, 1)
@@ -86,10 +93,10 @@ def write_demo(out_dir: Path, *, days: int = 16, seed: int = 7, start: date = DE
 def iter_snapshots(*, days: int = 16, seed: int = 7, start: date = DEFAULT_START, dataset: str | None = None):
     """Yield every `DemoSnapshot` in date order (all datasets of a day, then the next day)."""
     _check_days(days)
-    users, fleet = payments.Users(seed), sensors.Fleet(seed)
+    users, fleet = payments.Users(seed), sensor_readings.Fleet(seed)
     makers: dict[str, Callable[[int], DemoSnapshot]] = {
         "payments": lambda d: payments.generate(d, seed=seed, start=start, users=users),
-        "sensors": lambda d: sensors.generate(d, seed=seed, start=start, fleet=fleet),
+        "sensors": lambda d: sensor_readings.generate(d, seed=seed, start=start, fleet=fleet),
         "web_traffic": lambda d: web_traffic.generate(d, seed=seed, start=start),
     }
     if dataset is not None and dataset not in makers:
@@ -112,7 +119,7 @@ def generate_snapshot(dataset: str, day: int, *, seed: int = 7, start: date = DE
     if dataset == "payments":
         return payments.generate(day, seed=seed, start=start, fault=fault)
     if dataset == "sensors":
-        return sensors.generate(day, seed=seed, start=start, fault=fault)
+        return sensor_readings.generate(day, seed=seed, start=start, fault=fault)
     if dataset == "web_traffic":
         return web_traffic.generate(day, seed=seed, start=start, fault=fault)
     raise ValueError(f"unknown demo dataset {dataset!r} (known: {', '.join(DATASETS)})")

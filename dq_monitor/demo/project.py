@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from dq_monitor.demo import payments, sensors, web_traffic
+from dq_monitor.demo import payments, sensor_readings, web_traffic
 
 #: The demo's alert routing. Receivers read their settings from the environment, so
 #: setting the variables is all a user does to get demo alerts.
@@ -69,7 +69,7 @@ def _volume(low: float, high: float, change: float, *, margin: float = 0.25) -> 
 def volume_sections() -> dict[str, dict[str, Any]]:
     pay = _bounds(payments.BASE_ROWS, payments.WEEKDAY_FACTOR, payments.ROW_JITTER)
     web = _bounds(web_traffic.BASE_ROWS, web_traffic.WEEKDAY_FACTOR, web_traffic.ROW_JITTER)
-    full = sensors.N_SENSORS * sensors.READINGS_PER_DAY
+    full = sensor_readings.N_SENSORS * sensor_readings.READINGS_PER_DAY
     # Sensors only lose a few readings on a clean day; the outage keeps 25% of them.
     sensor_volume = {"min_rows": int(full * 0.8) // 100 * 100, "max_rows": -(-int(full * 1.1) // 100) * 100,
                      "max_change_pct": 30.0}

@@ -7,7 +7,6 @@ from sklearn.base import clone
 
 from dq_monitor.detectors.base import BaseDetector
 
-
 #: Isolation Forest (multivariate structure) with 50 trees, plus ECOD (per-column tails).
 #: ECOD covers what extra trees would add: on ADBench the pair scores a mean ROC-AUC of
 #: 93.9 with 50 trees vs 94.1 with 100, at half the scoring cost (bench/README_anomalies.md).

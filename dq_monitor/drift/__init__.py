@@ -53,7 +53,12 @@ appear in the plots at all.
 
 from dq_monitor.drift.artifacts import prune_report_artifacts, write_report_artifact
 from dq_monitor.drift.engine import ColumnDrift, DriftResult, compare
-from dq_monitor.drift.outcome import check_name, drift_metrics, markdown_table, to_check_outcome
+from dq_monitor.drift.outcome import (
+    check_name,
+    drift_metrics,
+    markdown_table,
+    to_check_outcome,
+)
 from dq_monitor.drift.render import render_html, render_html_string
 from dq_monitor.drift.spec import (
     ColumnOverride,

@@ -11,9 +11,21 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from dq_monitor.drift.columns import SideProfile, dtype_group, infer_type, mixed_types, prepare
+from dq_monitor.drift.columns import (
+    SideProfile,
+    dtype_group,
+    infer_type,
+    mixed_types,
+    prepare,
+)
 from dq_monitor.drift.spec import DriftSpec, parse_spec
-from dq_monitor.drift.stattests import STATTESTS, PreparedColumn, default_method, needs_series, run_stattest
+from dq_monitor.drift.stattests import (
+    STATTESTS,
+    PreparedColumn,
+    default_method,
+    needs_series,
+    run_stattest,
+)
 
 ColumnType = Literal["numeric", "categorical", "binary", "text"]
 Status = Literal["compared", "skipped", "problem"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.drift.engine import ColumnDrift, DriftResult
 from dq_monitor.drift.spec import DriftSpec, ReferenceSelection, parse_spec
-from dq_monitor.outcome import CheckOutcome, Finding, Severity
 
 
 def check_name(dataset: str) -> str:

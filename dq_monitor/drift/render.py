@@ -57,7 +57,10 @@ def sample_rows(frame: pd.DataFrame, columns: list[str], n: int, seed: int) -> p
 
 def _exact_stattest(col: ColumnDrift, tag: str):
     """An Evidently StatTest that answers with the full-data result of `col`."""
-    from evidently.legacy.calculations.stattests.registry import StatTest, register_stattest
+    from evidently.legacy.calculations.stattests.registry import (
+        StatTest,
+        register_stattest,
+    )
     from evidently.legacy.core import ColumnType
 
     score, drifted = float(col.score), bool(col.drifted)

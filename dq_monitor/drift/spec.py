@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dq_monitor.core.outcome import Severity
 from dq_monitor.drift.stattests import STATTESTS
-from dq_monitor.outcome import Severity
 
 
 class _Strict(BaseModel):

@@ -12,7 +12,13 @@ from dq_monitor.expectations.spec import (
     parse_expectations_spec,
 )
 from dq_monitor.expectations.suggest import suggest_suite
-from dq_monitor.expectations.suite import GX_SEVERITY, LoadedSuite, SuiteProblem, load_suite, write_suite
+from dq_monitor.expectations.suite import (
+    GX_SEVERITY,
+    LoadedSuite,
+    SuiteProblem,
+    load_suite,
+    write_suite,
+)
 from dq_monitor.expectations.validate import check_expectations, validate_frame
 
 __all__ = [

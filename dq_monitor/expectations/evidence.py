@@ -187,7 +187,7 @@ def describe(details: dict[str, Any]) -> str:
     return text
 
 
-def markdown_table(rows: list[dict[str, Any]]) -> str:
+def failed_expectations_table(rows: list[dict[str, Any]]) -> str:
     """Failed expectations as a markdown table for the Dagster UI."""
     header = "| expectation | column | severity | unexpected | observed | sample values | sample row keys |"
     lines = [header, "|---|---|---|---|---|---|---|"]

@@ -89,7 +89,9 @@ def _row_count(counts: list[int], alpha: float) -> dict[str, Any]:
     lo_obs, hi_obs = min(counts), max(counts)
     if n >= 3 and np.std(counts, ddof=1) > 0:
         mean, sd = float(np.mean(counts)), float(np.std(counts, ddof=1))
-        from scipy import stats  # scipy.stats takes a second to import; only needed here
+        from scipy import (
+            stats,  # scipy.stats takes a second to import; only needed here
+        )
 
         t = float(stats.t.ppf(1 - alpha / 2, n - 1))
         half = t * sd * math.sqrt(1 + 1 / n)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dq_monitor.outcome import Severity
+from dq_monitor.core.outcome import Severity
 
 #: GX failure severity -> dq_monitor severity. "info" failures are recorded, never alerted.
 GX_SEVERITY = {"critical": Severity.ERROR, "warning": Severity.WARN, "info": Severity.INFO}
@@ -167,7 +167,9 @@ def load_suite(path: str | Path, *, default_name: str | None = None, display: st
         return LoadedSuite(shown, name, (), (SuiteProblem(
             shown, "'expectations' must be a list", key="suite_expectations_not_a_list"),))
 
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
 
     problems: list[SuiteProblem] = []
     parsed: list[tuple[int, str, dict[str, Any], dict[str, Any], str, Any]] = []

@@ -16,8 +16,15 @@ from typing import Any
 
 import pandas as pd
 
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.expectations.context import gx_runtime
-from dq_monitor.expectations.evidence import describe, evidence, exception_message, markdown_table, plain
+from dq_monitor.expectations.evidence import (
+    describe,
+    evidence,
+    exception_message,
+    failed_expectations_table,
+    plain,
+)
 from dq_monitor.expectations.spec import ExpectationsSpec, check_name
 from dq_monitor.expectations.suite import (
     COLUMN_PRESENCE_TYPES,
@@ -26,7 +33,6 @@ from dq_monitor.expectations.suite import (
     build_gx_suite,
     load_suite,
 )
-from dq_monitor.outcome import CheckOutcome, Finding, Severity
 
 
 def _problem_finding(dataset: str, snapshot: str, check: str, message: str, key: str,
@@ -194,7 +200,7 @@ def validate_frame(
     if pk_missing:
         metadata["primary_key_missing"] = ", ".join(pk_missing)
     if failed_rows:
-        metadata["failed_expectations"] = markdown_table(failed_rows)
+        metadata["failed_expectations"] = failed_expectations_table(failed_rows)
 
     if alerting:
         severity = Severity.worst([f.severity for f in alerting])

@@ -43,9 +43,9 @@ try:  # a C moving median ~10x faster than pandas' rolling for short series
 except ImportError:  # pragma: no cover - bottleneck is a declared dependency
     _bn = None
 
+from dq_monitor.core.outcome import Severity
 from dq_monitor.history import seasonality as seas
 from dq_monitor.history.spec import MonitorSpec, coerce_spec
-from dq_monitor.outcome import Severity
 
 _MAD_TO_SIGMA = 1.4826
 _NS_PER_DAY = 86_400 * 10**9

@@ -16,8 +16,8 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dq_monitor.core.outcome import Severity
 from dq_monitor.history.keys import metric_key, parse_metric_key
-from dq_monitor.outcome import Severity
 
 Seasonality = Literal["none", "hour_of_day", "day_of_week", "hour_of_week", "auto"]
 Direction = Literal["spike", "drop", "both"]

@@ -14,9 +14,9 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.history.detector import detect
 from dq_monitor.history.spec import MonitorSpec, coerce_spec
-from dq_monitor.outcome import CheckOutcome, Finding, Severity
 
 
 @dataclass(frozen=True)

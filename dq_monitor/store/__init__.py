@@ -21,10 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dq_monitor.outcome import CheckOutcome, Finding, _jsonable
+from dq_monitor.core.outcome import CheckOutcome, Finding, _jsonable
 from dq_monitor.store import migrate
-from dq_monitor.store.models import CheckEvaluation, ExpectedMark, Metric, Snapshot
-from dq_monitor.store.models import Finding as FindingRow
+from dq_monitor.store.tables import CheckEvaluation, ExpectedMark, Metric, Snapshot
+from dq_monitor.store.tables import Finding as FindingRow
 
 DATABASE_URL_ENV = "DQ_MONITOR_DATABASE_URL"
 

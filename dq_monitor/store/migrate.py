@@ -51,7 +51,7 @@ def pending_model_changes(engine: Engine) -> list:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from dq_monitor.store.models import target_metadata
+    from dq_monitor.store.tables import target_metadata
 
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from dq_monitor.alerts.model import Notification
+from dq_monitor.alerts.records import Notification
 from dq_monitor.alerts.secrets import mask
 
 

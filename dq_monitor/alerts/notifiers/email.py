@@ -18,9 +18,15 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate
 
-from dq_monitor.alerts.model import Notification
-from dq_monitor.alerts.notifiers.base import NotifyResult, Permanent, Retryable, Sent, digest
 from dq_monitor.alerts.escape import header_safe
+from dq_monitor.alerts.notifiers.base import (
+    NotifyResult,
+    Permanent,
+    Retryable,
+    Sent,
+    digest,
+)
+from dq_monitor.alerts.records import Notification
 from dq_monitor.alerts.render import render_email
 from dq_monitor.alerts.secrets import Secret
 

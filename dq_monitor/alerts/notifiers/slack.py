@@ -16,8 +16,15 @@ from datetime import timedelta
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from dq_monitor.alerts.model import Notification
-from dq_monitor.alerts.notifiers.base import NotifyResult, Permanent, Retryable, Sent, digest, parse_retry_after
+from dq_monitor.alerts.notifiers.base import (
+    NotifyResult,
+    Permanent,
+    Retryable,
+    Sent,
+    digest,
+    parse_retry_after,
+)
+from dq_monitor.alerts.records import Notification
 from dq_monitor.alerts.render import render_slack
 from dq_monitor.alerts.secrets import Secret, install_log_masking
 

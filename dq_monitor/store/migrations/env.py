@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from dq_monitor.store.models import target_metadata as _owned_tables
+from dq_monitor.store.tables import target_metadata as _owned_tables
 
 config = context.config
 target_metadata = _owned_tables()

@@ -1,0 +1,169 @@
+"""Project-wide sensors: every failed asset check becomes a finding; findings become alerts.
+
+Open-source Dagster does not alert on failed asset checks (they do not fail runs, so run-failure
+sensors never see them). The check-evaluation sensor reads every asset-check evaluation from the
+instance's event log with a durable cursor -- any code location, any asset -- and records the
+failures of checks dq_monitor did not write itself as findings (source `dagster`); a later pass
+resolves them. The alert sensor then routes, groups and delivers findings from the store (the
+outbox) and records every attempt, so a restart never loses or repeats an alert.
+"""
+
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import dagster as dg
+
+from dq_monitor.config import ProjectConfig, validate_section
+from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
+from dq_monitor.defs.context import DatasetContext, FeatureDefs
+from dq_monitor.defs.resources import FindingsStoreResource
+from dq_monitor.store import Store
+
+#: Resolved findings older than this are no longer offered to the planner.
+RESOLVED_LOOKBACK = timedelta(days=7)
+_ASSET_SUFFIX = {"drift": "_drift_report", "anomaly": "_anomalies"}
+
+
+def alerts_config(project: ProjectConfig):
+    from dq_monitor.alerts import AlertsConfig
+
+    return validate_section(project, None, "alerts", AlertsConfig, project.alerts or {})
+
+
+def secret_env_names(config: Any) -> list[str]:
+    """Every environment variable the receivers read (`*_env` keys)."""
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key.endswith("_env") and isinstance(item, str):
+                    names.add(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(config.model_dump(mode="json").get("receivers", {}))
+    return sorted(names)
+
+
+def secret_env(config: Any) -> dict[str, str]:
+    """Receiver secrets, read through dg.EnvVar at send time (unset ones are left out: receiver skipped)."""
+    values = {name: dg.EnvVar(name).get_value() for name in secret_env_names(config)}
+    return {k: v for k, v in values.items() if v}
+
+
+def _asset_of(project: ProjectConfig, finding: dict[str, Any]) -> str:
+    if finding["source"] != "dq_monitor":
+        return finding["dataset"]  # a user's own check: the dataset is its asset key
+    return finding["dataset"] + _ASSET_SUFFIX.get(finding["check_type"], "_snapshot")
+
+
+def run_alert_pass(project: ProjectConfig, store: Store, *, now: datetime | None = None):
+    from dq_monitor.alerts import AlertInput, SqlDeliveryLedger, run_once
+
+    config = alerts_config(project)
+    now = now or datetime.now(timezone.utc)
+    owners = {ds.name: tuple(ds.owners) for ds in project.datasets}
+    alerts = []
+    for f in store.alertable_findings(now - RESOLVED_LOOKBACK):
+        links = {"run": f"/runs/{f['run_id']}"} if f.get("run_id") else {}
+        alerts.append(AlertInput.from_finding(f, owners=owners.get(f["dataset"], ()), links=links,
+                                              asset=_asset_of(project, f)))
+    report = run_once(alerts, config, SqlDeliveryLedger(store.engine), now=now, env=secret_env(config))
+    store.set_alert_states(report.alert_states)
+    return report
+
+
+BATCH = 500
+OWN_ASSET_SUFFIXES = ("_snapshot", "_drift_report", "_anomalies", "_anomaly_model")
+
+
+def external_outcome(evaluation: Any, dataset: str, snapshot: str) -> CheckOutcome:
+    """A finding for a user's own failed check (passes resolve it)."""
+    severity = Severity.ERROR if str(getattr(evaluation.severity, "value", evaluation.severity)) == "ERROR" \
+        else Severity.WARN
+    text = evaluation.description or f"asset check {evaluation.check_name} on {dataset} failed"
+    meta = {k: getattr(v, "value", str(v)) for k, v in (evaluation.metadata or {}).items()}
+    meta = {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in meta.items()}
+    findings = () if evaluation.passed else (
+        Finding(dataset, snapshot, evaluation.check_name, severity, f"{dataset}: {text}",
+                {"asset": dataset, "metadata": meta, "partition": evaluation.partition}, key="check"),)
+    return CheckOutcome(evaluation.check_name, bool(evaluation.passed), severity, text, metadata=meta,
+                        findings=findings)
+
+
+def build_check_evaluation_sensor(project: ProjectConfig) -> dg.SensorDefinition:
+    own = {f"{ds.name}{suffix}" for ds in project.datasets for suffix in OWN_ASSET_SUFFIXES}
+    running = project.automation.sensors_running
+
+    @dg.sensor(name="dq_monitor_check_evaluation_sensor",
+               minimum_interval_seconds=project.automation.sensor_interval_seconds,
+               default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
+               description="Turns failed asset checks of any asset in this Dagster deployment into dq_monitor "
+               "findings (and passes into resolutions), so they are alerted like dq_monitor's own.")
+    def _sensor(context: dg.SensorEvaluationContext, dq_store: FindingsStoreResource) -> dg.SensorResult:
+        store = dq_store.get_store()
+        cursor = int(context.cursor) if context.cursor else None
+        try:
+            records = context.instance.get_event_records(
+                dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=cursor),
+                limit=BATCH, ascending=True)
+        except Exception as exc:  # a run-sharded SQLite event log cannot be read with one cursor
+            if "run-sharded" not in str(exc):
+                raise
+            message = ("this instance's event log is run-sharded SQLite: use dq_monitor's dagster.yaml "
+                       "(ConsolidatedSqliteEventLogStorage) or Postgres storage to alert on other asset checks")
+            context.log.error(message)
+            return dg.SensorResult(skip_reason=message, cursor=context.cursor)
+        recorded = 0
+        for record in records:
+            event = record.event_log_entry.dagster_event
+            evaluation = event.event_specific_data if event else None
+            if evaluation is None or evaluation.asset_key.path[-1] in own:
+                continue
+            dataset = evaluation.asset_key.to_user_string()
+            snapshot = evaluation.partition or "-"
+            store.record_outcome(dataset, snapshot, external_outcome(evaluation, dataset, snapshot),
+                                 check_type="dagster", asset_key=dataset, run_id=record.event_log_entry.run_id,
+                                 source="dagster")
+            recorded += 1
+        return dg.SensorResult(
+            skip_reason=f"read {len(records)} check evaluation(s); recorded {recorded} from other checks",
+            cursor=str(records[-1].storage_id) if records else context.cursor)
+
+    return _sensor
+
+
+def build_alert_sensor(project: ProjectConfig) -> dg.SensorDefinition:
+    running = project.automation.sensors_running
+
+    @dg.sensor(name="dq_monitor_alert_sensor", minimum_interval_seconds=project.automation.sensor_interval_seconds,
+               default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
+               description="Routes, groups and delivers findings to Slack and email (Alertmanager-style), "
+               "recording every attempt; retries back off across ticks.")
+    def _sensor(context: dg.SensorEvaluationContext, dq_store: FindingsStoreResource) -> dg.SkipReason:
+        report = run_alert_pass(project, dq_store.get_store())
+        summary = report.summary()
+        for failure in report.as_metadata().get("failures", []):
+            context.log.warning(f"alert delivery {failure['status']}: {failure['receiver']} {failure['group']}: "
+                                f"{failure['error']}")
+        context.log.info(summary)
+        return dg.SkipReason(summary)
+
+    return _sensor
+
+
+def build_project_defs(project: ProjectConfig) -> dg.Definitions | None:
+    sensors = [build_check_evaluation_sensor(project)]
+    if project.alerts is not None:
+        alerts_config(project)  # validate at load time: a bad alerts section is a config error
+        sensors.append(build_alert_sensor(project))
+    return dg.Definitions(sensors=sensors)
+
+
+def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
+    return None

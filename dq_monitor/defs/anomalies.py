@@ -1,0 +1,214 @@
+"""`anomalies:` -> `<dataset>_anomaly_model` (versioned detector) and `<dataset>_anomalies` (scored snapshots).
+
+The model asset is trained on the last clean snapshots; a sensor re-materialises it when none exists
+yet or the drift check failed after it was trained, and `retrain_schedule` adds a cron. Each snapshot is
+scored by the newest model trained before it; the full scores are kept as Parquet, the top rows with
+their reasons are shown in the UI, and `<dataset>_anomaly_rate_is_normal` fails when the anomaly rate is
+abnormal.
+"""
+
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from dq_monitor.anomalies.spec import AnomalySpec
+from dq_monitor.config import ProjectConfig, validate_section
+from dq_monitor.defs.adapters import to_check_result
+from dq_monitor.defs.anomalies_training import (
+    ModelRegistry,
+    retraining_reason,
+    training_snapshots,
+)
+from dq_monitor.defs.context import DatasetContext, FeatureDefs
+from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
+
+MIN_TRAINING_SNAPSHOTS = 3
+
+
+class ModelTrainingConfig(dg.Config):
+    as_of: str | None = None  # train on clean snapshots before this snapshot (default: the newest ones)
+
+
+def _spec(ctx: DatasetContext) -> AnomalySpec:
+    return validate_section(ctx.project, ctx.name, "anomalies", AnomalySpec, ctx.dataset.anomalies)
+
+
+def _registry(ctx: DatasetContext) -> ModelRegistry:
+    return ModelRegistry(ctx.project.artifact_dir, ctx.name)
+
+
+def _load_frames(ctx: DatasetContext, snapshot_ids: list[str]) -> pd.DataFrame:
+    frames = [pd.read_parquet(snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s))
+              for s in snapshot_ids]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def build_model_asset(ctx: DatasetContext, spec: AnomalySpec) -> dg.AssetsDefinition:
+    key = dg.AssetKey(f"{ctx.name}_anomaly_model")
+
+    @dg.asset(name=key.path[-1], group_name=ctx.name, deps=[ctx.snapshot_key], kinds={"scikitlearn"},
+              owners=ctx.dagster_owners, tags=ctx.tags,
+              description=f"The {spec.detector} point-anomaly detector of {ctx.name}, fitted on the last "
+              f"{spec.reference_snapshots} clean snapshots (no schema/volume errors, drift or anomaly failures). "
+              "Each materialisation is a new model version.")
+    def anomaly_model(context: dg.AssetExecutionContext, config: ModelTrainingConfig,
+                      dq_store: FindingsStoreResource) -> dg.MaterializeResult:
+        from dq_monitor.anomalies import AnomalyInputError, fit_model
+
+        store = dq_store.get_store()
+        before = store.get_snapshot(ctx.name, config.as_of) if config.as_of else None
+        window = training_snapshots(store, ctx.name, before=before, n=spec.reference_snapshots)
+        missing = [s for s in window
+                   if not snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s).exists()]
+        window = [s for s in window if s not in missing]
+        if not window:
+            raise dg.Failure(f"{ctx.name}: no clean, materialized snapshot to train the anomaly model on")
+        try:
+            model = fit_model(_load_frames(ctx, window), spec, snapshot_ids=window)
+        except AnomalyInputError as exc:
+            raise dg.Failure(f"{ctx.name}: cannot train the anomaly model on {', '.join(window)}: {exc}") from None
+        path = model.save(_registry(ctx).path_for(model.version))
+        meta = model.metadata()
+        context.log.info(f"{ctx.name}: model {model.version} trained on {len(window)} snapshot(s), "
+                         f"{model.n_reference_rows:,} rows, features {model.features}")
+        return dg.MaterializeResult(metadata={
+            "version": dg.MetadataValue.text(model.version),
+            "detector": dg.MetadataValue.text(model.detector_name),
+            "training_snapshots": dg.MetadataValue.json(list(window)),
+            "features": dg.MetadataValue.json(meta["features"]),
+            "training_rows": dg.MetadataValue.int(model.n_reference_rows),
+            "threshold": dg.MetadataValue.float(float(model.threshold)),
+            "expected_rate": dg.MetadataValue.float(float(model.expected_rate)),
+            "fitted_at": dg.MetadataValue.text(model.fitted_at),
+            "model_path": dg.MetadataValue.path(str(path)),
+            "notes": dg.MetadataValue.json(list(model.notes)),
+        })
+
+    return anomaly_model
+
+
+def _top_rows_table(rows: list[dict[str, Any]]) -> str:
+    from dq_monitor.core.markdown import markdown_table
+
+    return markdown_table(rows, ["key", "score", "tier", "reason"]) if rows else "no anomalous rows"
+
+
+def build_scoring_asset(ctx: DatasetContext, spec: AnomalySpec, model_key: dg.AssetKey) -> dg.AssetsDefinition:
+    key = dg.AssetKey(f"{ctx.name}_anomalies")
+    check = f"{ctx.name}_anomaly_rate_is_normal"
+    scores_root = ctx.project.artifact_dir / ctx.name / "anomalies"
+
+    @dg.asset(name=key.path[-1], group_name=ctx.name, partitions_def=ctx.partitions_def,
+              ins={"current": dg.AssetIn(key=ctx.snapshot_key)}, deps=[model_key], kinds={"scikitlearn"},
+              owners=ctx.dagster_owners, tags=ctx.tags,
+              description=f"Every row of a {ctx.name} snapshot scored by the anomaly model trained before it "
+              "(higher = more anomalous), with a plain-language reason per anomalous row; full scores as Parquet.",
+              check_specs=[dg.AssetCheckSpec(check, asset=key, partitions_def=ctx.partitions_def,
+                                             description="The share of anomalous rows is not abnormally high.")])
+    def anomalies(context: dg.AssetExecutionContext, current: pd.DataFrame,
+                  dq_store: FindingsStoreResource) -> dg.MaterializeResult:
+        from dq_monitor.anomalies import (
+            FittedModel,
+            anomaly_rate_outcome,
+            model_unavailable_outcome,
+            score_with_model,
+        )
+
+        snapshot_id = context.partition_key
+        store = dq_store.get_store()
+        record = store.get_snapshot(ctx.name, snapshot_id)
+        entry = _registry(ctx).usable_for(store, ctx.name, snapshot_id)
+        if entry is None:
+            outcome = model_unavailable_outcome(ctx.name, snapshot_id, "no model trained on earlier snapshots yet "
+                                                f"(materialize {model_key.to_user_string()})", spec)
+            model_version = "none"
+            metadata: dict[str, Any] = {}
+        else:
+            model = FittedModel.load(entry.path)
+            scored = score_with_model(model, current)
+            outcome = anomaly_rate_outcome(ctx.name, snapshot_id, scored, current, spec,
+                                           primary_key=ctx.dataset.primary_key)
+            model_version = model.version
+            metadata = {}
+            if scored.ok:
+                scores_root.mkdir(parents=True, exist_ok=True)
+                path = scores_root / f"{snapshot_id}.parquet"
+                pk = [c for c in ctx.dataset.primary_key if c in current.columns]
+                scored.scores.join(current[pk]).to_parquet(path)
+                metadata["scores_path"] = dg.MetadataValue.path(str(path))
+            metadata["top_anomalies"] = dg.MetadataValue.md(_top_rows_table(outcome.metadata.get("top_anomalies", [])))
+        store.record_outcome(ctx.name, snapshot_id, outcome, check_type="anomaly", asset_key=key.to_user_string(),
+                             run_id=context.run.run_id, observed_at=record.snapshot_time if record else None)
+        rate = outcome.metadata.get("anomaly_rate")
+        metadata.update({
+            "model_version": dg.MetadataValue.text(model_version),
+            "anomaly_rate": dg.MetadataValue.float(float(rate) if rate is not None else 0.0),
+            "anomalous_rows": dg.MetadataValue.int(int(outcome.metadata.get("n_anomalies", 0) or 0)),
+        })
+        return dg.MaterializeResult(metadata=metadata, check_results=[to_check_result(outcome, key)])
+
+    return anomalies
+
+
+def build_model_sensor(ctx: DatasetContext, spec: AnomalySpec, job: Any, running: bool) -> dg.SensorDefinition:
+    @dg.sensor(name=f"{ctx.name}_anomaly_model_sensor", job=job,
+               minimum_interval_seconds=ctx.project.automation.sensor_interval_seconds,
+               default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
+               description=f"Trains the first {ctx.name} anomaly model once enough clean snapshots exist, and "
+               "retrains it when the drift check fails after the model was trained.")
+    def _sensor(context: dg.SensorEvaluationContext, dq_store: FindingsStoreResource):
+        store = dq_store.get_store()
+        reason = retraining_reason(store, _registry(ctx), ctx.name, as_of=None, window=spec.reference_snapshots,
+                                   min_snapshots=min(MIN_TRAINING_SNAPSHOTS, spec.reference_snapshots))
+        if reason is None:
+            return dg.SkipReason(f"{ctx.name}: the anomaly model is current")
+        newest = store.snapshots(ctx.name)[-1].snapshot
+        context.log.info(f"{ctx.name}: training the anomaly model: {reason}")
+        return dg.RunRequest(run_key=f"{ctx.name}:model:{newest}:{reason}", tags={**ctx.tags, "dq_monitor/reason": reason[:60]})
+
+    return _sensor
+
+
+def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
+    if ctx.dataset.anomalies is None:
+        return None
+    spec = _spec(ctx)
+    model = build_model_asset(ctx, spec)
+    scoring = build_scoring_asset(ctx, spec, model.key)
+    job = dg.define_asset_job(f"{ctx.name}_anomaly_model_job", selection=[model.key], tags=ctx.tags,
+                              executor_def=dg.in_process_executor)
+    running = ctx.project.automation.sensors_running
+    schedules = []
+    if spec.retrain_schedule:
+        schedules.append(dg.ScheduleDefinition(name=f"{ctx.name}_anomaly_model_schedule", job=job,
+                                               cron_schedule=spec.retrain_schedule,
+                                               default_status=dg.DefaultScheduleStatus.RUNNING if running
+                                               else dg.DefaultScheduleStatus.STOPPED))
+    return FeatureDefs(
+        defs=dg.Definitions(assets=[model, scoring], jobs=[job], sensors=[build_model_sensor(ctx, spec, job, running)],
+                            schedules=schedules),
+        job_assets=[scoring.key],
+    )
+
+
+def before_snapshot_run(ctx: DatasetContext, defs: dg.Definitions, instance: dg.DagsterInstance, store,
+                        snapshot_id: str) -> str | None:
+    """For the in-process CLI (no daemon): train the model the sensor would have trained, as of this snapshot."""
+    if ctx.dataset.anomalies is None:
+        return None
+    spec = _spec(ctx)
+    reason = retraining_reason(store, _registry(ctx), ctx.name, as_of=snapshot_id, window=spec.reference_snapshots,
+                               min_snapshots=min(MIN_TRAINING_SNAPSHOTS, spec.reference_snapshots))
+    if reason is None:
+        return None
+    defs.resolve_job_def(f"{ctx.name}_anomaly_model_job").execute_in_process(
+        instance=instance, raise_on_error=False,
+        run_config={"ops": {f"{ctx.name}_anomaly_model": {"config": {"as_of": snapshot_id}}},
+                    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        tags={**ctx.tags, "dq_monitor/trigger": "cli", "dq_monitor/reason": reason[:60]})
+    return f"trained the anomaly model ({reason})"
+
+
+def build_project_defs(project: ProjectConfig) -> dg.Definitions | None:
+    return None

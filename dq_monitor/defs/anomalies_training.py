@@ -1,0 +1,110 @@
+"""Versioned anomaly models on disk, and when a dataset needs a (re)trained one.
+
+Models live in `<artifact root>/<dataset>/models/<version>.joblib` with a JSON sidecar
+(training snapshots, features, fitted_at). A snapshot is scored by the newest model whose
+training snapshots all come before it, so a backfill never scores old data with a model
+that has seen the future.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from dq_monitor.store import SnapshotRecord, Store
+
+#: Failed checks that keep a snapshot out of a training window...
+DIRTY_CHECKS = ("_snapshot_is_readable", "_schema_matches_contract", "_row_count_in_bounds",
+                "_has_no_dataset_drift", "_anomaly_rate_is_normal", "_row_count_is_normal")
+#: ...unless a user marked the snapshot expected (a real change of normal, not a broken file).
+ACCEPTABLE_CHECKS = ("_has_no_dataset_drift", "_anomaly_rate_is_normal", "_row_count_is_normal")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    path: Path
+    version: str
+    snapshot_ids: tuple[str, ...]
+    fitted_at: str
+
+
+class ModelRegistry:
+    def __init__(self, root: Path, dataset: str) -> None:
+        self.folder = Path(root) / dataset / "models"
+
+    def path_for(self, version: str) -> Path:
+        return self.folder / f"{version}.joblib"
+
+    def entries(self) -> list[ModelEntry]:
+        out = []
+        for sidecar in sorted(self.folder.glob("*.joblib.json")):
+            try:
+                meta = json.loads(sidecar.read_text())
+            except (OSError, ValueError):
+                continue
+            out.append(ModelEntry(sidecar.with_suffix(""), str(meta.get("version")), tuple(meta.get("snapshot_ids", [])),
+                                  str(meta.get("fitted_at", ""))))
+        return sorted(out, key=lambda e: e.fitted_at)
+
+    def usable_for(self, store: Store, dataset: str, snapshot: str) -> ModelEntry | None:
+        """Newest model trained only on snapshots before `snapshot`."""
+        current = store.get_snapshot(dataset, snapshot)
+        if current is None:
+            return None
+        times = {s.snapshot: (s.snapshot_time, s.snapshot) for s in store.snapshots(dataset)}
+        here = (current.snapshot_time, snapshot)
+        usable = [e for e in self.entries() if e.snapshot_ids and all(times.get(s, here) < here for s in e.snapshot_ids)]
+        return usable[-1] if usable else None
+
+
+def training_snapshots(store: Store, dataset: str, *, before: SnapshotRecord | None, n: int) -> list[str]:
+    """The last `n` clean snapshots (before `before` when given) to train on.
+
+    Clean: no open ERROR schema/readability/volume finding, no failed drift or anomaly-rate check
+    (unless a user marked the snapshot expected) -- a bad day must not teach the model what normal is.
+    """
+    accepted = {m["snapshot"] for m in store.expected_marks(dataset)}
+    dirty = {e["snapshot"] for e in store.evaluations(dataset=dataset)
+             if not e["passed"] and e["check"].endswith(DIRTY_CHECKS)
+             and not (e["snapshot"] in accepted and e["check"].endswith(ACCEPTABLE_CHECKS))}
+    candidates = [s for s in store.snapshots(dataset) if s.snapshot not in dirty and (s.row_count or 0) > 0]
+    if before is not None:
+        candidates = [s for s in candidates if (s.snapshot_time, s.snapshot) < (before.snapshot_time, before.snapshot)]
+    return [s.snapshot for s in candidates[-n:]]
+
+
+def retraining_reason(store: Store, registry: ModelRegistry, dataset: str, *, as_of: str | None,
+                      window: int, min_snapshots: int) -> str | None:
+    """Why a model should be trained now (for scoring `as_of`, or the newest snapshot), or None."""
+    snapshots = store.snapshots(dataset)
+    if not snapshots:
+        return None
+    target = store.get_snapshot(dataset, as_of) if as_of else None
+    if target is None:  # not ingested yet: everything recorded so far comes before it
+        as_of, target = None, snapshots[-1]
+    available = training_snapshots(store, dataset, before=target if as_of else None, n=window)
+    if len(available) < min_snapshots:
+        return None
+    model = registry.usable_for(store, dataset, target.snapshot) if as_of else (registry.entries() or [None])[-1]
+    if model is None:
+        return "no model trained yet"
+    if len(model.snapshot_ids) < window and len(available) > len(model.snapshot_ids):
+        return f"more clean snapshots than the {len(model.snapshot_ids)} the model was trained on"
+    fitted = datetime.fromisoformat(model.fitted_at) if model.fitted_at else None
+    # Snapshots are ordered by (time, id); one read of the table serves every comparison below.
+    order = {s.snapshot: (s.snapshot_time, s.snapshot) for s in snapshots}
+    newest_trained = max((order[s] for s in model.snapshot_ids if s in order), default=None)
+    if newest_trained is None:
+        return None
+    here = order[target.snapshot]
+    for f in store.findings(dataset=dataset, status="open", check=f"{dataset}_has_no_dataset_drift"):
+        drifted = order.get(f["snapshot"])
+        if f["key"] != "dataset" or drifted is None:
+            continue
+        before_target = drifted < here or not as_of
+        if drifted > newest_trained and before_target and (
+                fitted is None or datetime.fromisoformat(f["created_at"]) > fitted):
+            return f"drift detected on {f['snapshot']} after the model was trained"
+    return None

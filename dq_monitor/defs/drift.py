@@ -1,0 +1,116 @@
+"""`drift:` -> `<dataset>_drift_report` (an Evidently report per snapshot) and `<dataset>_has_no_dataset_drift`."""
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from dq_monitor.config import ProjectConfig, validate_section
+from dq_monitor.core.outcome import CheckOutcome
+from dq_monitor.defs.adapters import to_check_result
+from dq_monitor.defs.context import DatasetContext, FeatureDefs
+from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
+from dq_monitor.drift.spec import DriftSpec
+from dq_monitor.store import Store
+
+
+def earlier_snapshots(store: Store, dataset: str, snapshot: str) -> list[str]:
+    """Ingested snapshots before `snapshot` (oldest first) that may serve as a drift reference.
+
+    Left out: snapshots that broke the schema contract or could not be read, and snapshots that
+    themselves showed dataset drift -- a drifted snapshot does not become the new normal (so a
+    drift that persists keeps failing) until a user accepts it with `dq-monitor mark-expected`.
+    """
+    current = store.get_snapshot(dataset, snapshot)
+    if current is None:
+        return []
+    accepted = {m["snapshot"] for m in store.expected_marks(dataset, f"{dataset}_has_no_dataset_drift")}
+    broken = {f["snapshot"] for f in store.findings(dataset=dataset, status="open")
+              if (f["check_type"] in ("schema", "readability") and f["severity"] == "ERROR")
+              or (f["check_type"] == "drift" and f["key"] == "dataset" and f["snapshot"] not in accepted)}
+    return [s.snapshot for s in store.snapshots(dataset)
+            if (s.snapshot_time, s.snapshot) < (current.snapshot_time, snapshot) and s.snapshot not in broken]
+
+
+def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
+    if ctx.dataset.drift is None:
+        return None
+    spec = validate_section(ctx.project, ctx.name, "drift", DriftSpec, ctx.dataset.drift)
+    key = dg.AssetKey(f"{ctx.name}_drift_report")
+    check = f"{ctx.name}_has_no_dataset_drift"
+    report_root = ctx.project.artifact_dir  # reports land in <artifact root>/<dataset>/drift/
+
+    @dg.asset(
+        name=key.path[-1],
+        group_name=ctx.name,
+        partitions_def=ctx.partitions_def,
+        ins={"current": dg.AssetIn(key=ctx.snapshot_key)},
+        kinds={"evidently"},
+        owners=ctx.dagster_owners,
+        tags=ctx.tags,
+        description=f"Drift of each {ctx.name} snapshot against its reference ({spec.reference.strategy}), with "
+        "Evidently DataDriftPreset semantics computed exactly on the full data, and Evidently's HTML report "
+        "rendered from a bounded sample. `drift_share` is plotted over snapshots.",
+        check_specs=[dg.AssetCheckSpec(check, asset=key, partitions_def=ctx.partitions_def, blocking=spec.blocking,
+                                       description="The share of drifted columns stays below drift_share.")],
+    )
+    def drift_report(context: dg.AssetExecutionContext, current: pd.DataFrame,
+                     dq_store: FindingsStoreResource) -> dg.MaterializeResult:
+        from dq_monitor.drift import (
+            ReferenceUnavailable,
+            build_reference_frame,
+            compare,
+            prune_report_artifacts,
+            render_html_string,
+            select_reference,
+            to_check_outcome,
+            write_report_artifact,
+        )
+
+        snapshot_id = context.partition_key
+        store = dq_store.get_store()
+        record = store.get_snapshot(ctx.name, snapshot_id)
+        observed_at = record.snapshot_time if record else None
+        try:
+            selection = select_reference(earlier_snapshots(store, ctx.name, snapshot_id), spec, snapshot_id)
+            paths = [snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s)
+                     for s in selection.snapshot_ids]
+            missing = [str(p) for p in paths if not Path(p).exists()]
+            if missing:
+                raise ReferenceUnavailable(f"reference data not materialized: {', '.join(missing)}")
+        except ReferenceUnavailable as exc:
+            outcome = CheckOutcome(check, True, spec.severity, f"no drift computed: {exc}",
+                                   metadata={"reference": "none", "state": "no reference"})
+            store.record_outcome(ctx.name, snapshot_id, outcome, check_type="drift",
+                                 asset_key=key.to_user_string(), run_id=context.run.run_id, observed_at=observed_at)
+            return dg.MaterializeResult(metadata={"reference": "none", "state": str(exc)},
+                                        check_results=[to_check_result(outcome, key)])
+        reference = build_reference_frame([pd.read_parquet(p) for p in paths], selection, spec.seed)
+        result = compare(reference, current, spec)
+        html = render_html_string(reference, current, result, sample_rows_per_side=spec.report_sample_rows,
+                                  seed=spec.seed)
+        report = write_report_artifact(report_root, ctx.name, snapshot_id, html)
+        pruned = prune_report_artifacts(report_root, ctx.name, spec.retention)
+        outcome = to_check_outcome(result, ctx.name, snapshot_id, spec, selection, report)
+        store.record_outcome(ctx.name, snapshot_id, outcome, check_type="drift", asset_key=key.to_user_string(),
+                             run_id=context.run.run_id, observed_at=observed_at)
+        context.log.info(f"{ctx.name}/{snapshot_id}: drift share {result.drift_share:.3f} vs {selection.description};"
+                         f" report {report}" + (f"; pruned {len(pruned)} old report(s)" if pruned else ""))
+        return dg.MaterializeResult(
+            metadata={
+                "drift_share": dg.MetadataValue.float(float(result.drift_share)),
+                "dataset_drift": dg.MetadataValue.bool(bool(result.dataset_drift)),
+                "drifted_columns": dg.MetadataValue.int(int(result.number_of_drifted_columns)),
+                "reference": dg.MetadataValue.text(selection.description),
+                "report": dg.MetadataValue.path(str(report)),
+                "report_url": dg.MetadataValue.url(report.resolve().as_uri()),
+                "columns": dg.MetadataValue.md(outcome.metadata["table"]),
+            },
+            check_results=[to_check_result(outcome, key)],
+        )
+
+    return FeatureDefs(defs=dg.Definitions(assets=[drift_report]), job_assets=[key])
+
+
+def build_project_defs(project: ProjectConfig) -> dg.Definitions | None:
+    return None
