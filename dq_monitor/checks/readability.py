@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
-from dq_monitor.snapshots.files import ReadProblem
+from dq_monitor.snapshots import ReadProblem
 
 
 def check_readable(dataset: str, snapshot: str, problems: Sequence[ReadProblem], files: int) -> CheckOutcome:

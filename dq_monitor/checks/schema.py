@@ -9,7 +9,7 @@ import pandas as pd
 from dq_monitor.config import SchemaContract
 from dq_monitor.core.markdown import markdown_table
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
-from dq_monitor.snapshots.files import is_integral
+from dq_monitor.snapshots import is_integral
 
 # Which observed logical types satisfy a contract type.
 _COMPATIBLE = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dq_monitor.cli.common import EXIT_OK, UsageError, load_project, open_store
 from dq_monitor.config import validate_section
-from dq_monitor.snapshots.files import SourceError, discover_snapshots, read_snapshot
+from dq_monitor.snapshots import SourceError, discover_snapshots, read_snapshot
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
-from dq_monitor.snapshots.files import SnapshotRef, SourceError, discover_snapshots
+from dq_monitor.snapshots import SnapshotRef, SourceError, discover_snapshots
 
 #: Runs requested per sensor tick; the rest follow on later ticks (a big backlog never floods the queue).
 MAX_RUNS_PER_TICK = 25

@@ -13,7 +13,7 @@ from dq_monitor.defs.adapters import to_check_result
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.history import profile
-from dq_monitor.snapshots.files import (
+from dq_monitor.snapshots import (
     SnapshotRef,
     SourceError,
     find_snapshot,

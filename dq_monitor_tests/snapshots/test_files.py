@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dq_monitor.config import load_config
-from dq_monitor.snapshots.files import (
+from dq_monitor.snapshots import (
     SourceError,
     discover_snapshots,
     read_snapshot,

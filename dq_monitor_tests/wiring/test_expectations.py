@@ -8,7 +8,7 @@ import pytest
 from dq_monitor.cli import main
 from dq_monitor.config import load_config
 from dq_monitor.expectations import load_suite, validate_frame
-from dq_monitor.snapshots.files import discover_snapshots, read_snapshot
+from dq_monitor.snapshots import discover_snapshots, read_snapshot
 from dq_monitor.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
