@@ -22,6 +22,7 @@ from scipy.stats import binom
 
 from dq_monitor.anomalies.fitted import ScoredSnapshot
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
+from dq_monitor.core import names
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 
 #: Significance of the one-sided binomial test on the anomaly count.
@@ -31,7 +32,7 @@ PREVIEW_ROWS = 10
 
 
 def check_name(dataset: str) -> str:
-    return f"{dataset}_anomaly_rate_is_normal"
+    return names.anomaly_rate_check(dataset)
 
 
 def anomaly_rate_outcome(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from dq_monitor.config import Freshness
+from dq_monitor.core.names import freshness_check
 from dq_monitor.core.outcome import CheckOutcome, Finding
 
 
@@ -31,7 +32,7 @@ def check_freshness(
     now: datetime,
     timestamp_column: str | None,
 ) -> CheckOutcome:
-    check = f"{dataset}_is_fresh"
+    check = freshness_check(dataset)
     if spec.based_on == "snapshot":
         reference, observed, what = now, snapshot_time, "snapshot age"
     else:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dq_monitor.core.names import readable_check
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.snapshots import ReadProblem
 
 
 def check_readable(dataset: str, snapshot: str, problems: Sequence[ReadProblem], files: int) -> CheckOutcome:
-    check = f"{dataset}_snapshot_is_readable"
+    check = readable_check(dataset)
     findings = tuple(
         Finding(dataset, snapshot, check, Severity(p.severity),
                 f"{dataset}/{snapshot}: {p.file}: {p.problem}",

@@ -8,6 +8,7 @@ import pandas as pd
 
 from dq_monitor.config import SchemaContract
 from dq_monitor.core.markdown import markdown_table
+from dq_monitor.core.names import schema_contract_check, schema_unchanged_check
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.snapshots import is_integral
 
@@ -89,7 +90,7 @@ def check_schema_contract(
     learned: dict[str, dict[str, Any]] | None = None,
 ) -> CheckOutcome:
     """Missing/extra columns, type changes and nulls in non-nullable columns are contract violations."""
-    check = f"{dataset}_schema_matches_contract"
+    check = schema_contract_check(dataset)
     severity = contract.severity if contract else Severity.ERROR
     if contract is not None and contract.columns and not contract.learn:
         expected = {c: {"type": s.type, "nullable": s.nullable} for c, s in contract.columns.items()}
@@ -160,7 +161,7 @@ def check_schema_unchanged(
     severity: Severity = Severity.WARN,
 ) -> CheckOutcome:
     """Columns added, removed or retyped since the previous accepted snapshot."""
-    check = f"{dataset}_schema_unchanged"
+    check = schema_unchanged_check(dataset)
     if previous is None:
         return CheckOutcome(check, True, severity, "no previous snapshot to compare with",
                             metadata={"previous_snapshot": "none"})

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dq_monitor.config import VolumeBounds
+from dq_monitor.core.names import row_count_bounds_check, row_count_change_check
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 
 
 def check_row_count_bounds(dataset: str, snapshot: str, rows: int, bounds: VolumeBounds) -> CheckOutcome:
-    check = f"{dataset}_row_count_in_bounds"
+    check = row_count_bounds_check(dataset)
     low, high = bounds.min_rows, bounds.max_rows
     problems = []
     if low is not None and rows < low:
@@ -34,7 +35,7 @@ def check_row_count_change(
     max_change_pct: float | None,
     severity: Severity = Severity.WARN,
 ) -> CheckOutcome:
-    check = f"{dataset}_row_count_change_is_normal"
+    check = row_count_change_check(dataset)
     if previous_rows is None:
         return CheckOutcome(check, True, severity, "no previous snapshot to compare with",
                             metadata={"observed_rows": rows, "previous_snapshot": "none"})

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dq_monitor.core import names
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.drift.engine import ColumnDrift, DriftResult
 from dq_monitor.drift.spec import DriftSpec, ReferenceSelection, parse_spec
 
 
 def check_name(dataset: str) -> str:
-    return f"{dataset}_has_no_dataset_drift"
+    return names.drift_check(dataset)
 
 
 def drift_metrics(result: DriftResult) -> dict[str, float]:

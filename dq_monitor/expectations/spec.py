@@ -19,12 +19,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from dq_monitor.core import names
+
 SUITES_DIR = "expectations"
 
 
 def check_name(dataset: str) -> str:
     """The asset check's name: `<dataset>_passes_expectation_suite`."""
-    return f"{dataset}_passes_expectation_suite"
+    return names.expectation_suite_check(dataset)
 
 
 def default_suite_path(dataset: str, base_dir: str | Path) -> Path:

@@ -16,6 +16,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dq_monitor.core.names import monitor_check
 from dq_monitor.core.outcome import Severity
 from dq_monitor.history.keys import metric_key, parse_metric_key
 
@@ -78,12 +79,7 @@ class MonitorSpec(BaseModel):
 
     def check_name(self, dataset: str) -> str:
         """`<dataset>_<metric>[_<column>]_is_normal`, or `name` when given."""
-        if self.name:
-            return self.name
-        parts = [dataset, self.metric]
-        if self.column is not None:
-            parts.append(re.sub(r"[^A-Za-z0-9_]+", "_", self.column).strip("_") or "column")
-        return "_".join(parts) + "_is_normal"
+        return self.name or monitor_check(dataset, self.metric, self.column)
 
 
 def coerce_spec(spec: "MonitorSpec | Mapping[str, Any] | None", default_metric: str = "value") -> MonitorSpec:
