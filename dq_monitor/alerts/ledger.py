@@ -2,8 +2,7 @@
 
 `DeliveryLedger` is the protocol the planner and `deliver` use. `InMemoryLedger`
 serves tests and one-off runs; `SqlDeliveryLedger` keeps the same records in the
-tables `alert_deliveries` and `alert_silences`, declared here on their own
-`MetaData` (`ALERTS_METADATA`) so the store's alembic migrations can adopt them.
+store's tables `alert_deliveries` and `alert_silences` (models in `store.tables`).
 
 A delivery row is claimed before sending (`claim`): the row's `key` is unique and
 the claim is a conditional update, so two processes that planned the same
@@ -21,14 +20,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import (
-    JSON,
     Boolean,
-    Column,
-    Index,
     Integer,
-    MetaData,
     String,
-    Table,
     Text,
     and_,
     bindparam,
@@ -51,6 +45,7 @@ from dq_monitor.alerts.records import (
     Silence,
     as_utc,
 )
+from dq_monitor.store.tables import AlertDelivery, AlertSilence
 from dq_monitor.store.types import UTCDateTime
 
 
@@ -256,45 +251,10 @@ class InMemoryLedger(_SingleOps):
 
 
 
-ALERTS_METADATA = MetaData()
-
-alert_deliveries = Table(
-    "alert_deliveries",
-    ALERTS_METADATA,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(64), nullable=False, unique=True),
-    Column("receiver", String(400), nullable=False),
-    Column("group_key", Text, nullable=False),
-    Column("group_hash", String(40), nullable=False),
-    Column("set_hash", String(40), nullable=False),
-    Column("firing", JSON, nullable=False),
-    Column("resolved", JSON, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", UTCDateTime()),
-    Column("last_error", Text),
-    Column("permanent", Boolean, nullable=False, default=False),
-    Column("sent_at", UTCDateTime()),
-    Column("payload_digest", String(64)),
-    Column("first_attempt_at", UTCDateTime()),
-    Column("claimed_until", UTCDateTime()),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("updated_at", UTCDateTime(), nullable=False),
-    Index("ix_alert_deliveries_group", "group_hash", "receiver", "status"),
-    Index("ix_alert_deliveries_status", "status"),
-)
-
-alert_silences = Table(
-    "alert_silences",
-    ALERTS_METADATA,
-    Column("id", String(40), primary_key=True),
-    Column("matchers", JSON, nullable=False),
-    Column("starts_at", UTCDateTime(), nullable=False),
-    Column("ends_at", UTCDateTime(), nullable=False),
-    Column("created_by", String(200), nullable=False, default=""),
-    Column("comment", Text, nullable=False, default=""),
-    Index("ix_alert_silences_ends_at", "ends_at"),
-)
+# The tables are typed models of the findings store (`store.tables`); alembic owns them.
+alert_deliveries = AlertDelivery.__table__
+alert_silences = AlertSilence.__table__
+ALERTS_METADATA = alert_deliveries.metadata
 
 _COLUMNS = [c.name for c in alert_deliveries.columns if c.name not in ("id", "group_hash")]
 

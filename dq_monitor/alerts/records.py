@@ -62,9 +62,11 @@ class AlertInput:
         object.__setattr__(self, "created_at", as_utc(self.created_at))
 
     @classmethod
-    def from_finding(cls, row: Mapping[str, Any], *, owners: Iterable[str] = (), links: Mapping[str, str] | None = None,
+    def from_finding(cls, row: Any, *, owners: Iterable[str] = (), links: Mapping[str, str] | None = None,
                      asset: str = "") -> "AlertInput":
-        """An alert from a findings-store row (a mapping with the `findings` columns; datetimes or ISO strings)."""
+        """An alert from a findings-store record (or a mapping with its fields; datetimes or ISO strings)."""
+        if not isinstance(row, Mapping):
+            row = vars(row)  # the store's frozen FindingRecord: datetimes stay datetimes
 
         def when(value: Any) -> datetime | None:
             if value is None or value == "":

@@ -22,6 +22,7 @@ from dq_monitor.cli import (
 )
 from dq_monitor.cli.common import EXIT_USAGE, UsageError
 from dq_monitor.config import ConfigError
+from dq_monitor.store.engine import StoreUnavailable
 
 COMMANDS = (check, findings, db, demo, dev, alerts, mark_expected, suggest_expectations)
 
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) and EXIT_USAGE
     try:
         return int(args.func(args))
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, StoreUnavailable) as exc:
         print(f"dq-monitor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

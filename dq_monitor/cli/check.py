@@ -11,6 +11,7 @@ from dq_monitor.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
+    database_url,
     load_project,
     progress,
 )
@@ -92,9 +93,9 @@ def _report(store, checked: set[tuple[str, str]], fmt: str, snapshots: int) -> i
     error_findings = 0
     for ds_name, sid in sorted(checked):
         for ev in store.evaluations(dataset=ds_name, snapshot=sid):
-            rows.append({"dataset": ds_name, "snapshot": sid, "check": ev["check"],
-                         "result": "PASS" if ev["passed"] else "FAIL",
-                         "severity": "" if ev["passed"] else ev["severity"], "message": ev["message"][:120]})
+            rows.append({"dataset": ds_name, "snapshot": sid, "check": ev.check,
+                         "result": "PASS" if ev.passed else "FAIL",
+                         "severity": "" if ev.passed else ev.severity, "message": ev.message[:120]})
         error_findings += len(store.findings(dataset=ds_name, snapshot=sid, status="open", severities=["ERROR"]))
     if fmt == "json":
         print(json.dumps(rows, indent=2))
@@ -113,12 +114,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     project = load_project(args)
     assert project is not None
+    from dq_monitor.defs.resources import FindingsStoreResource, store_for
     if args.snapshot and args.all:
         raise UsageError("give --snapshot ID or --all, not both")
     datasets = [project.dataset(args.dataset)] if args.dataset else list(project.datasets)
     defs = build_definitions(project, automation_running=False)
-    store_resource = (defs.resources or {})["dq_store"]
-    store = store_resource.get_store()
+    # The definitions' resource may hold a dg.EnvVar only Dagster resolves; the CLI resolves the same URL itself.
+    url = database_url(args, project)
+    store_resource = FindingsStoreResource(database_url=url, home=str(project.home_dir))
+    store = store_for(url)
+    progress(f"findings store: {store.masked_url}")
     instance = _instance()
     plan, failed_sources = _plan(project, datasets, store_resource, instance, args)
     run_failures = _run(plan, defs, instance, store)

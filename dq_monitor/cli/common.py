@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from dq_monitor.config import ProjectConfig, load_config
 
@@ -30,12 +29,44 @@ def load_project(args: argparse.Namespace, required: bool = True) -> ProjectConf
     return load_config(path)
 
 
-def open_store(args: argparse.Namespace):
-    from dq_monitor.store import Store, default_database_url
+def database_url(args: argparse.Namespace, project: ProjectConfig | None = None) -> str:
+    """The store the command uses: --database-url, $DQ_MONITOR_DATABASE_URL, storage.database_url, SQLite under home."""
+    from dq_monitor.store import StoreUnavailable, resolve_database_url
 
-    url = getattr(args, "database_url", None)
-    if not url:
+    if project is None:
         project = load_project(args, required=False)
-        home = project.home_dir if project else Path(".dq_monitor").resolve()
-        url = default_database_url(home)
-    return Store(url)
+    try:
+        return resolve_database_url(getattr(args, "database_url", None), project)
+    except StoreUnavailable as exc:
+        raise UsageError(str(exc)) from None
+
+
+def open_store(args: argparse.Namespace, project: ProjectConfig | None = None):
+    """The store for a command that writes: migrated to the newest schema first."""
+    from dq_monitor.store import Store
+
+    store = Store(database_url(args, project))
+    store.upgrade()
+    return store
+
+
+def read_store(args: argparse.Namespace, project: ProjectConfig | None = None):
+    """The store for a command that only reads, or None when it is empty; never creates or migrates.
+
+    Says on stderr which store it read (password masked), so a wrong --config or folder shows.
+    """
+    from dq_monitor.store import Store, mask_url
+    from dq_monitor.store.engine import sqlite_file
+
+    url = database_url(args, project)
+    progress(f"findings store: {mask_url(url)}")
+    file = sqlite_file(url)
+    if file is not None and not file.exists():
+        progress(f"the findings store is empty: {file} does not exist (nothing checked yet, or another store: "
+                 f"pass --config PATH, set {CONFIG_ENV} or --database-url)")
+        return None
+    store = Store(url)
+    if store.revision() is None:
+        progress("the findings store is empty: no tables yet (run `dq-monitor db upgrade` or `dq-monitor check`)")
+        return None
+    return store

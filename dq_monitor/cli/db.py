@@ -1,4 +1,4 @@
-"""`dq-monitor db upgrade|current|check`: findings-store maintenance."""
+"""`dq-monitor db upgrade|current|check`: findings-store maintenance (only `upgrade` changes the schema)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,29 @@ import argparse
 from dq_monitor.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    database_url,
     open_store,
+    progress,
 )
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from dq_monitor.store import migrate
+    from dq_monitor.store import Store, mask_url, migrate
+    from dq_monitor.store.engine import sqlite_file
 
-    store = open_store(args)  # Store() upgrades to head on open
     if args.action == "upgrade":
-        print(f"database at revision {migrate.current_revision(store.engine)} (head {migrate.head_revision()})")
-    elif args.action == "current":
-        print(migrate.current_revision(store.engine) or "empty")
+        store = open_store(args)
+        print(f"database at revision {store.revision()} (head {migrate.head_revision()})")
+        return EXIT_OK
+    url = database_url(args)
+    progress(f"findings store: {mask_url(url)}")
+    file = sqlite_file(url)
+    if args.action == "current" and file is not None and not file.exists():
+        print("empty")  # reading must not create the file
+        return EXIT_OK
+    store = Store(url)
+    if args.action == "current":
+        print(store.revision() or "empty")
     elif args.action == "check":
         diff = migrate.pending_model_changes(store.engine)
         if diff:

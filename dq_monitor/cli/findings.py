@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from dq_monitor.cli.common import (
     EXIT_OK,
     UsageError,
-    open_store,
+    read_store,
 )
 
 
@@ -26,10 +26,14 @@ def _parse_since(value: str | None) -> datetime | None:
 def cmd_findings(args: argparse.Namespace) -> int:
     from dq_monitor.core.markdown import markdown_table
 
-    store = open_store(args)
+    since = _parse_since(args.since)
+    store = read_store(args)
+    if store is None:
+        print("no findings")
+        return EXIT_OK
     status = None if args.status == "all" else args.status
-    items = store.findings(dataset=args.dataset, since=_parse_since(args.since), status=status,
-                           severities=args.severity or None)
+    items = [f.to_dict() for f in store.findings(dataset=args.dataset, since=since, status=status,
+                                                 severities=args.severity or None)]
     from dq_monitor.alerts import SqlDeliveryLedger, delivery_status
 
     deliveries = delivery_status(SqlDeliveryLedger(store.engine), [f["fingerprint"] for f in items])

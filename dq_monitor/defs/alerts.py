@@ -18,7 +18,7 @@ from dq_monitor.config import ProjectConfig, validate_section
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
-from dq_monitor.store import Store
+from dq_monitor.store import FindingRecord, Store
 
 #: Resolved findings older than this are no longer offered to the planner.
 RESOLVED_LOOKBACK = timedelta(days=7)
@@ -56,10 +56,10 @@ def secret_env(config: Any) -> dict[str, str]:
     return {k: v for k, v in values.items() if v}
 
 
-def _asset_of(project: ProjectConfig, finding: dict[str, Any]) -> str:
-    if finding["source"] != "dq_monitor":
-        return finding["dataset"]  # a user's own check: the dataset is its asset key
-    return finding["dataset"] + _ASSET_SUFFIX.get(finding["check_type"], "_snapshot")
+def _asset_of(project: ProjectConfig, finding: FindingRecord) -> str:
+    if finding.source != "dq_monitor":
+        return finding.dataset  # a user's own check: the dataset is its asset key
+    return asset_for_check_type(finding.dataset, finding.check_type)
 
 
 def run_alert_pass(project: ProjectConfig, store: Store, *, now: datetime | None = None):
@@ -70,8 +70,8 @@ def run_alert_pass(project: ProjectConfig, store: Store, *, now: datetime | None
     owners = {ds.name: tuple(ds.owners) for ds in project.datasets}
     alerts = []
     for f in store.alertable_findings(now - RESOLVED_LOOKBACK):
-        links = {"run": f"/runs/{f['run_id']}"} if f.get("run_id") else {}
-        alerts.append(AlertInput.from_finding(f, owners=owners.get(f["dataset"], ()), links=links,
+        links = {"run": f"/runs/{f.run_id}"} if f.run_id else {}
+        alerts.append(AlertInput.from_finding(f, owners=owners.get(f.dataset, ()), links=links,
                                               asset=_asset_of(project, f)))
     report = run_once(alerts, config, SqlDeliveryLedger(store.engine), now=now, env=secret_env(config))
     store.set_alert_states(report.alert_states)

@@ -13,13 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from dq_monitor.store import SnapshotRecord, Store
-
-#: Failed checks that keep a snapshot out of a training window...
-DIRTY_CHECKS = ("_snapshot_is_readable", "_schema_matches_contract", "_row_count_in_bounds",
-                "_has_no_dataset_drift", "_anomaly_rate_is_normal", "_row_count_is_normal")
-#: ...unless a user marked the snapshot expected (a real change of normal, not a broken file).
-ACCEPTABLE_CHECKS = ("_has_no_dataset_drift", "_anomaly_rate_is_normal", "_row_count_is_normal")
+from dq_monitor.core.names import drift_check
+from dq_monitor.store import SnapshotRecord, Store, clean
 
 
 @dataclass(frozen=True)
@@ -65,13 +60,8 @@ def training_snapshots(store: Store, dataset: str, *, before: SnapshotRecord | N
     Clean: no open ERROR schema/readability/volume finding, no failed drift or anomaly-rate check
     (unless a user marked the snapshot expected) -- a bad day must not teach the model what normal is.
     """
-    accepted = {m["snapshot"] for m in store.expected_marks(dataset)}
-    dirty = {e["snapshot"] for e in store.evaluations(dataset=dataset)
-             if not e["passed"] and e["check"].endswith(DIRTY_CHECKS)
-             and not (e["snapshot"] in accepted and e["check"].endswith(ACCEPTABLE_CHECKS))}
-    candidates = [s for s in store.snapshots(dataset) if s.snapshot not in dirty and (s.row_count or 0) > 0]
-    if before is not None:
-        candidates = [s for s in candidates if (s.snapshot_time, s.snapshot) < (before.snapshot_time, before.snapshot)]
+    candidates = [s for s in store.clean_snapshots(dataset, disqualifying=clean.ANOMALY_TRAINING, before=before)
+                  if (s.row_count or 0) > 0]
     return [s.snapshot for s in candidates[-n:]]
 
 
@@ -99,12 +89,12 @@ def retraining_reason(store: Store, registry: ModelRegistry, dataset: str, *, as
     if newest_trained is None:
         return None
     here = order[target.snapshot]
-    for f in store.findings(dataset=dataset, status="open", check=f"{dataset}_has_no_dataset_drift"):
-        drifted = order.get(f["snapshot"])
-        if f["key"] != "dataset" or drifted is None:
+    for f in store.findings(dataset=dataset, status="open", check=drift_check(dataset)):
+        drifted = order.get(f.snapshot)
+        if f.key != "dataset" or drifted is None:
             continue
         before_target = drifted < here or not as_of
         if drifted > newest_trained and before_target and (
-                fitted is None or datetime.fromisoformat(f["created_at"]) > fitted):
-            return f"drift detected on {f['snapshot']} after the model was trained"
+                fitted is None or f.created_at > fitted):
+            return f"drift detected on {f.snapshot} after the model was trained"
     return None

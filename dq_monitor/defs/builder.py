@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from dq_monitor.config import ProjectConfig
@@ -11,16 +9,13 @@ from dq_monitor.defs.automation import build_job, build_schedule, build_snapshot
 from dq_monitor.defs.checks import build_core_checks
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.features import FEATURES
-from dq_monitor.defs.resources import FindingsStoreResource, SnapshotParquetIOManager
+from dq_monitor.defs.resources import SnapshotParquetIOManager, build_store_resource
 from dq_monitor.defs.snapshots import build_snapshot_asset
-from dq_monitor.store import DATABASE_URL_ENV
 
 
 def build_resources(project: ProjectConfig) -> dict[str, object]:
-    # The URL may carry a password: bind it through EnvVar so it never lands in run config or logs.
-    url = dg.EnvVar(DATABASE_URL_ENV) if os.environ.get(DATABASE_URL_ENV) else None
     return {
-        "dq_store": FindingsStoreResource(database_url=url, home=str(project.home_dir)),
+        "dq_store": build_store_resource(project),
         "dq_snapshot_io_manager": SnapshotParquetIOManager(base_dir=str(project.home_dir / "snapshots")),  # = ctx.snapshot_dir
     }
 

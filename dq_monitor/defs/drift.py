@@ -11,7 +11,7 @@ from dq_monitor.defs.adapters import to_check_result
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
 from dq_monitor.drift.spec import DriftSpec
-from dq_monitor.store import Store
+from dq_monitor.store import Store, clean
 
 
 def earlier_snapshots(store: Store, dataset: str, snapshot: str) -> list[str]:
@@ -24,12 +24,7 @@ def earlier_snapshots(store: Store, dataset: str, snapshot: str) -> list[str]:
     current = store.get_snapshot(dataset, snapshot)
     if current is None:
         return []
-    accepted = {m["snapshot"] for m in store.expected_marks(dataset, f"{dataset}_has_no_dataset_drift")}
-    broken = {f["snapshot"] for f in store.findings(dataset=dataset, status="open")
-              if (f["check_type"] in ("schema", "readability") and f["severity"] == "ERROR")
-              or (f["check_type"] == "drift" and f["key"] == "dataset" and f["snapshot"] not in accepted)}
-    return [s.snapshot for s in store.snapshots(dataset)
-            if (s.snapshot_time, s.snapshot) < (current.snapshot_time, snapshot) and s.snapshot not in broken]
+    return [s.snapshot for s in store.clean_snapshots(dataset, disqualifying=clean.DRIFT_REFERENCE, before=current)]
 
 
 def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:

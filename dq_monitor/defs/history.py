@@ -31,11 +31,7 @@ def metric_history(store: Store, dataset: str, key: str) -> tuple[pd.Series, dic
 
 def expected_timestamps(store: Store, dataset: str, check: str, times: dict[str, pd.Timestamp]) -> set[pd.Timestamp]:
     """Timestamps of snapshots a user marked expected for this check (or for every check)."""
-    return {times[m["snapshot"]] for m in store.expected_marks(dataset, check) if m["snapshot"] in times}
-
-
-#: Metrics written by other assets: the monitor attaches to that asset.
-METRIC_ASSET_SUFFIX = {"drift_share": "_drift_report", "anomaly_rate": "_anomalies"}
+    return {times[m.snapshot] for m in store.expected_marks(dataset, check) if m.snapshot in times}
 
 
 def monitor_specs(ctx: DatasetContext) -> list[MonitorSpec]:

@@ -2,37 +2,58 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
-from dq_monitor.store import Store, default_database_url
+from dq_monitor.store import DATABASE_URL_ENV, Store
+from dq_monitor.store.engine import env_reference, sqlite_url
 
 _STORES: dict[str, Store] = {}
 
 
 def store_for(url: str) -> Store:
-    """One Store (engine + migrated schema) per URL per process."""
+    """One Store per URL per process, migrated to the newest schema when first opened here."""
     store = _STORES.get(url)
     if store is None:
-        store = _STORES[url] = Store(url)
+        store = Store(url)
+        store.upgrade()
+        _STORES[url] = store
     return store
+
+
+def build_store_resource(project: Any) -> "FindingsStoreResource":
+    """The store resource in the order of `store.resolve_database_url`, without the CLI flag.
+
+    A URL from the environment (`$DQ_MONITOR_DATABASE_URL`, or `${VAR}` in `storage.database_url`) is
+    bound through `dg.EnvVar`, so it never lands in run config or logs.
+    """
+    configured = project.storage.database_url
+    url: Any = configured or None
+    if os.environ.get(DATABASE_URL_ENV):
+        url = dg.EnvVar(DATABASE_URL_ENV)
+    elif configured and env_reference(configured):
+        url = dg.EnvVar(env_reference(configured))
+    return FindingsStoreResource(database_url=url, home=str(project.home_dir))
 
 
 class FindingsStoreResource(dg.ConfigurableResource):
     """Where findings, check evaluations and metric history are written.
 
-    `database_url` comes from `DQ_MONITOR_DATABASE_URL` through `dg.EnvVar` (it may
-    hold a password); without it a SQLite file under `home` is used.
+    `database_url` comes from `DQ_MONITOR_DATABASE_URL` (or the variable named in
+    `storage.database_url`) through `dg.EnvVar` (it may hold a password), or is the literal URL
+    from the YAML; without one a SQLite file under `home` is used. Only Dagster resolves the
+    EnvVar: code outside a run (the CLI) resolves the URL with `store.resolve_database_url`.
     """
 
     database_url: str | None = None
     home: str
 
     def get_store(self) -> Store:
-        return store_for(self.database_url or default_database_url(Path(self.home)))
+        return store_for(self.database_url or sqlite_url(Path(self.home)))
 
 
 def snapshot_parquet_path(base_dir: str | Path, asset_name: str, partition_key: str) -> Path:

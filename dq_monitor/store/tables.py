@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy 2.0 models of the findings store.
+"""Typed SQLAlchemy 2.0 models of every table in the findings store (alert ledger included).
 
 The schema is owned by the alembic revisions in `migrations/versions`; a test
 fails when these models and the migrations disagree.
@@ -25,7 +25,7 @@ from dq_monitor.store.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime()}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, datetime: UTCDateTime()}
 
 
 class Snapshot(Base):
@@ -129,12 +129,54 @@ class ExpectedMark(Base):
     marked_at: Mapped[datetime]
 
 
-def target_metadata() -> list:
-    """Every table the migrations own: the store's models and the alert ledger's tables.
+class AlertDelivery(Base):
+    """One notification to one channel: claimed before sending, then sent, retried or settled.
 
-    A function, not a module constant: the alert ledger imports the store's column types, so
-    importing it here at module load would be circular.
+    `key` is unique and a claim is a conditional update, so two processes that planned the same
+    notification never both send it.
     """
-    from dq_monitor.alerts.ledger import ALERTS_METADATA
 
-    return [Base.metadata, ALERTS_METADATA]
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        Index("ix_alert_deliveries_group", "group_hash", "receiver", "status"),
+        Index("ix_alert_deliveries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    receiver: Mapped[str] = mapped_column(String(400))
+    group_key: Mapped[str] = mapped_column(Text)
+    group_hash: Mapped[str] = mapped_column(String(40))
+    set_hash: Mapped[str] = mapped_column(String(40))
+    firing: Mapped[list[str]] = mapped_column(JSON)
+    resolved: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime | None]
+    payload_digest: Mapped[str | None] = mapped_column(String(64))
+    first_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AlertSilence(Base):
+    """Mute alerts matching every matcher between `starts_at` and `ends_at`."""
+
+    __tablename__ = "alert_silences"
+    __table_args__ = (Index("ix_alert_silences_ends_at", "ends_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    matchers: Mapped[list[str]] = mapped_column(JSON)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+def target_metadata() -> list:
+    """Every table the migrations own."""
+    return [Base.metadata]

@@ -1,0 +1,70 @@
+"""The one "clean snapshot" policy: which open findings keep a snapshot out of clean history.
+
+A bad snapshot must never teach normal: the core checks' "previous" baseline, drift references,
+anomaly training windows and suggested expectations all learn only from clean snapshots. They
+differ in which findings disqualify, so each passes its own tuple of `Disqualifier`s to
+`Store.clean_snapshots` / `Store.disqualified_snapshots`; what "clean" means is decided here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dq_monitor.core.names import CheckType
+from dq_monitor.store.records import ExpectedMarkRecord, FindingRecord
+
+WARN_OR_ERROR = ("WARN", "ERROR")
+
+
+@dataclass(frozen=True)
+class Disqualifier:
+    """Open findings of `check_type` (None: any) at one of `severities` disqualify a snapshot.
+
+    `check_suffix` narrows to one check (e.g. `_row_count_in_bounds` of the volume checks), `key` to
+    one finding key (drift's `dataset`: the whole dataset drifted, not one column). `forgivable`:
+    an expected mark on the finding's check, or on the whole snapshot, lifts it (a real change of
+    normal, e.g. a holiday, as opposed to a broken file).
+    """
+
+    check_type: CheckType | None
+    severities: tuple[str, ...] = ("ERROR",)
+    check_suffix: str | None = None
+    key: str | None = None
+    forgivable: bool = False
+
+    def applies(self, f: FindingRecord, marks: set[tuple[str, str]]) -> bool:
+        if f.status != "open" or f.severity not in self.severities:
+            return False
+        if self.check_type is not None and f.check_type != self.check_type:
+            return False
+        if self.check_suffix is not None and not f.check.endswith(self.check_suffix):
+            return False
+        if self.key is not None and f.key != self.key:
+            return False
+        return not (self.forgivable and ({(f.snapshot, f.check), (f.snapshot, "")} & marks))
+
+
+#: The core checks' "previous" snapshot: no open schema or volume problem.
+BASELINE = (Disqualifier(CheckType.SCHEMA, WARN_OR_ERROR), Disqualifier(CheckType.VOLUME, WARN_OR_ERROR))
+#: Drift references: readable, contract-conforming, and not drifted themselves unless accepted.
+DRIFT_REFERENCE = (Disqualifier(CheckType.SCHEMA), Disqualifier(CheckType.READABILITY),
+                   Disqualifier(CheckType.DRIFT, ("INFO", *WARN_OR_ERROR), key="dataset", forgivable=True))
+#: Anomaly training: nothing broken, and no drift or anomaly a user has not accepted.
+ANOMALY_TRAINING = (
+    Disqualifier(CheckType.READABILITY, WARN_OR_ERROR),
+    Disqualifier(CheckType.SCHEMA, WARN_OR_ERROR, check_suffix="_schema_matches_contract"),
+    Disqualifier(CheckType.VOLUME, WARN_OR_ERROR, check_suffix="_row_count_in_bounds"),
+    Disqualifier(CheckType.DRIFT, ("INFO", *WARN_OR_ERROR), key="dataset", forgivable=True),
+    Disqualifier(CheckType.ANOMALY, WARN_OR_ERROR, forgivable=True),
+    Disqualifier(CheckType.HISTORY, WARN_OR_ERROR, check_suffix="_row_count_is_normal", forgivable=True),
+)
+#: Suggested expectations: no open ERROR finding of any kind.
+SUGGESTION = (Disqualifier(None),)
+
+
+def disqualified(findings: Iterable[FindingRecord], marks: Iterable[ExpectedMarkRecord],
+                 policy: tuple[Disqualifier, ...]) -> set[str]:
+    """Snapshot ids with at least one finding the policy does not forgive."""
+    marked = {(m.snapshot, m.check) for m in marks}
+    return {f.snapshot for f in findings if any(d.applies(f, marked) for d in policy)}

@@ -1,0 +1,179 @@
+"""Engine, sessions and where the findings store lives.
+
+Which database: `resolve_database_url` is the one answer, in this order:
+
+1. an explicit URL (the CLI's `--database-url`),
+2. `$DQ_MONITOR_DATABASE_URL`,
+3. `storage.database_url` in the YAML -- a literal URL, or `${VAR}` to read it from the
+   environment variable `VAR` so a password never has to sit in the file,
+4. a SQLite file `findings.db` under the config's `storage.home` (`./.dq_monitor` without a config).
+
+Opening a `Store` never changes the schema; `Store.upgrade()` does (called by `dq-monitor db
+upgrade`, at code-location load and by the write commands). Nothing here imports dagster.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import create_engine, event, make_url
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dq_monitor.store import migrate
+
+DATABASE_URL_ENV = "DQ_MONITOR_DATABASE_URL"
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be used: unreachable, an unparsable URL, or an unset variable. The message is safe to print."""
+
+
+class _ProjectLike(Protocol):
+    @property
+    def home_dir(self) -> Path: ...
+
+    @property
+    def storage(self) -> Any: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def env_reference(value: str | None) -> str | None:
+    """`VAR` when `value` is `${VAR}` (a URL to read from the environment), else None."""
+    match = _ENV_REF.match(value.strip()) if value else None
+    return match.group(1) if match else None
+
+
+def sqlite_url(home: Path) -> str:
+    return f"sqlite:///{(Path(home) / 'findings.db').resolve()}"
+
+
+def resolve_database_url(explicit: str | None = None, project: _ProjectLike | None = None) -> str:
+    """The findings store's URL, in the documented order (see the module docstring)."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(DATABASE_URL_ENV)
+    if from_env:
+        return from_env
+    configured = project.storage.database_url if project is not None else None
+    if configured:
+        var = env_reference(configured)
+        if var is None:
+            return configured
+        value = os.environ.get(var)
+        if not value:
+            raise StoreUnavailable(f"storage.database_url is ${{{var}}} but {var} is not set")
+        return value
+    return sqlite_url(project.home_dir if project is not None else Path(".dq_monitor"))
+
+
+def default_database_url(home: Path) -> str:
+    """`$DQ_MONITOR_DATABASE_URL`, else a SQLite file `findings.db` under `home`."""
+    return os.environ.get(DATABASE_URL_ENV) or sqlite_url(home)
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by `***` (safe for logs and messages)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable database URL>"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other backends and in-memory SQLite)."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreUnavailable(f"not a database URL: {url[:40]!r}...") from None
+    if parsed.get_backend_name() == "sqlite":
+        file = sqlite_file(url)
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            # WAL lets Dagster's run processes write while the webserver/CLI reads.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def unreachable_message(url: str, exc: OperationalError) -> str:
+    """One readable line naming the host (never the password)."""
+    host = make_url(url).host or "localhost"
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = lines[0] if lines else "connection failed"
+    return f"cannot reach the findings store on {host} ({mask_url(url)}): {reason}"
+
+
+class StoreBase:
+    """Engine, sessions and migrations; the role mixins add the tables' operations."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def masked_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def revision(self) -> str | None:
+        """The schema revision, None for an empty database; StoreUnavailable when unreachable."""
+        try:
+            return migrate.current_revision(self.engine)
+        except OperationalError as exc:
+            raise StoreUnavailable(unreachable_message(self.url, exc)) from None
+
+    def upgrade(self) -> None:
+        """Migrate to the newest schema (idempotent; safe when several processes start at once)."""
+        for attempt in range(5):
+            try:
+                migrate.upgrade(self.engine)
+                return
+            except OperationalError as exc:
+                if self.engine.dialect.name != "sqlite" or attempt == 4:
+                    raise StoreUnavailable(unreachable_message(self.url, exc)) from None
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+            # Two processes migrating one fresh SQLite file race on the version table.
+            time.sleep(0.5 * (attempt + 1))
+            if self.revision() == migrate.head_revision():
+                return
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._session.begin() as s:
+            yield s
