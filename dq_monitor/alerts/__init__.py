@@ -49,7 +49,7 @@ from dq_monitor.alerts.notifiers import (
     SlackBotNotifier,
     SlackWebhookNotifier,
 )
-from dq_monitor.alerts.planner import Plan, make_plan, owner_kind, plan
+from dq_monitor.alerts.planner import Plan, make_plan, plan
 from dq_monitor.alerts.records import (
     AlertInput,
     Channel,
@@ -60,6 +60,7 @@ from dq_monitor.alerts.records import (
 )
 from dq_monitor.alerts.render import render_email, render_slack
 from dq_monitor.alerts.secrets import Secret, mask
+from dq_monitor.alerts.targets import owner_kind
 
 __all__ = [
     "ALERTS_METADATA", "AlertInput", "AlertsConfig", "Channel", "DeliveryLedger", "DeliveryOutcome",

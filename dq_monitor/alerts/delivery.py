@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from tenacity import Retrying, retry_if_result, stop_after_attempt
 
@@ -132,6 +133,18 @@ def deliver(
     install_log_masking(LOGGER_NAME)
     policy = policy or DeliveryPolicy()
     now = as_utc(now)
+    outcomes, sends = _settle_without_sending(notifications, notifiers, ledger, now)
+    send = partial(_send_one, notifiers=notifiers, breaker=_Breaker(), policy=policy, sleep=sleep, now=now)
+    with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="dq-alerts") as pool:
+        for start in range(0, len(sends), policy.batch_size):
+            batch = {i: notifications[i] for i in sends[start:start + policy.batch_size]}
+            outcomes.update(_deliver_batch(batch, ledger, now, policy, pool, send))
+    return [outcomes[i] for i in range(len(notifications))]
+
+
+def _settle_without_sending(notifications: Sequence[Notification], notifiers: Mapping[tuple[str, str], Notifier],
+                            ledger: DeliveryLedger, now: datetime) -> tuple[dict[int, DeliveryOutcome], list[int]]:
+    """Record cancels and clears, note notifications without a notifier; return those and what is left to send."""
     outcomes: dict[int, DeliveryOutcome] = {}
     sends: list[int] = []
     for i, n in enumerate(notifications):
@@ -146,46 +159,50 @@ def deliver(
             outcomes[i] = DeliveryOutcome(n, "no_notifier")
         else:
             sends.append(i)
+    return outcomes, sends
 
-    breaker = _Breaker()
-    with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="dq-alerts") as pool:
-        for start in range(0, len(sends), policy.batch_size):
-            batch = sends[start:start + policy.batch_size]
-            claimed = ledger.claim_many([notifications[i] for i in batch], now, policy.claim_lease)
-            mine = [i for i in batch if notifications[i].key in claimed]
-            for i in batch:
-                if notifications[i].key not in claimed:
-                    outcomes[i] = DeliveryOutcome(notifications[i], "claimed_elsewhere")
-            ledger.supersede([k for i in mine for k in notifications[i].supersedes], now)
 
-            def send(i: int) -> tuple[DeliveryOutcome, Finish]:
-                n = notifications[i]
-                pair = (n.channel.receiver, n.channel.integration)
-                tripped = breaker.tripped(pair)
-                if tripped is not None:
-                    when, why = tripped
-                    error = f"not tried: {pair[0]}/{pair[1]} failed earlier in this pass: {why}"
-                    return (DeliveryOutcome(n, "deferred", 0, error, when),
-                            Finish(n.key, "retrying", error=error, next_attempt_at=when))
-                result, tries = _try(notifiers[pair], n, policy, sleep)
-                outcome, finish = _judge(n, result, tries, now, policy)
-                if outcome.status == "retrying":
-                    breaker.trip(pair, outcome.next_attempt_at, outcome.error or "")  # type: ignore[arg-type]
-                return outcome, finish
+def _deliver_batch(batch: dict[int, Notification], ledger: DeliveryLedger, now: datetime, policy: DeliveryPolicy,
+                   pool: ThreadPoolExecutor,
+                   send: Callable[[Notification], tuple[DeliveryOutcome, Finish]]) -> dict[int, DeliveryOutcome]:
+    """Claim the batch in one transaction, send what this pass claimed, record the outcomes in one transaction."""
+    outcomes: dict[int, DeliveryOutcome] = {}
+    claimed = ledger.claim_many(list(batch.values()), now, policy.claim_lease)
+    mine = [i for i, n in batch.items() if n.key in claimed]
+    for i, n in batch.items():
+        if n.key not in claimed:
+            outcomes[i] = DeliveryOutcome(n, "claimed_elsewhere")
+    ledger.supersede([k for i in mine for k in batch[i].supersedes], now)
 
-            # One probe per receiver first, so a receiver that is down costs one timeout, not `concurrency`.
-            probes: dict[tuple[str, str], int] = {}
-            for i in mine:
-                probes.setdefault((notifications[i].channel.receiver, notifications[i].channel.integration), i)
-            first = list(probes.values())
-            rest = [i for i in mine if i not in set(first)]
-            results = dict(zip(first, pool.map(send, first)))
-            results.update(zip(rest, pool.map(send, rest)))
-            ledger.finish_many([results[i][1] for i in mine], now)
-            for i in mine:
-                outcomes[i] = results[i][0]
-                _log(results[i][0])
-    return [outcomes[i] for i in range(len(notifications))]
+    # One probe per receiver first, so a receiver that is down costs one timeout, not `concurrency`.
+    probes: dict[tuple[str, str], int] = {}
+    for i in mine:
+        probes.setdefault((batch[i].channel.receiver, batch[i].channel.integration), i)
+    first = list(probes.values())
+    rest = [i for i in mine if i not in set(first)]
+    results = dict(zip(first, pool.map(send, [batch[i] for i in first])))
+    results.update(zip(rest, pool.map(send, [batch[i] for i in rest])))
+    ledger.finish_many([results[i][1] for i in mine], now)
+    for i in mine:
+        outcomes[i] = results[i][0]
+        _log(results[i][0])
+    return outcomes
+
+
+def _send_one(n: Notification, *, notifiers: Mapping[tuple[str, str], Notifier], breaker: _Breaker,
+              policy: DeliveryPolicy, sleep: Callable[[float], None], now: datetime) -> tuple[DeliveryOutcome, Finish]:
+    pair = (n.channel.receiver, n.channel.integration)
+    tripped = breaker.tripped(pair)
+    if tripped is not None:
+        when, why = tripped
+        error = f"not tried: {pair[0]}/{pair[1]} failed earlier in this pass: {why}"
+        return (DeliveryOutcome(n, "deferred", 0, error, when),
+                Finish(n.key, "retrying", error=error, next_attempt_at=when))
+    result, tries = _try(notifiers[pair], n, policy, sleep)
+    outcome, finish = _judge(n, result, tries, now, policy)
+    if outcome.status == "retrying":
+        breaker.trip(pair, outcome.next_attempt_at, outcome.error or "")  # type: ignore[arg-type]
+    return outcome, finish
 
 
 class _Breaker:

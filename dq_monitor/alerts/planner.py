@@ -22,15 +22,13 @@ Per (channel, group):
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from dq_monitor.alerts.config import AlertsConfig
 from dq_monitor.alerts.inhibit import inhibited, silenced
-from dq_monitor.alerts.matchers import all_match
 from dq_monitor.alerts.records import (
     SEVERITY_RANK,
     AlertInput,
@@ -44,10 +42,7 @@ from dq_monitor.alerts.records import (
     notification_key,
 )
 from dq_monitor.alerts.routing import Route, build_route_tree
-
-_EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-_SLACK_RE = re.compile(r"^(?:@[\w.\-]+|#[\w\-]+|[UWCG][A-Z0-9]{6,})$")
-OWNERS_ROUTE_ID = "owners"
+from dq_monitor.alerts.targets import targets
 
 
 class GroupStateSource(Protocol):
@@ -56,16 +51,6 @@ class GroupStateSource(Protocol):
     def group_states(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], GroupState]: ...
 
     def in_flight(self) -> list[DeliveryRecord]: ...
-
-
-def owner_kind(owner: str) -> str | None:
-    """`email` for addresses, `slack` for `@handle`, `#channel` or Slack IDs, else None."""
-    owner = owner.strip()
-    if _EMAIL_RE.match(owner):
-        return "email"
-    if _SLACK_RE.match(owner):
-        return "slack"
-    return None
 
 
 @dataclass
@@ -85,23 +70,16 @@ class Plan:
     held: dict[str, str]
 
 
-def plan(
-    alerts: Sequence[AlertInput],
-    now: datetime,
-    ledger: GroupStateSource,
-    config: AlertsConfig,
-    silences: Iterable[Silence] = (),
-    *,
-    available: Collection[tuple[str, str]] | None = None,
-) -> list[Notification]:
-    """The notifications to act on at `now`. `available` limits routing to (receiver, integration) pairs.
+def plan(alerts: Sequence[AlertInput], now: datetime, ledger: GroupStateSource, config: AlertsConfig,
+         silences: Iterable[Silence] = (), **options: Any) -> list[Notification]:
+    """The notifications to act on at `now`; `options` as for `make_plan` (`available`, `tree`).
 
     `alerts` must hold *every* open finding, delivered or not (as Alertmanager is sent every firing alert
     on each evaluation), plus findings resolved recently: an open finding left out reads as "no longer
     firing", and a resolved one is only announced if it is handed in. Resolved findings that were never
     announced are ignored, so handing in generously is harmless.
     """
-    return make_plan(alerts, now, ledger, config, silences, available=available).notifications
+    return make_plan(alerts, now, ledger, config, silences, **options).notifications
 
 
 def make_plan(
@@ -114,7 +92,11 @@ def make_plan(
     available: Collection[tuple[str, str]] | None = None,
     tree: Route | None = None,
 ) -> Plan:
-    """`plan` plus the reason each alert left out of this pass was held back."""
+    """`plan` plus the reason each alert left out of this pass was held back.
+
+    `available` limits routing to (receiver, integration) pairs; `tree` is the route tree when the
+    caller already built it from `config`.
+    """
     now = as_utc(now)
     tree = tree or build_route_tree(config)
     floor = SEVERITY_RANK[config.min_severity]
@@ -131,21 +113,8 @@ def make_plan(
     muted.update(silenced(candidates, labels, silences, now))
     held.update(muted)
 
-    groups: dict[tuple[str, str], _Group] = {}
-    for alert, lab in zip(candidates, labels):
-        if alert.fingerprint in muted:
-            continue
-        targets = _targets(alert, lab, tree, config, available)
-        if not targets and alert.firing:
-            held[alert.fingerprint] = "no route with an available receiver"
-        for channel, route in targets:
-            group_labels = route.group_labels(lab)
-            group_key = f"{route.id}{json.dumps(group_labels, sort_keys=True, separators=(',', ':'))}"
-            group = groups.get((channel.id, group_key))
-            if group is None:
-                group = groups[(channel.id, group_key)] = _Group(channel, route, group_key, group_labels)
-            (group.firing if alert.firing else group.resolved).append(alert)
-
+    unmuted = [(alert, lab) for alert, lab in zip(candidates, labels) if alert.fingerprint not in muted]
+    groups = _groups(unmuted, tree, config, available, held)
     states = ledger.group_states(groups.keys()) if groups else {}
     notifications: list[Notification] = []
     for pair, group in groups.items():
@@ -163,6 +132,24 @@ def make_plan(
     return Plan(notifications, held)
 
 
+def _groups(alerts: Iterable[tuple[AlertInput, dict]], tree: Route, config: AlertsConfig,
+            available: Collection[tuple[str, str]] | None, held: dict[str, str]) -> dict[tuple[str, str], _Group]:
+    """Each alert in the (channel, group) of every target it routes to; unroutable firing alerts go to `held`."""
+    groups: dict[tuple[str, str], _Group] = {}
+    for alert, lab in alerts:
+        routed = targets(alert, lab, tree, config, available)
+        if not routed and alert.firing:
+            held[alert.fingerprint] = "no route with an available receiver"
+        for channel, route in routed:
+            group_labels = route.group_labels(lab)
+            group_key = f"{route.id}{json.dumps(group_labels, sort_keys=True, separators=(',', ':'))}"
+            group = groups.get((channel.id, group_key))
+            if group is None:
+                group = groups[(channel.id, group_key)] = _Group(channel, route, group_key, group_labels)
+            (group.firing if alert.firing else group.resolved).append(alert)
+    return groups
+
+
 def _dedup(alerts: Iterable[AlertInput]) -> list[AlertInput]:
     # The same finding handed in twice (e.g. from two pages of a query) is one alert.
     seen: dict[str, AlertInput] = {}
@@ -170,30 +157,6 @@ def _dedup(alerts: Iterable[AlertInput]) -> list[AlertInput]:
         seen[alert.fingerprint] = alert
     return list(seen.values())
 
-
-def _targets(alert: AlertInput, labels: dict, tree: Route, config: AlertsConfig,
-             available: Collection[tuple[str, str]] | None) -> list[tuple[Channel, Route]]:
-    def usable(receiver: str, integration: str) -> bool:
-        return available is None or (receiver, integration) in available
-
-    out: list[tuple[Channel, Route]] = []
-    if all_match(tree.matchers, labels):
-        for route in tree.match(labels):
-            if route.receiver is None:
-                continue
-            for integration in config.receivers[route.receiver].integrations():
-                if usable(route.receiver, integration):
-                    out.append((Channel(route.receiver, integration), route))  # type: ignore[arg-type]
-    email_via, slack_via = config.owners_email_via(), config.owners_slack_via()
-    owners_route = Route(OWNERS_ROUTE_ID, (), None, False, tree.group_by, tree.group_wait, tree.group_interval,
-                         tree.repeat_interval, ())
-    for owner in dict.fromkeys(o.strip() for o in alert.owners):
-        kind = owner_kind(owner)
-        if kind == "email" and email_via and usable(email_via, "email"):
-            out.append((Channel(email_via, "email", owner), owners_route))
-        elif kind == "slack" and slack_via and usable(slack_via, "slack_bot"):
-            out.append((Channel(slack_via, "slack_bot", owner), owners_route))
-    return out
 
 
 def _decide(group: _Group, state: GroupState, now: datetime, send_resolved: bool) -> Notification | str | None:
