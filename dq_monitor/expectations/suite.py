@@ -74,14 +74,7 @@ class SuiteExpectation:
     @property
     def columns(self) -> list[str]:
         """Columns the expectation reads, in kwargs order."""
-        cols: list[str] = []
-        for name in COLUMN_KWARGS:
-            value = self.kwargs.get(name)
-            if isinstance(value, str):
-                cols.append(value)
-            elif isinstance(value, (list, tuple)):
-                cols.extend(str(v) for v in value)
-        return cols
+        return columns_of(self.kwargs)
 
 
 @dataclass(frozen=True)
@@ -93,8 +86,8 @@ class LoadedSuite:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def expectation_key(type_: str, kwargs: dict[str, Any]) -> str:
-    """Readable id: `expect_column_values_to_not_be_null:amount`, `expect_table_row_count_to_be_between`."""
+def columns_of(kwargs: dict[str, Any]) -> list[str]:
+    """Columns named by an expectation's kwargs, in `COLUMN_KWARGS` order."""
     cols: list[str] = []
     for name in COLUMN_KWARGS:
         value = kwargs.get(name)
@@ -102,6 +95,12 @@ def expectation_key(type_: str, kwargs: dict[str, Any]) -> str:
             cols.append(value)
         elif isinstance(value, (list, tuple)):
             cols.extend(str(v) for v in value)
+    return cols
+
+
+def expectation_key(type_: str, kwargs: dict[str, Any]) -> str:
+    """Readable id: `expect_column_values_to_not_be_null:amount`, `expect_table_row_count_to_be_between`."""
+    cols = columns_of(kwargs)
     return f"{type_}:{','.join(cols)}" if cols else type_
 
 
@@ -146,6 +145,51 @@ def _short_error(exc: Exception) -> str:
     return " ".join(str(text).split())
 
 
+#: (index, type, kwargs, meta, severity, GX expectation) of one valid expectation in a suite file.
+_Parsed = tuple[int, str, dict[str, Any], dict[str, Any], str, Any]
+_KNOWN_KEYS = {"type", "expectation_type", "kwargs", "meta", "severity", "id", "notes", "description",
+               "rendered_content"}
+
+
+def _parse_expectation(raw: Any, index: int, shown: str) -> _Parsed | SuiteProblem:
+    """One entry of the `expectations` list, or the problem that makes it unusable."""
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    bad_key = f"invalid#{index + 1}"
+    if not isinstance(raw, dict):
+        return SuiteProblem(shown, "each expectation must be a JSON object", index, key=bad_key)
+    type_ = raw.get("type", raw.get("expectation_type"))
+    kwargs = raw.get("kwargs", {})
+    meta = raw.get("meta") or {}
+    severity = raw.get("severity", "critical")
+    label = type_ if isinstance(type_, str) else None
+    if not isinstance(type_, str) or not type_:
+        return SuiteProblem(shown, "missing 'type'", index, key=bad_key)
+    if not isinstance(kwargs, dict) or not isinstance(meta, dict):
+        return SuiteProblem(shown, "'kwargs' and 'meta' must be JSON objects", index, label, key=bad_key)
+    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    if unknown:
+        return SuiteProblem(shown, f"unknown key(s) {', '.join(map(repr, unknown))}", index, label, key=bad_key)
+    if not isinstance(severity, str) or severity.lower() not in GX_SEVERITY:
+        return SuiteProblem(shown, f"invalid severity {severity!r}: use one of critical, warning, info", index,
+                            label, key=bad_key)
+    severity = severity.lower()
+    try:
+        gx_expectation = ExpectationConfiguration(
+            type=type_, kwargs=kwargs, meta=meta, severity=severity,
+            notes=raw.get("notes"), description=raw.get("description"),
+        ).to_domain_obj()
+    except Exception as exc:  # GX raises several unrelated types for bad configurations
+        if type(exc).__name__ == "ExpectationNotFoundError":
+            msg = f"unknown expectation type {type_!r}"
+        else:
+            msg = f"invalid configuration for {type_}: {_short_error(exc)}"
+        return SuiteProblem(shown, msg, index, label, key=bad_key)
+    return index, type_, kwargs, meta, severity, gx_expectation
+
+
 def load_suite(path: str | Path, *, default_name: str | None = None, display: str | None = None) -> LoadedSuite:
     """Read a suite file; bad content becomes `problems`, valid expectations are kept.
 
@@ -167,56 +211,11 @@ def load_suite(path: str | Path, *, default_name: str | None = None, display: st
         return LoadedSuite(shown, name, (), (SuiteProblem(
             shown, "'expectations' must be a list", key="suite_expectations_not_a_list"),))
 
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
-
     problems: list[SuiteProblem] = []
-    parsed: list[tuple[int, str, dict[str, Any], dict[str, Any], str, Any]] = []
+    parsed: list[_Parsed] = []
     for index, raw in enumerate(raw_expectations):
-        if not isinstance(raw, dict):
-            problems.append(SuiteProblem(shown, "each expectation must be a JSON object", index,
-                                         key=f"invalid#{index + 1}"))
-            continue
-        type_ = raw.get("type", raw.get("expectation_type"))
-        kwargs = raw.get("kwargs", {})
-        meta = raw.get("meta") or {}
-        severity = raw.get("severity", "critical")
-        label = type_ if isinstance(type_, str) else None
-        bad_key = f"invalid#{index + 1}"
-        if not isinstance(type_, str) or not type_:
-            problems.append(SuiteProblem(shown, "missing 'type'", index, key=bad_key))
-            continue
-        if not isinstance(kwargs, dict) or not isinstance(meta, dict):
-            problems.append(SuiteProblem(shown, "'kwargs' and 'meta' must be JSON objects", index, label,
-                                         key=bad_key))
-            continue
-        unknown = sorted(set(raw) - {"type", "expectation_type", "kwargs", "meta", "severity", "id",
-                                     "notes", "description", "rendered_content"})
-        if unknown:
-            problems.append(SuiteProblem(shown, f"unknown key(s) {', '.join(map(repr, unknown))}", index, label,
-                                         key=bad_key))
-            continue
-        if not isinstance(severity, str) or severity.lower() not in GX_SEVERITY:
-            problems.append(SuiteProblem(
-                shown, f"invalid severity {severity!r}: use one of critical, warning, info", index, label,
-                key=bad_key))
-            continue
-        severity = severity.lower()
-        try:
-            gx_expectation = ExpectationConfiguration(
-                type=type_, kwargs=kwargs, meta=meta, severity=severity,
-                notes=raw.get("notes"), description=raw.get("description"),
-            ).to_domain_obj()
-        except Exception as exc:  # GX raises several unrelated types for bad configurations
-            kind = type(exc).__name__
-            if kind == "ExpectationNotFoundError":
-                msg = f"unknown expectation type {type_!r}"
-            else:
-                msg = f"invalid configuration for {type_}: {_short_error(exc)}"
-            problems.append(SuiteProblem(shown, msg, index, label, key=bad_key))
-            continue
-        parsed.append((index, type_, kwargs, meta, severity, gx_expectation))
+        one = _parse_expectation(raw, index, shown)
+        (problems if isinstance(one, SuiteProblem) else parsed).append(one)  # type: ignore[arg-type]
 
     keys = _unique_keys([expectation_key(p[1], p[2]) for p in parsed])
     expectations = tuple(

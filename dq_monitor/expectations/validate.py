@@ -35,10 +35,37 @@ from dq_monitor.expectations.suite import (
 )
 
 
-def _problem_finding(dataset: str, snapshot: str, check: str, message: str, key: str,
-                     details: dict[str, Any]) -> Finding:
-    return Finding(dataset, snapshot, check, Severity.ERROR, f"{dataset}/{snapshot}: {message}",
-                   {"problem": "suite_error", **details}, key=key)
+class _Report:
+    """Findings, failed-expectation rows and metrics gathered while validating one snapshot."""
+
+    def __init__(self, dataset: str, snapshot: str, check: str, suite: LoadedSuite) -> None:
+        self.dataset, self.snapshot, self.check, self.suite = dataset, snapshot, check, suite
+        self.findings: list[Finding] = []
+        self.failed_rows: list[dict[str, Any]] = []
+        self.metrics: dict[str, float] = {}
+        self.problems = 0
+
+    def problem(self, message: str, key: str, details: dict[str, Any]) -> None:
+        """An ERROR finding for a suite problem (the suite file, not the data, is wrong)."""
+        row = {"suite_file": self.suite.path, "error": message, **details}
+        self.findings.append(Finding(self.dataset, self.snapshot, self.check, Severity.ERROR,
+                                     f"{self.dataset}/{self.snapshot}: {message}",
+                                     {"problem": "suite_error", **row}, key=key))
+        self.failed_rows.append({**row, "severity": Severity.ERROR.value})
+        self.problems += 1
+
+    def broken_expectation(self, expectation: SuiteExpectation, what: str, details: dict[str, Any]) -> None:
+        """A suite problem naming one expectation; it counts as not passed."""
+        self.problem(f"{self.suite.path}, expectation #{expectation.index + 1} {expectation.type}: {what}",
+                     expectation.key, {"expectation_id": expectation.key, "expectation_type": expectation.type,
+                                       **details})
+        self.metrics[f"gx_success:{expectation.key}"] = 0.0
+
+    def failure(self, expectation: SuiteExpectation, details: dict[str, Any]) -> None:
+        message = f"{self.dataset}/{self.snapshot}: {describe(details)}"
+        self.findings.append(Finding(self.dataset, self.snapshot, self.check, expectation.severity, message,
+                                     details, key=expectation.key))
+        self.failed_rows.append({**details, "severity": expectation.severity.value})
 
 
 def _split_by_columns(
@@ -105,117 +132,103 @@ def validate_frame(
     `gx_success:<id>` (0/1) and `gx_unexpected_percent:<id>`. `display_path` is how
     messages name the suite file (default: `suite_path` as given).
     """
-    check = check_name(dataset)
     suite = load_suite(suite_path, default_name=dataset, display=display_path)
-    findings: list[Finding] = []
-    failed_rows: list[dict[str, Any]] = []
-    metrics: dict[str, float] = {}
-    problems: list[Finding] = []
-
-    def add_problem(message: str, key: str, details: dict[str, Any]) -> None:
-        row = {"suite_file": suite.path, "error": message, **details}
-        problems.append(_problem_finding(dataset, snapshot, check, message, key, row))
-        findings.append(problems[-1])
-        failed_rows.append({**row, "severity": Severity.ERROR.value})
-
+    report = _Report(dataset, snapshot, check_name(dataset), suite)
     for problem in suite.problems:
-        add_problem(problem.describe(), problem.key,
-                    {"expectation_index": problem.index, "expectation_type": problem.expectation_type})
+        report.problem(problem.describe(), problem.key,
+                       {"expectation_index": problem.index, "expectation_type": problem.expectation_type})
 
     columns = set(df.columns)
     pk_missing = [c for c in primary_key if c not in columns]
     pk = [c for c in primary_key if c in columns]
     runnable, missing = _split_by_columns(suite, columns)
     for expectation, absent in missing:
-        add_problem(
-            f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: column(s) "
-            f"{', '.join(map(repr, absent))} not in the snapshot (it has {len(columns)} columns: "
+        report.broken_expectation(
+            expectation,
+            f"column(s) {', '.join(map(repr, absent))} not in the snapshot (it has {len(columns)} columns: "
             f"{', '.join(map(repr, sorted(map(str, columns))[:20]))})",
-            expectation.key,
-            {"expectation_id": expectation.key, "expectation_type": expectation.type,
-             "columns": expectation.columns, "missing_columns": absent, "kwargs": plain(expectation.kwargs),
+            {"columns": expectation.columns, "missing_columns": absent, "kwargs": plain(expectation.kwargs),
              "expectation_index": expectation.index},
         )
-        metrics[f"gx_success:{expectation.key}"] = 0.0
 
     # GX reports failing rows by index label; labels must identify rows for the key lookup.
     frame = df if df.index.is_unique else df.reset_index(drop=True)
     results, failures = _run_isolating_failures(frame, suite, runnable, sample_size)
     for expectation, exc in failures:
-        add_problem(f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: "
-                    f"Great Expectations could not run it: {type(exc).__name__}: {' '.join(str(exc).split())}",
-                    expectation.key,
-                    {"expectation_id": expectation.key, "expectation_type": expectation.type,
-                     "columns": expectation.columns, "kwargs": plain(expectation.kwargs)})
-        metrics[f"gx_success:{expectation.key}"] = 0.0
+        report.broken_expectation(
+            expectation,
+            f"Great Expectations could not run it: {type(exc).__name__}: {' '.join(str(exc).split())}",
+            {"columns": expectation.columns, "kwargs": plain(expectation.kwargs)})
     failed_keys = {e.key for e, _ in failures}
     runnable = [e for e in runnable if e.key not in failed_keys]
+    evaluated, passed = _record_results(report, runnable, results, frame, pk, pk_missing, sample_size)
+    return _outcome(report, evaluated, passed, pk_missing)
 
-    evaluated = passed_count = 0
+
+def _record_results(report: _Report, runnable: list[SuiteExpectation], results: dict[str, Any],
+                    frame: pd.DataFrame, pk: list[str], pk_missing: list[str],
+                    sample_size: int) -> tuple[int, int]:
+    """Metrics and findings from GX's results; returns (expectations evaluated, passed)."""
+    evaluated = passed = 0
     for expectation in runnable:
         res = results.get(expectation.key)
         if res is None:
-            add_problem(f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: "
-                        "no result returned by Great Expectations", expectation.key,
-                        {"expectation_id": expectation.key, "expectation_type": expectation.type})
-            metrics[f"gx_success:{expectation.key}"] = 0.0
+            report.broken_expectation(expectation, "no result returned by Great Expectations", {})
             continue
         result = dict(res.result or {})
         error = exception_message(res.exception_info)
-        metrics[f"gx_success:{expectation.key}"] = 1.0 if (res.success and not error) else 0.0
+        report.metrics[f"gx_success:{expectation.key}"] = 1.0 if (res.success and not error) else 0.0
         pct = result.get("unexpected_percent")
         if isinstance(pct, (int, float)) and pct == pct:
-            metrics[f"gx_unexpected_percent:{expectation.key}"] = float(pct)
+            report.metrics[f"gx_unexpected_percent:{expectation.key}"] = float(pct)
         if error:
-            add_problem(f"{suite.path}, expectation #{expectation.index + 1} {expectation.type}: "
-                        f"Great Expectations raised: {error}", expectation.key,
-                        {"expectation_id": expectation.key, "expectation_type": expectation.type,
-                         "columns": expectation.columns, "kwargs": plain(expectation.kwargs)})
+            report.broken_expectation(expectation, f"Great Expectations raised: {error}",
+                                      {"columns": expectation.columns, "kwargs": plain(expectation.kwargs)})
             continue
         evaluated += 1
         if res.success:
-            passed_count += 1
+            passed += 1
             continue
         details = evidence(expectation, result, frame, pk, sample_size)
-        details["suite_file"] = suite.path
+        details["suite_file"] = report.suite.path
         if pk_missing:
             details["primary_key_missing"] = pk_missing
-        message = f"{dataset}/{snapshot}: {describe(details)}"
-        findings.append(Finding(dataset, snapshot, check, expectation.severity, message, details,
-                                key=expectation.key))
-        failed_rows.append({**details, "severity": expectation.severity.value})
-
+        report.failure(expectation, details)
     if evaluated:
-        metrics["gx_success_percent"] = 100.0 * passed_count / evaluated
+        report.metrics["gx_success_percent"] = 100.0 * passed / evaluated
+    return evaluated, passed
 
+
+def _outcome(report: _Report, evaluated: int, passed: int, pk_missing: list[str]) -> CheckOutcome:
+    suite, findings = report.suite, report.findings
     alerting = [f for f in findings if f.severity is not Severity.INFO]
     metadata: dict[str, Any] = {
         "suite": suite.path,
         "suite_name": suite.name,
         "expectations_in_suite": len(suite.expectations) + sum(p.index is not None for p in suite.problems),
         "expectations_evaluated": evaluated,
-        "expectations_failed": len(findings) - len(problems),
-        "suite_problems": len(problems),
+        "expectations_failed": len(findings) - report.problems,
+        "suite_problems": report.problems,
     }
     if pk_missing:
         metadata["primary_key_missing"] = ", ".join(pk_missing)
-    if failed_rows:
-        metadata["failed_expectations"] = failed_expectations_table(failed_rows)
+    if report.failed_rows:
+        metadata["failed_expectations"] = failed_expectations_table(report.failed_rows)
 
     if alerting:
         severity = Severity.worst([f.severity for f in alerting])
         summary = "; ".join(f.message.split(": ", 1)[-1] for f in alerting[:3])
         more = f" (+{len(alerting) - 3} more)" if len(alerting) > 3 else ""
         message = f"{len(alerting)} expectation problem(s) in {suite.name}: {summary}{more}"
-        return CheckOutcome(check, False, severity, message, metadata=metadata, findings=tuple(findings),
-                            metrics=metrics)
+        return CheckOutcome(report.check, False, severity, message, metadata=metadata, findings=tuple(findings),
+                            metrics=report.metrics)
 
     configured = Severity.worst([e.severity for e in suite.expectations]) if suite.expectations else Severity.ERROR
     message = f"all {evaluated} expectation(s) of {suite.name} passed"
     if findings:
         message += f"; {len(findings)} info-level expectation(s) failed (recorded only)"
-    return CheckOutcome(check, True, configured if configured is not Severity.INFO else Severity.WARN,
-                        message, metadata=metadata, findings=tuple(findings), metrics=metrics)
+    return CheckOutcome(report.check, True, configured if configured is not Severity.INFO else Severity.WARN,
+                        message, metadata=metadata, findings=tuple(findings), metrics=report.metrics)
 
 
 def check_expectations(

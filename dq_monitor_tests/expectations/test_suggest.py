@@ -15,7 +15,7 @@ from dq_monitor.expectations import (
     validate_frame,
     write_suite,
 )
-from dq_monitor.expectations.suggest import _numeric_range
+from dq_monitor.expectations.bounds import numeric_range
 
 STATUSES = np.array(["new", "paid", "shipped", "cancelled"], dtype=object)
 
@@ -193,7 +193,7 @@ def test_learned_ranges_rarely_flag_fresh_clean_snapshots_and_always_flag_gross_
     rng = np.random.default_rng(11)
     rows = 500
     history = np.concatenate([draw(rng, rows) for _ in range(5)])
-    kwargs = _numeric_range("x", history, False, rows, 0.01, 5)["kwargs"]
+    kwargs = numeric_range("x", history, False, rows, 0.01, 5)["kwargs"]
     lo, hi = kwargs["min_value"], kwargs["max_value"]
     false_alarms = 0
     for _ in range(300):
