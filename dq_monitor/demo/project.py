@@ -80,111 +80,77 @@ def _owners(team: str) -> list[str]:
     return [f"{team}-team@example.com", f"@{team}-oncall"]
 
 
+def _not_null_columns(**types: str) -> dict[str, Any]:
+    """A schema contract where every column has the given type and no nulls."""
+    return {"columns": {name: {"type": kind, "nullable": False} for name, kind in types.items()}}
+
+
+def _dataset(name: str, description: str, source: dict[str, Any], primary_key: list[str], schedule: str,
+             team: str, schema: dict[str, Any], volume: dict[str, Any], **sections: Any) -> dict[str, Any]:
+    """One dataset entry: files source, `ts` timestamps, owners by team, 6h freshness, then `sections`."""
+    return {
+        "name": name,
+        "description": description,
+        "source": {"kind": "files", **source},
+        "primary_key": primary_key,
+        "timestamp_column": "ts",
+        "schedule": schedule,
+        "owners": _owners(team),
+        "schema": schema,
+        "volume": volume,
+        "freshness": {"max_age": "6h", "based_on": "max_timestamp"},
+        **sections,
+    }
+
+
+def _payments(volume: dict[str, Any]) -> dict[str, Any]:
+    return _dataset(
+        "payments", "Card payments, one CSV extract per day at midnight with the previous day's transactions.",
+        {"path": "data/payments", "pattern": "payments_*.csv", "format": "csv", "snapshot_unit": "file",
+         "csv_options": {"parse_dates": ["ts"],
+                         "dtype": {"merchant": "category", "country": "category", "currency": "category"}}},
+        ["txn_id"], "0 6 * * *", "payments",
+        _not_null_columns(txn_id="int", ts="datetime", user_id="int", merchant="category", country="category",
+                          amount="float", currency="category", card_present="bool", email="string"),
+        volume,
+        expectations={"suite": SUITES["payments"]},
+        drift={"reference": {"strategy": "previous"}, "ignore_columns": ["txn_id", "ts", "user_id", "email"]},
+        anomalies={"detector": "ensemble", "group_by": "user_id", "columns": ["amount"]},
+        monitors=[{"metric": "row_count", "seasonality": "day_of_week"}],
+    )
+
+
+def _sensors(volume: dict[str, Any]) -> dict[str, Any]:
+    return _dataset(
+        "sensors", "Environmental sensors (20 devices, a reading every 15 minutes), one Parquet file per day.",
+        {"path": "data/sensors", "pattern": "sensors_*.parquet", "format": "parquet", "snapshot_unit": "file"},
+        ["sensor_id", "ts"], "15 0 * * *", "iot",
+        _not_null_columns(sensor_id="string", ts="datetime", temperature="float", humidity="float",
+                          pressure="float", battery="float", status="category"),
+        volume,
+        # Battery drains by design (a trend, not drift); status is an operational flag.
+        drift={"reference": {"strategy": "previous"}, "ignore_columns": ["sensor_id", "ts", "battery", "status"]},
+        anomalies={"detector": "ensemble", "columns": ["temperature", "humidity", "pressure"]},
+    )
+
+
+def _web_traffic(volume: dict[str, Any]) -> dict[str, Any]:
+    return _dataset(
+        "web_traffic", "Web server access log, one folder per day holding one JSON-lines file per server.",
+        {"path": "data/web_traffic", "pattern": "*.jsonl", "format": "jsonl", "snapshot_unit": "folder"},
+        ["request_id"], "0 1 * * *", "web",
+        _not_null_columns(request_id="string", ts="datetime", path="string", method="category",
+                          status_code="int", latency_ms="float", bytes_sent="int", user_agent="category"),
+        volume,
+        expectations={"suite": SUITES["web_traffic"]},
+    )
+
+
 def project_config() -> dict[str, Any]:
     """The whole demo config as a YAML-ready dict (paths relative to the config file)."""
     volume = volume_sections()
-    freshness = {"max_age": "6h", "based_on": "max_timestamp"}
-    payments_ds = {
-        "name": "payments",
-        "description": "Card payments, one CSV extract per day at midnight with the previous day's transactions.",
-        "source": {
-            "kind": "files",
-            "path": "data/payments",
-            "pattern": "payments_*.csv",
-            "format": "csv",
-            "snapshot_unit": "file",
-            "csv_options": {
-                "parse_dates": ["ts"],
-                "dtype": {"merchant": "category", "country": "category", "currency": "category"},
-            },
-        },
-        "primary_key": ["txn_id"],
-        "timestamp_column": "ts",
-        "schedule": "0 6 * * *",
-        "owners": _owners("payments"),
-        "schema": {
-            "columns": {
-                "txn_id": {"type": "int", "nullable": False},
-                "ts": {"type": "datetime", "nullable": False},
-                "user_id": {"type": "int", "nullable": False},
-                "merchant": {"type": "category", "nullable": False},
-                "country": {"type": "category", "nullable": False},
-                "amount": {"type": "float", "nullable": False},
-                "currency": {"type": "category", "nullable": False},
-                "card_present": {"type": "bool", "nullable": False},
-                "email": {"type": "string", "nullable": False},
-            }
-        },
-        "volume": volume["payments"],
-        "freshness": dict(freshness),
-        "expectations": {"suite": SUITES["payments"]},
-        "drift": {"reference": {"strategy": "previous"}, "ignore_columns": ["txn_id", "ts", "user_id", "email"]},
-        "anomalies": {"detector": "ensemble", "group_by": "user_id", "columns": ["amount"]},
-        "monitors": [{"metric": "row_count", "seasonality": "day_of_week"}],
-    }
-    sensors_ds = {
-        "name": "sensors",
-        "description": "Environmental sensors (20 devices, a reading every 15 minutes), one Parquet file per day.",
-        "source": {
-            "kind": "files",
-            "path": "data/sensors",
-            "pattern": "sensors_*.parquet",
-            "format": "parquet",
-            "snapshot_unit": "file",
-        },
-        "primary_key": ["sensor_id", "ts"],
-        "timestamp_column": "ts",
-        "schedule": "15 0 * * *",
-        "owners": _owners("iot"),
-        "schema": {
-            "columns": {
-                "sensor_id": {"type": "string", "nullable": False},
-                "ts": {"type": "datetime", "nullable": False},
-                "temperature": {"type": "float", "nullable": False},
-                "humidity": {"type": "float", "nullable": False},
-                "pressure": {"type": "float", "nullable": False},
-                "battery": {"type": "float", "nullable": False},
-                "status": {"type": "category", "nullable": False},
-            }
-        },
-        "volume": volume["sensors"],
-        "freshness": dict(freshness),
-        # Battery drains by design (a trend, not drift); status is an operational flag.
-        "drift": {"reference": {"strategy": "previous"}, "ignore_columns": ["sensor_id", "ts", "battery", "status"]},
-        "anomalies": {"detector": "ensemble", "columns": ["temperature", "humidity", "pressure"]},
-    }
-    web_ds = {
-        "name": "web_traffic",
-        "description": "Web server access log, one folder per day holding one JSON-lines file per server.",
-        "source": {
-            "kind": "files",
-            "path": "data/web_traffic",
-            "pattern": "*.jsonl",
-            "format": "jsonl",
-            "snapshot_unit": "folder",
-        },
-        "primary_key": ["request_id"],
-        "timestamp_column": "ts",
-        "schedule": "0 1 * * *",
-        "owners": _owners("web"),
-        "schema": {
-            "columns": {
-                "request_id": {"type": "string", "nullable": False},
-                "ts": {"type": "datetime", "nullable": False},
-                "path": {"type": "string", "nullable": False},
-                "method": {"type": "category", "nullable": False},
-                "status_code": {"type": "int", "nullable": False},
-                "latency_ms": {"type": "float", "nullable": False},
-                "bytes_sent": {"type": "int", "nullable": False},
-                "user_agent": {"type": "category", "nullable": False},
-            }
-        },
-        "volume": volume["web_traffic"],
-        "freshness": dict(freshness),
-        "expectations": {"suite": SUITES["web_traffic"]},
-    }
     return {
         "storage": {"home": ".dq_monitor"},
-        "datasets": [payments_ds, sensors_ds, web_ds],
+        "datasets": [_payments(volume["payments"]), _sensors(volume["sensors"]), _web_traffic(volume["web_traffic"])],
         "alerts": copy.deepcopy(ALERTS),
     }
