@@ -1,34 +1,57 @@
-"""`dq-monitor dev`: start `dagster dev` on a config."""
+"""`dq-monitor dev`: start `dagster dev` on a config, from any folder.
+
+`dagster dev` runs as a child in its own process session with default signal handlers (a shell
+starts background jobs with SIGINT ignored, and the webserver and daemon would inherit that), and
+this process forwards SIGTERM/SIGINT to the whole session, so `kill <pid>` or Ctrl-C stops the
+webserver, the daemon and the code servers cleanly.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
 from dq_monitor.cli.common import CONFIG_ENV, EXIT_OK, progress
 from dq_monitor.config import load_config
+from dq_monitor.instance import prepare_dagster_home
+
+DEFAULT_DAGSTER_HOME = ".dagster_home"
 
 
 def dagster_home(home: Path) -> Path:
-    """An instance folder with the project's dagster.yaml (SQLite storage, telemetry off)."""
-    home = home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    target = home / "dagster.yaml"
-    if not target.exists():
-        source = Path("dagster.yaml")
-        target.write_text(source.read_text() if source.exists() else "telemetry:\n  enabled: false\n")
-    return home
+    """An instance folder with the shipped dagster.yaml (SQLite storage, telemetry off)."""
+    return prepare_dagster_home(home)
+
+
+def _default_signals() -> None:  # runs in the child between fork and exec
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def serve(config: Path, host: str, port: int) -> int:
-    env = {**os.environ, CONFIG_ENV: str(config.resolve())}
-    env.setdefault("DAGSTER_HOME", str(dagster_home(Path(".dagster_home"))))
+    home = Path(os.environ.get("DAGSTER_HOME") or dagster_home(Path(DEFAULT_DAGSTER_HOME)))
+    dagster_home(home)  # a user's own empty DAGSTER_HOME still gets our settings (telemetry off, one event log)
+    env = {**os.environ, CONFIG_ENV: str(config.resolve()), "DAGSTER_HOME": str(home.resolve())}
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "dq_monitor.definitions", "-h", host, "-p", str(port)]
-    progress(f"starting: {' '.join(cmd)} (DAGSTER_HOME={env['DAGSTER_HOME']})")
-    os.execvpe(cmd[0], cmd, env)
-    return EXIT_OK  # pragma: no cover
+    progress(f"starting: {' '.join(cmd)} (DAGSTER_HOME={env['DAGSTER_HOME']}); stop with Ctrl-C or kill {os.getpid()}")
+    # cwd = DAGSTER_HOME: dagster dev warns about any dagster.yaml in the current folder that is not the instance's.
+    child = subprocess.Popen(cmd, env=env, cwd=env["DAGSTER_HOME"], start_new_session=True,
+                             preexec_fn=_default_signals)
+
+    def forward(signum, _frame) -> None:
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, forward)
+    code = child.wait()
+    return EXIT_OK if code in (0, -signal.SIGTERM, -signal.SIGINT) else code
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -38,7 +61,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("dev", help="start dagster dev on a config (DAGSTER_HOME defaults to .dagster_home)")
+    p = sub.add_parser("dev", help="start dagster dev on a config (DAGSTER_HOME defaults to ./.dagster_home)")
     p.add_argument("--config")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
