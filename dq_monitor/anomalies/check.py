@@ -14,6 +14,7 @@ severity when the check fails and INFO (recorded, not alerted) when it passes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -49,26 +50,7 @@ def anomaly_rate_outcome(
     name = check_name(dataset)
     base_meta = {"model_version": scored.model_version, "notes": list(scored.notes)}
     if scored.problems:
-        findings = tuple(
-            Finding(
-                dataset,
-                snapshot,
-                name,
-                spec.severity,
-                f"anomaly model cannot score {snapshot}: {problem}",
-                {"problem": problem, "model_version": scored.model_version},
-                key=f"problem:{i}",
-            )
-            for i, problem in enumerate(scored.problems)
-        )
-        return CheckOutcome(
-            check=name,
-            passed=False,
-            severity=spec.severity,
-            message=f"{dataset}: the anomaly model no longer matches the data: {'; '.join(scored.problems)}",
-            metadata={**base_meta, "problems": list(scored.problems)},
-            findings=findings,
-        )
+        return _unscorable_outcome(dataset, snapshot, scored, spec, base_meta)
     scores = scored.scores
     n = len(scores)
     if n == 0:
@@ -80,16 +62,93 @@ def anomaly_rate_outcome(
             metadata={**base_meta, "n_rows": 0},
         )
 
-    k = int(scores["is_anomaly"].sum())
-    rate = k / n
-    expected = max(scored.expected_rate, 1e-6)
-    p_value = float(binom.sf(k - 1, n, expected)) if k else 1.0
-    too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
-    s = scores["score"].to_numpy()
-    severe = 0
-    if spec.fail_on_tier is not None:
-        severe = int((s >= spec.severity_tiers[spec.fail_on_tier]).sum())
-    metrics = {
+    rate = _RateTest.of(scores, scored.expected_rate, spec)
+    # Row findings alert (check severity) only when the check fails; on a normal snapshot
+    # the expected handful of anomalous rows is recorded as INFO, so it does not page anyone.
+    finding_severity = spec.severity if rate.problems else Severity.INFO
+    alert = scores[scores["is_anomaly"] & (scores["score"] >= spec.alert_threshold)]
+    alert = alert.sort_values("score", ascending=False, kind="stable")
+    shown = alert.head(spec.max_findings)
+    findings, preview = _row_findings(dataset, snapshot, name, finding_severity, shown, current, primary_key,
+                                      scored.model_version)
+
+    verdict = f"{rate.k:,} of {n:,} rows anomalous ({rate.rate:.2%}), expected about {scored.expected_rate:.2%}"
+    problems = rate.problems
+    message = f"{dataset}: {' and '.join(problems)}: {verdict}" if problems else f"{dataset}: {verdict}"
+    metadata = {
+        **base_meta,
+        "n_rows": n,
+        "n_anomalies": rate.k,
+        "anomaly_rate": rate.rate,
+        "expected_rate": scored.expected_rate,
+        "max_rate": spec.max_rate_ratio * scored.expected_rate,
+        "binomial_p_value": rate.p_value,
+        "rows_at_fail_tier": rate.severe,
+        "rows_above_alert_threshold": int(len(alert)),
+        "findings_truncated": int(max(len(alert) - len(shown), 0)),
+        "top_anomalies": preview,
+    }
+    return CheckOutcome(check=name, passed=not problems, severity=spec.severity, message=message, metadata=metadata,
+                        findings=tuple(findings), metrics=_score_metrics(scores["score"].to_numpy(), rate.rate))
+
+
+def _unscorable_outcome(dataset: str, snapshot: str, scored: ScoredSnapshot, spec: AnomalySpec,
+                        base_meta: dict[str, Any]) -> CheckOutcome:
+    """The model cannot score this snapshot (e.g. columns it was trained on are gone): fail, naming why."""
+    name = check_name(dataset)
+    findings = tuple(
+        Finding(
+            dataset,
+            snapshot,
+            name,
+            spec.severity,
+            f"anomaly model cannot score {snapshot}: {problem}",
+            {"problem": problem, "model_version": scored.model_version},
+            key=f"problem:{i}",
+        )
+        for i, problem in enumerate(scored.problems)
+    )
+    return CheckOutcome(
+        check=name,
+        passed=False,
+        severity=spec.severity,
+        message=f"{dataset}: the anomaly model no longer matches the data: {'; '.join(scored.problems)}",
+        metadata={**base_meta, "problems": list(scored.problems)},
+        findings=findings,
+    )
+
+
+@dataclass(frozen=True)
+class _RateTest:
+    """Is the share of anomalous rows abnormally high, and do rows reach the failing tier?"""
+
+    k: int
+    rate: float
+    p_value: float
+    severe: int
+    problems: tuple[str, ...]
+
+    @classmethod
+    def of(cls, scores: pd.DataFrame, expected_rate: float, spec: AnomalySpec) -> _RateTest:
+        n = len(scores)
+        k = int(scores["is_anomaly"].sum())
+        rate = k / n
+        expected = max(expected_rate, 1e-6)
+        p_value = float(binom.sf(k - 1, n, expected)) if k else 1.0
+        too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
+        severe = 0
+        if spec.fail_on_tier is not None:
+            severe = int((scores["score"].to_numpy() >= spec.severity_tiers[spec.fail_on_tier]).sum())
+        problems = []
+        if too_high:
+            problems.append("anomaly rate is abnormally high")
+        if severe:
+            problems.append(f"{severe:,} row(s) reach the {spec.fail_on_tier!r} severity tier")
+        return cls(k, rate, p_value, severe, tuple(problems))
+
+
+def _score_metrics(s: np.ndarray, rate: float) -> dict[str, float]:
+    return {
         "anomaly_rate": rate,
         "anomaly_score_p50": float(np.quantile(s, 0.5)),
         "anomaly_score_p90": float(np.quantile(s, 0.9)),
@@ -97,18 +156,11 @@ def anomaly_rate_outcome(
         "anomaly_score_max": float(s.max()),
     }
 
-    problems = []
-    if too_high:
-        problems.append("anomaly rate is abnormally high")
-    if severe:
-        problems.append(f"{severe:,} row(s) reach the {spec.fail_on_tier!r} severity tier")
-    # Row findings alert (check severity) only when the check fails; on a normal snapshot
-    # the expected handful of anomalous rows is recorded as INFO, so it does not page anyone.
-    finding_severity = spec.severity if problems else Severity.INFO
 
-    alert = scores[scores["is_anomaly"] & (scores["score"] >= spec.alert_threshold)]
-    alert = alert.sort_values("score", ascending=False, kind="stable")
-    shown = alert.head(spec.max_findings)
+def _row_findings(dataset: str, snapshot: str, check: str, severity: Severity, shown: pd.DataFrame,
+                  current: pd.DataFrame, primary_key: Sequence[str],
+                  model_version: str) -> tuple[list[Finding], list[dict[str, Any]]]:
+    """One finding per shown row, keyed by its primary key, and the first `PREVIEW_ROWS` for the UI."""
     pk = [c for c in primary_key if c in current.columns]
     findings = []
     preview = []
@@ -122,41 +174,15 @@ def anomaly_rate_outcome(
             "raw_score": float(row["raw_score"]),
             "tier": row["severity"],
             "reason": row["reason"],
-            "model_version": scored.model_version,
+            "model_version": model_version,
         }
         text = f"anomalous row {key} (score {row['score']:.2f}, {row['severity']}): {row['reason']}"
-        findings.append(Finding(dataset, snapshot, name, finding_severity, text, details, key=key))
+        findings.append(Finding(dataset, snapshot, check, severity, text, details, key=key))
         if len(preview) < PREVIEW_ROWS:
             preview.append(
                 {"key": key, "score": round(float(row["score"]), 3), "tier": row["severity"], "reason": row["reason"]}
             )
-
-    verdict = (
-        f"{k:,} of {n:,} rows anomalous ({rate:.2%}), expected about {scored.expected_rate:.2%}"
-    )
-    message = f"{dataset}: {' and '.join(problems)}: {verdict}" if problems else f"{dataset}: {verdict}"
-    metadata = {
-        **base_meta,
-        "n_rows": n,
-        "n_anomalies": k,
-        "anomaly_rate": rate,
-        "expected_rate": scored.expected_rate,
-        "max_rate": spec.max_rate_ratio * scored.expected_rate,
-        "binomial_p_value": p_value,
-        "rows_at_fail_tier": severe,
-        "rows_above_alert_threshold": int(len(alert)),
-        "findings_truncated": int(max(len(alert) - len(shown), 0)),
-        "top_anomalies": preview,
-    }
-    return CheckOutcome(
-        check=name,
-        passed=not problems,
-        severity=spec.severity,
-        message=message,
-        metadata=metadata,
-        findings=tuple(findings),
-        metrics=metrics,
-    )
+    return findings, preview
 
 
 def model_unavailable_outcome(dataset: str, snapshot: str, reason: str, spec=None) -> CheckOutcome:

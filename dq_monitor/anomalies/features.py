@@ -18,11 +18,18 @@ Fitted on the reference frame, then applied to any snapshot:
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from dq_monitor.anomalies.baseline import (
+    GroupBaseline,
+    NumericFeature,
+    group_baseline,
+    numeric_values,
+)
 from dq_monitor.detectors.base import robust_center_scale
 
 #: A categorical whose distinct values exceed this share of the reference rows (and
@@ -39,14 +46,6 @@ _MISSING = "\x00<missing>"
 
 class AnomalyInputError(ValueError):
     """Data that cannot be used to fit or score an anomaly model; the message says why."""
-
-
-@dataclass
-class NumericFeature:
-    name: str
-    median: float
-    scale: float  # robust sigma (1.4826 * MAD, or a fallback), > 0
-    mad: float  # raw median absolute deviation (0 when a fallback was needed)
 
 
 @dataclass
@@ -72,18 +71,6 @@ class CategoricalFeature:
         else:
             unseen = max(math.log10(n / rarest) + 2.0, math.log10(n) + 1.0)
         return cls(name, counts, n, unseen)
-
-
-@dataclass
-class GroupBaseline:
-    """Per-group median/scale/MAD of every numeric feature (groups with enough rows only)."""
-
-    column: str
-    groups: pd.Index
-    median: np.ndarray  # groups x numeric features
-    scale: np.ndarray
-    mad: np.ndarray
-    sizes: np.ndarray
 
 
 @dataclass
@@ -130,57 +117,60 @@ class FeatureEncoder:
         if n > _STATS_SAMPLE_ROWS:
             sample_rows = np.sort(np.random.default_rng(0).choice(n, _STATS_SAMPLE_ROWS, replace=False))
         for col in candidates:
-            s = reference[col]
-            enc.dtypes[str(col)] = str(s.dtype)
-            if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
-                enc.notes.append(f"column {col!r} is a date/time; not used for point anomalies")
-                continue
-            numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-            values = _numeric_values(s) if numeric else None
-            if (np.isnan(values).all() if numeric else s.isna().all()):
-                enc.notes.append(f"column {col!r} is entirely missing in the reference; not used")
-                continue
-            if numeric:
-                finite = values if sample_rows is None else values[sample_rows]
-                finite = finite[np.isfinite(finite)]
-                if finite.size == 0:
-                    finite = values[np.isfinite(values)]
-                if finite.size == 0:
-                    enc.notes.append(f"column {col!r} has no finite values in the reference; not used")
-                    continue
-                if np.ptp(finite) > 0 or np.ptp(values[np.isfinite(values)]) > 0:
-                    center, scale = robust_center_scale(finite.reshape(-1, 1))
-                    mad = float(np.median(np.abs(finite - center[0])))
-                    enc.numeric.append(NumericFeature(str(col), float(center[0]), float(scale[0]), mad))
-                    continue
-                # constant numeric column: any other value is a never-seen category
-            if n > _ID_SAMPLE_ROWS:
-                # Counting a million distinct strings is slow; a sample tells identifiers apart.
-                sample = s.sample(_ID_SAMPLE_ROWS, random_state=0)
-                distinct = sample.nunique(dropna=False)
-                if distinct > _ID_DISTINCT_SHARE * _ID_SAMPLE_ROWS:
-                    enc.notes.append(
-                        f"column {col!r} looks like an identifier ({distinct:,} distinct values in a random "
-                        f"sample of {_ID_SAMPLE_ROWS:,} of its {n:,} rows); not used"
-                    )
-                    continue
-            counts = _value_counts(s)
-            if len(counts) > _ID_MIN_DISTINCT and len(counts) > _ID_DISTINCT_SHARE * n:
-                enc.notes.append(
-                    f"column {col!r} looks like an identifier ({len(counts):,} distinct values in {n:,} rows); not used"
-                )
-                continue
-            enc.categorical.append(CategoricalFeature.from_counts(str(col), counts, n))
+            enc._add_column(col, reference[col], n, sample_rows)
         if not enc.numeric and not enc.categorical:
             detail = "; ".join(enc.notes) or "no columns left after columns/ignore_columns"
             raise AnomalyInputError(f"no usable feature columns for anomaly detection: {detail}")
         if group_by is not None and enc.numeric:
-            enc.baseline = _group_baseline(reference, group_by, enc.numeric, min_group_size)
+            enc.baseline = group_baseline(reference, group_by, enc.numeric, min_group_size)
             if len(enc.baseline.groups) == 0:
                 enc.notes.append(
                     f"no {group_by} group has {min_group_size} reference rows; every row uses the global baseline"
                 )
         return enc
+
+    def _add_column(self, col: Hashable, s: pd.Series, n: int, sample_rows: np.ndarray | None) -> None:
+        """Encode one reference column as a numeric or categorical feature, or note why it is skipped."""
+        self.dtypes[str(col)] = str(s.dtype)
+        if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
+            self.notes.append(f"column {col!r} is a date/time; not used for point anomalies")
+            return
+        numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        values = numeric_values(s) if numeric else None
+        if (np.isnan(values).all() if numeric else s.isna().all()):
+            self.notes.append(f"column {col!r} is entirely missing in the reference; not used")
+            return
+        if numeric:
+            finite = values if sample_rows is None else values[sample_rows]
+            finite = finite[np.isfinite(finite)]
+            if finite.size == 0:
+                finite = values[np.isfinite(values)]
+            if finite.size == 0:
+                self.notes.append(f"column {col!r} has no finite values in the reference; not used")
+                return
+            if np.ptp(finite) > 0 or np.ptp(values[np.isfinite(values)]) > 0:
+                center, scale = robust_center_scale(finite.reshape(-1, 1))
+                mad = float(np.median(np.abs(finite - center[0])))
+                self.numeric.append(NumericFeature(str(col), float(center[0]), float(scale[0]), mad))
+                return
+            # constant numeric column: any other value is a never-seen category
+        if n > _ID_SAMPLE_ROWS:
+            # Counting a million distinct strings is slow; a sample tells identifiers apart.
+            sample = s.sample(_ID_SAMPLE_ROWS, random_state=0)
+            distinct = sample.nunique(dropna=False)
+            if distinct > _ID_DISTINCT_SHARE * _ID_SAMPLE_ROWS:
+                self.notes.append(
+                    f"column {col!r} looks like an identifier ({distinct:,} distinct values in a random "
+                    f"sample of {_ID_SAMPLE_ROWS:,} of its {n:,} rows); not used"
+                )
+                return
+        counts = _value_counts(s)
+        if len(counts) > _ID_MIN_DISTINCT and len(counts) > _ID_DISTINCT_SHARE * n:
+            self.notes.append(
+                f"column {col!r} looks like an identifier ({len(counts):,} distinct values in {n:,} rows); not used"
+            )
+            return
+        self.categorical.append(CategoricalFeature.from_counts(str(col), counts, n))
 
     # ------------------------------------------------------------- transforming
     def check_columns(self, frame: pd.DataFrame) -> list[str]:
@@ -211,7 +201,7 @@ class FeatureEncoder:
         n, k = len(frame), len(self.numeric)
         raw = np.empty((n, k), order="F")
         for j, f in enumerate(self.numeric):
-            raw[:, j] = _numeric_values(frame[f.name])
+            raw[:, j] = numeric_values(frame[f.name])
         stats = [np.broadcast_to(np.array(v), (n, k)) for v in zip(*((f.median, f.scale, f.mad) for f in self.numeric))]
         idx = self._group_rows(frame)
         if idx is not None:
@@ -242,7 +232,7 @@ class FeatureEncoder:
         idx = self._group_rows(frame)
         has = None if idx is None else idx >= 0
         for j, f in enumerate(self.numeric):
-            x = _numeric_values(frame[f.name])
+            x = numeric_values(frame[f.name])
             z = Z[:, j]
             np.subtract(x, f.median, out=z)
             z /= f.scale
@@ -258,15 +248,6 @@ class FeatureEncoder:
             with np.errstate(divide="ignore"):
                 Z[:, c] = np.where(shares > 0, -np.log10(shares), f.unseen_rarity)
         return Z
-
-
-def _numeric_values(col: pd.Series) -> np.ndarray:
-    """A column as float64 with NaN for missing; text that is not a number becomes NaN."""
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiu":
-        return np.asarray(col.to_numpy(), dtype=np.float64)  # plain numpy: no NA scan needed
-    if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
-        col = pd.to_numeric(col, errors="coerce")
-    return col.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def string_labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -285,41 +266,6 @@ def _shares(s: pd.Series, f: CategoricalFeature) -> np.ndarray:
     keys = s.astype(object).where(s.notna(), _MISSING)
     counts = keys.map(f.counts)
     return counts.fillna(0).to_numpy(dtype=np.float64) / f.n
-
-
-def _group_baseline(
-    reference: pd.DataFrame, column: str, numeric: list[NumericFeature], min_size: int
-) -> GroupBaseline:
-    names = [f.name for f in numeric]
-    keys = reference[column]
-    sizes = keys.value_counts(dropna=True)
-    big = sizes[sizes >= min_size]
-    rows = keys.isin(big.index)
-    subset = reference.loc[rows]
-    values = pd.DataFrame({name: _numeric_values(subset[name]) for name in names}, index=subset.index)
-    values = values.replace([np.inf, -np.inf], np.nan)
-    g = keys[rows]
-    med = values.groupby(g).median()
-    dev = (values - med.reindex(g).to_numpy()).abs()
-    mad = dev.groupby(g).median()
-    mean_dev = dev.groupby(g).mean()
-    std = values.groupby(g).std(ddof=0)
-    med, mad, mean_dev, std = (t.reindex(big.index) for t in (med, mad, mean_dev, std))
-    global_scale = np.array([f.scale for f in numeric])
-    scale = 1.4826 * mad.to_numpy()
-    for fb in (1.2533 * mean_dev.to_numpy(), std.to_numpy(), np.broadcast_to(global_scale, scale.shape)):
-        scale = np.where(scale > 0, scale, fb)
-    med_arr = med.to_numpy()
-    global_med = np.array([f.median for f in numeric])
-    med_arr = np.where(np.isfinite(med_arr), med_arr, global_med)
-    return GroupBaseline(
-        column=column,
-        groups=pd.Index(big.index),
-        median=med_arr,
-        scale=scale,
-        mad=np.nan_to_num(mad.to_numpy()),
-        sizes=big.to_numpy(),
-    )
 
 
 def format_value(value) -> str:

@@ -172,23 +172,7 @@ def fit_model(
         min_group_size=spec.min_group_size,
     )
     notes = list(encoder.notes)
-    # The encoder's baselines use every reference row; the detector learns from a seeded
-    # random sample (every detector subsamples far below this anyway).
-    fit_rows = reference
-    if n > MAX_DETECTOR_FIT_ROWS:
-        rows = np.sort(np.random.default_rng(spec.random_state or 0).choice(n, MAX_DETECTOR_FIT_ROWS, replace=False))
-        fit_rows = reference.iloc[rows]
-        notes.append(f"the detector was fitted on a random sample of {MAX_DETECTOR_FIT_ROWS:,} of {n:,} reference rows")
-    X = np.vstack(
-        [encoder.transform(fit_rows.iloc[s : s + CHUNK_ROWS]) for s in range(0, len(fit_rows), CHUNK_ROWS)]
-    )
-    detector = build(spec.detector, **spec.detector_params())
-    if spec.detector == "lof" and n <= detector.n_neighbors:
-        notes.append(f"only {n} reference rows: LOF uses {n - 1} neighbours instead of {detector.n_neighbors}")
-    try:
-        detector.fit(X)
-    except DetectorInputError as exc:
-        raise AnomalyInputError(str(exc)) from None
+    detector = _fit_detector(reference, encoder, spec, notes)
     fitted_at = datetime.now(timezone.utc)
     digest = hashlib.sha256(
         json.dumps(
@@ -210,6 +194,30 @@ def fit_model(
         notes=tuple(notes),
         library_versions={"scikit-learn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__},
     )
+
+
+def _fit_detector(reference: pd.DataFrame, encoder: FeatureEncoder, spec: AnomalySpec,
+                  notes: list[str]) -> BaseDetector:
+    """The spec's detector fitted on the encoded reference; what it had to adapt is appended to `notes`."""
+    n = len(reference)
+    # The encoder's baselines use every reference row; the detector learns from a seeded
+    # random sample (every detector subsamples far below this anyway).
+    fit_rows = reference
+    if n > MAX_DETECTOR_FIT_ROWS:
+        rows = np.sort(np.random.default_rng(spec.random_state or 0).choice(n, MAX_DETECTOR_FIT_ROWS, replace=False))
+        fit_rows = reference.iloc[rows]
+        notes.append(f"the detector was fitted on a random sample of {MAX_DETECTOR_FIT_ROWS:,} of {n:,} reference rows")
+    X = np.vstack(
+        [encoder.transform(fit_rows.iloc[s : s + CHUNK_ROWS]) for s in range(0, len(fit_rows), CHUNK_ROWS)]
+    )
+    detector = build(spec.detector, **spec.detector_params())
+    if spec.detector == "lof" and n <= detector.n_neighbors:
+        notes.append(f"only {n} reference rows: LOF uses {n - 1} neighbours instead of {detector.n_neighbors}")
+    try:
+        detector.fit(X)
+    except DetectorInputError as exc:
+        raise AnomalyInputError(str(exc)) from None
+    return detector
 
 
 def empty_scores(index: pd.Index | None = None) -> pd.DataFrame:
