@@ -44,9 +44,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dq_monitor.alerts.matchers import LABELS, Matcher, matchers_from
-from dq_monitor.config import (
-    parse_duration,  # one duration syntax across the whole config
-)
+
+# one duration syntax across the whole config
+from dq_monitor.core.durations import parse_duration
 
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: `group_by: ["..."]` groups by every label, i.e. one group per alert (Alertmanager's spelling).

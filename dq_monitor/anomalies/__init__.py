@@ -8,24 +8,30 @@ For the assets: `fit_model` / `FittedModel.save` / `FittedModel.load` /
 `score_with_model` / `anomaly_rate_outcome`. Nothing here imports dagster.
 """
 
-from typing import Any
+from __future__ import annotations
 
-import pandas as pd
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from dq_monitor.anomalies.check import (
-    anomaly_rate_outcome,
-    check_name,
-    model_unavailable_outcome,
-)
-from dq_monitor.anomalies.features import AnomalyInputError, FeatureEncoder
-from dq_monitor.anomalies.fitted import (
-    FittedModel,
-    ScoredSnapshot,
-    fit_model,
-    score_with_model,
-    sidecar_path,
-)
 from dq_monitor.anomalies.spec import AnomalySpec, AnomalySpecError, parse_spec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The scoring modules import sklearn; they load on first use so that validating a config
+# (which needs only `AnomalySpec`) stays light.
+_LAZY = {
+    "anomaly_rate_outcome": "check", "check_name": "check", "model_unavailable_outcome": "check",
+    "AnomalyInputError": "features", "FeatureEncoder": "features",
+    "FittedModel": "fitted", "ScoredSnapshot": "fitted", "fit_model": "fitted", "score_with_model": "fitted",
+    "sidecar_path": "fitted",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"dq_monitor.anomalies.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def score_frame(
@@ -39,6 +45,9 @@ def score_frame(
     Raises `AnomalyInputError` with a clear message when the reference cannot make a
     model or `current` lacks the model's columns.
     """
+    from dq_monitor.anomalies.features import AnomalyInputError
+    from dq_monitor.anomalies.fitted import fit_model, score_with_model
+
     model = fit_model(reference, spec)
     scored = score_with_model(model, current)
     if scored.problems:

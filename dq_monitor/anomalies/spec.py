@@ -3,7 +3,7 @@
 YAML example::
 
     anomalies:
-      detector: ensemble            # any name from dq_monitor.detectors.available()
+      detector: ensemble            # any name from DETECTOR_PARAMETERS (dq_monitor.detectors.available())
       params: {}                    # detector parameters, checked against the detector
       columns: [amount, fee, country]   # default: every usable column
       ignore_columns: [txn_id]
@@ -22,6 +22,7 @@ YAML example::
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from pydantic import (
@@ -33,8 +34,42 @@ from pydantic import (
     model_validator,
 )
 
+from dq_monitor.core.cron import check_cron
 from dq_monitor.core.outcome import Severity
-from dq_monitor.detectors import DEFAULT_DETECTOR, available, build
+
+# Detector names and their parameters, kept here so that validating a config imports no
+# sklearn or torch; dq_monitor_tests/config checks them against dq_monitor.detectors.registry.
+DEFAULT_DETECTOR = "ensemble"
+DETECTOR_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "autoencoder": ("batch_size", "contamination", "epochs", "hidden_sizes", "learning_rate", "max_samples",
+                    "random_state", "threshold_quantile"),
+    "ecod": ("contamination", "max_samples", "n_bins", "random_state", "threshold_quantile"),
+    "ensemble": ("combine", "contamination", "members", "random_state", "threshold_quantile"),
+    "iforest": ("contamination", "max_features", "max_samples", "n_estimators", "n_jobs", "random_state",
+                "threshold_quantile"),
+    "iqr": ("contamination", "threshold_quantile"),
+    "lof": ("contamination", "max_samples", "n_jobs", "n_neighbors", "random_state", "scaling", "threshold_quantile"),
+    "robust_z": ("contamination", "threshold_quantile"),
+    "zscore": ("contamination", "threshold_quantile"),
+}
+
+
+def detector_names() -> list[str]:
+    """The detectors a config may name (the autoencoder only when torch is installed)."""
+    has_torch = importlib.util.find_spec("torch") is not None
+    return sorted(n for n in DETECTOR_PARAMETERS if n != "autoencoder" or has_torch)
+
+
+def _check_detector(name: str, params: dict[str, Any]) -> None:
+    if name not in detector_names():
+        hint = " (install dq-monitor[deep] for it)" if name == "autoencoder" else ""
+        raise ValueError(f"unknown detector {name!r}{hint}; available: {', '.join(detector_names())}")
+    allowed = DETECTOR_PARAMETERS[name]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"detector {name!r} has no parameter(s) {', '.join(unknown)}; it accepts: {', '.join(sorted(allowed))}"
+        )
 
 
 class AnomalySpecError(ValueError):
@@ -54,7 +89,7 @@ class AnomalySpec(BaseModel):
     detector: str = Field(default=DEFAULT_DETECTOR, description="detector name from the registry")
     params: dict[str, Any] = Field(default_factory=dict, description="detector parameters")
     columns: list[str] | None = Field(default=None, description="feature columns; default: every usable column")
-    ignore_columns: list[str] = Field(default_factory=list)
+    ignore_columns: list[str] = Field(default_factory=list, description="columns never used as features")
     group_by: str | None = Field(default=None, description="column whose groups get their own baseline")
     min_group_size: int = Field(default=30, ge=2, description="reference rows a group needs for its own baseline")
     contamination: float | None = Field(default=None, gt=0, le=0.5, description="known anomaly share")
@@ -77,7 +112,7 @@ class AnomalySpec(BaseModel):
     max_rate_ratio: float = Field(
         default=3.0, gt=1.0, description="the check fails above this multiple of the expected anomaly rate"
     )
-    severity: Severity = Severity.WARN
+    severity: Severity = Field(default=Severity.WARN, description="what a failing anomaly-rate check means")
     random_state: int | None = Field(default=0, description="seed for randomised detectors")
 
     @field_validator("ignore_columns", "columns", mode="before")
@@ -88,9 +123,7 @@ class AnomalySpec(BaseModel):
     @field_validator("retrain_schedule")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
-        if value is not None and len(value.split()) != 5:
-            raise ValueError(f"retrain_schedule {value!r} is not a 5-field cron expression")
-        return value
+        return check_cron(value, "retrain_schedule")
 
     @field_validator("severity_tiers")
     @classmethod
@@ -104,12 +137,10 @@ class AnomalySpec(BaseModel):
 
     @model_validator(mode="after")
     def _detector(self) -> "AnomalySpec":
-        if self.detector not in available():
-            raise ValueError(f"unknown detector {self.detector!r}; available: {', '.join(available())}")
         reserved = {"contamination", "threshold_quantile"} & set(self.params)
         if reserved:
             raise ValueError(f"set {', '.join(sorted(reserved))} at the top level of 'anomalies', not in params")
-        build(self.detector, **self.params)  # unknown parameters raise a ValueError naming them
+        _check_detector(self.detector, self.params)
         if self.fail_on_tier is not None and self.fail_on_tier not in self.severity_tiers:
             raise ValueError(
                 f"fail_on_tier {self.fail_on_tier!r} is not one of the severity tiers "
@@ -123,7 +154,7 @@ class AnomalySpec(BaseModel):
         params = dict(self.params)
         params["contamination"] = self.contamination
         params["threshold_quantile"] = self.threshold_quantile
-        if "random_state" in build(self.detector).get_params() and "random_state" not in params:
+        if "random_state" in DETECTOR_PARAMETERS[self.detector] and "random_state" not in params:
             params["random_state"] = self.random_state
         return params
 

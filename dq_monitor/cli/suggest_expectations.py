@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from dq_monitor.cli.common import EXIT_OK, UsageError, load_project, open_store
-from dq_monitor.config import validate_section
 from dq_monitor.snapshots import SourceError, discover_snapshots, read_snapshot
 
 
@@ -37,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{i}/{len(clean)}] reading {ref.snapshot_id}", file=sys.stderr)
         frames.append(read_snapshot(ds, ref).frame)
     suite = suggest_suite(frames, ds.name, primary_key=ds.primary_key)
-    spec = validate_section(project, ds.name, "expectations", ExpectationsSpec, ds.expectations or {})
+    spec = ds.expectations or ExpectationsSpec()
     out = Path(args.out) if args.out else spec.suite_path(ds.name, project.base_dir)
     write_suite(suite, out)
     print(f"wrote {len(suite['expectations'])} expectations learned from {len(clean)} snapshot(s) "

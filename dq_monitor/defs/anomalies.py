@@ -13,7 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from dq_monitor.anomalies.spec import AnomalySpec
-from dq_monitor.config import ProjectConfig, validate_section
+from dq_monitor.config import ProjectConfig
 from dq_monitor.defs.adapters import to_check_result
 from dq_monitor.defs.anomalies_training import (
     ModelRegistry,
@@ -31,7 +31,8 @@ class ModelTrainingConfig(dg.Config):
 
 
 def _spec(ctx: DatasetContext) -> AnomalySpec:
-    return validate_section(ctx.project, ctx.name, "anomalies", AnomalySpec, ctx.dataset.anomalies)
+    assert ctx.dataset.anomalies is not None
+    return ctx.dataset.anomalies
 
 
 def _registry(ctx: DatasetContext) -> ModelRegistry:

@@ -5,12 +5,11 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from dq_monitor.config import ProjectConfig, validate_section
+from dq_monitor.config import ProjectConfig
 from dq_monitor.core.outcome import CheckOutcome
 from dq_monitor.defs.adapters import to_check_result
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
-from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.store import Store, clean
 
 
@@ -30,7 +29,7 @@ def earlier_snapshots(store: Store, dataset: str, snapshot: str) -> list[str]:
 def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
     if ctx.dataset.drift is None:
         return None
-    spec = validate_section(ctx.project, ctx.name, "drift", DriftSpec, ctx.dataset.drift)
+    spec = ctx.dataset.drift
     key = dg.AssetKey(f"{ctx.name}_drift_report")
     check = f"{ctx.name}_has_no_dataset_drift"
     report_root = ctx.project.artifact_dir  # reports land in <artifact root>/<dataset>/drift/

@@ -3,17 +3,17 @@
 import dagster as dg
 import pandas as pd
 
-from dq_monitor.config import ProjectConfig, validate_section
+from dq_monitor.config import ProjectConfig
 from dq_monitor.defs.adapters import to_check_result
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
-from dq_monitor.expectations.spec import ExpectationsSpec, check_name
+from dq_monitor.expectations.spec import check_name
 
 
 def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
     if ctx.dataset.expectations is None:
         return None
-    spec = validate_section(ctx.project, ctx.name, "expectations", ExpectationsSpec, ctx.dataset.expectations)
+    spec = ctx.dataset.expectations
     suite_path = spec.suite_path(ctx.name, ctx.project.base_dir)
     name = check_name(ctx.name)
     key = ctx.snapshot_key

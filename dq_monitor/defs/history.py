@@ -12,7 +12,7 @@ from dataclasses import replace
 import dagster as dg
 import pandas as pd
 
-from dq_monitor.config import ConfigError, ProjectConfig, validate_section
+from dq_monitor.config import ConfigError, ProjectConfig
 from dq_monitor.defs.adapters import to_check_result
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
@@ -35,8 +35,7 @@ def expected_timestamps(store: Store, dataset: str, check: str, times: dict[str,
 
 
 def monitor_specs(ctx: DatasetContext) -> list[MonitorSpec]:
-    specs = [validate_section(ctx.project, ctx.name, f"monitors[{i}]", MonitorSpec, raw)
-             for i, raw in enumerate(ctx.dataset.monitors)]
+    specs = list(ctx.dataset.monitors)
     volume = ctx.dataset.volume
     if volume is not None and volume.adaptive and not any(s.metric == "row_count" and s.column is None for s in specs):
         specs.append(MonitorSpec(metric="row_count"))

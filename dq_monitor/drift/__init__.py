@@ -51,15 +51,9 @@ probability (1.0 points at k = 20000); categories rarer than about 1/k may not
 appear in the plots at all.
 """
 
-from dq_monitor.drift.artifacts import prune_report_artifacts, write_report_artifact
-from dq_monitor.drift.engine import ColumnDrift, DriftResult, compare
-from dq_monitor.drift.outcome import (
-    check_name,
-    drift_metrics,
-    markdown_table,
-    to_check_outcome,
-)
-from dq_monitor.drift.render import render_html, render_html_string
+import importlib
+from typing import Any
+
 from dq_monitor.drift.spec import (
     ColumnOverride,
     DriftSpec,
@@ -70,6 +64,22 @@ from dq_monitor.drift.spec import (
     parse_spec,
     select_reference,
 )
+
+# The engine and the renderer import scipy and Evidently; they load on first use so that
+# validating a config (which needs only `DriftSpec`) stays light.
+_LAZY = {
+    "prune_report_artifacts": "artifacts", "write_report_artifact": "artifacts",
+    "ColumnDrift": "engine", "DriftResult": "engine", "compare": "engine",
+    "check_name": "outcome", "drift_metrics": "outcome", "markdown_table": "outcome", "to_check_outcome": "outcome",
+    "render_html": "render", "render_html_string": "render",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"dq_monitor.drift.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ColumnDrift",

@@ -37,7 +37,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dq_monitor.core.outcome import Severity
-from dq_monitor.drift.stattests import STATTESTS
+from dq_monitor.drift.methods import METHOD_NAMES
 
 
 class _Strict(BaseModel):
@@ -45,8 +45,8 @@ class _Strict(BaseModel):
 
 
 def _check_method(value: str | None) -> str | None:
-    if value is not None and value not in STATTESTS:
-        raise ValueError(f"unknown drift method {value!r}; Evidently 0.7 methods are: {', '.join(sorted(STATTESTS))}")
+    if value is not None and value not in METHOD_NAMES:
+        raise ValueError(f"unknown drift method {value!r}; Evidently 0.7 methods are: {', '.join(METHOD_NAMES)}")
     return value
 
 

@@ -1,0 +1,42 @@
+"""`load_config` / `parse_config`: YAML in, a `ProjectConfig` or one `ConfigError` listing every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from dq_monitor.config.errors import ConfigError, config_error
+from dq_monitor.config.project import ProjectConfig
+from dq_monitor.config.static import dataset_problems
+
+
+def parse_config(raw: Any, *, source: str = "<config>", base_dir: Path | None = None) -> ProjectConfig:
+    """Validate an already-parsed YAML document (types first, then the cross-section static checks)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping with a 'datasets' list")
+    try:
+        project = ProjectConfig.model_validate({**raw, "base_dir": base_dir or Path("."), "source_file": source})
+    except ValidationError as exc:
+        raise config_error(exc, raw, source) from None
+    lines = [f"{source}: dataset {ds.name!r}, field {field!r}: {message}"
+             for ds in project.datasets for field, message in dataset_problems(ds)]
+    if lines:
+        raise ConfigError("invalid dq_monitor config\n  " + "\n  ".join(lines))
+    return project
+
+
+def load_config(path: str | Path) -> ProjectConfig:
+    """Read and validate a config file; raise ConfigError naming the file, dataset and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: {exc}") from None
+    return parse_config(raw, source=str(path), base_dir=path.resolve().parent)
