@@ -30,7 +30,6 @@ from typing import Any, Protocol
 from dq_monitor.alerts.config import AlertsConfig
 from dq_monitor.alerts.inhibit import inhibited, silenced
 from dq_monitor.alerts.records import (
-    SEVERITY_RANK,
     AlertInput,
     Channel,
     DeliveryRecord,
@@ -43,6 +42,7 @@ from dq_monitor.alerts.records import (
 )
 from dq_monitor.alerts.routing import Route, build_route_tree
 from dq_monitor.alerts.targets import targets
+from dq_monitor.core.outcome import Severity
 
 
 class GroupStateSource(Protocol):
@@ -99,12 +99,12 @@ def make_plan(
     """
     now = as_utc(now)
     tree = tree or build_route_tree(config)
-    floor = SEVERITY_RANK[config.min_severity]
+    floor = Severity(config.min_severity).rank
     held: dict[str, str] = {}
 
     candidates: list[AlertInput] = []
     for alert in _dedup(alerts):
-        if SEVERITY_RANK[alert.severity] < floor:
+        if Severity(alert.severity).rank < floor:
             held[alert.fingerprint] = f"severity {alert.severity} is below min_severity {config.min_severity}"
         else:
             candidates.append(alert)

@@ -14,13 +14,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from dq_monitor.alerts.matchers import Labels, Matcher, all_match, parse_matcher
+from dq_monitor.core.outcome import Severity
 
-SEVERITY_RANK = {"INFO": 0, "WARN": 1, "ERROR": 2}
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+# What the ledger remembers lives with the ledger in the store; re-exported for the alerting stages.
+from dq_monitor.store.alert_records import (  # noqa: F401
+    IN_FLIGHT_STATUSES,
+    NOTIFIED_STATUSES,
+    DeliveryRecord,
+    DeliveryStatus,
+    GroupState,
+    Silence,
+    as_utc,
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class AlertInput:
     def __post_init__(self) -> None:
         severity = getattr(self.severity, "value", self.severity)
         object.__setattr__(self, "severity", str(severity).upper())
-        if self.severity not in SEVERITY_RANK:
+        if self.severity not in Severity.__members__:
             raise ValueError(f"finding {self.fingerprint} ({self.dataset}/{self.check}): unknown severity {severity!r}")
         if self.status not in ("open", "resolved"):
             raise ValueError(f"finding {self.fingerprint} ({self.dataset}/{self.check}): status must be "
@@ -167,7 +172,7 @@ class Notification:
     @property
     def worst_severity(self) -> str:
         alerts = self.firing or self.resolved
-        return max((a.severity for a in alerts), key=SEVERITY_RANK.__getitem__, default="INFO")
+        return max((a.severity for a in alerts), key=lambda s: Severity(s).rank, default="INFO")
 
 
 def fingerprint_set_hash(firing: Iterable[str], resolved: Iterable[str]) -> str:
@@ -179,69 +184,3 @@ def notification_key(channel_id: str, group_key: str, set_hash: str, previous_ke
     """Same decision, same key: chained to the last notification so a repeat gets a new one."""
     raw = "\x1f".join([channel_id, group_key, set_hash, previous_key or ""])
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
-
-
-DeliveryStatus = Literal["sending", "retrying", "sent", "failed", "cleared", "superseded"]
-#: Statuses that record what the channel last knows about a group.
-NOTIFIED_STATUSES = ("sent", "cleared", "failed")
-#: Statuses of a delivery that still has to go out.
-IN_FLIGHT_STATUSES = ("sending", "retrying")
-
-
-@dataclass(frozen=True)
-class DeliveryRecord:
-    key: str
-    receiver: str
-    group_key: str
-    set_hash: str
-    firing: tuple[str, ...]
-    resolved: tuple[str, ...]
-    status: str
-    attempts: int = 0
-    next_attempt_at: datetime | None = None
-    last_error: str | None = None
-    permanent: bool = False
-    sent_at: datetime | None = None
-    payload_digest: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    first_attempt_at: datetime | None = None
-    claimed_until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class GroupState:
-    """What the ledger knows about one (channel, group): the last notification and any retry in flight."""
-
-    notified: DeliveryRecord | None = None
-    in_flight: DeliveryRecord | None = None
-
-
-@dataclass(frozen=True)
-class Silence:
-    """Mute alerts matching every matcher between `starts_at` and `ends_at`."""
-
-    id: str
-    matchers: tuple[str, ...]
-    starts_at: datetime
-    ends_at: datetime
-    created_by: str = ""
-    comment: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.matchers:
-            raise ValueError("a silence needs at least one matcher (e.g. dataset=payments)")
-        object.__setattr__(self, "matchers", tuple(str(parse_matcher(m)) for m in self.matchers))
-        object.__setattr__(self, "starts_at", as_utc(self.starts_at))
-        object.__setattr__(self, "ends_at", as_utc(self.ends_at))
-        if self.ends_at <= self.starts_at:
-            raise ValueError(f"silence {self.id}: ends_at ({self.ends_at}) must be after starts_at ({self.starts_at})")
-
-    def compiled(self) -> tuple[Matcher, ...]:
-        return tuple(parse_matcher(m) for m in self.matchers)
-
-    def active(self, now: datetime) -> bool:
-        return self.starts_at <= now < self.ends_at
-
-    def mutes(self, labels: Labels, now: datetime) -> bool:
-        return self.active(now) and all_match(self.compiled(), labels)

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from dq_monitor.config import SchemaContract
+from dq_monitor.core.dtypes import dtype_kind
 from dq_monitor.core.markdown import markdown_table
 from dq_monitor.core.names import schema_contract_check, schema_unchanged_check
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
@@ -26,17 +27,12 @@ _COMPATIBLE = {
 def logical_type(series: pd.Series) -> str:
     """int | float | bool | string | datetime | category | mixed | empty."""
     dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "category"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "bool"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "int"
-    if pd.api.types.is_float_dtype(dtype):
+    kind = dtype_kind(dtype)
+    if kind == "float":
         # CSV turns an int column with nulls into floats; integral floats with nulls stay "int".
         return "int" if series.isna().any() and series.notna().any() and is_integral(series) else "float"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
+    if kind is not None:
+        return kind
     if pd.api.types.is_string_dtype(dtype) or dtype == object:
         values = series.dropna()
         if values.empty:
@@ -82,6 +78,58 @@ def contract_from_profile(profile: dict[str, dict[str, Any]]) -> dict[str, dict[
             for c, p in profile.items()}
 
 
+def _expected_columns(contract: SchemaContract | None,
+                      learned: dict[str, dict[str, Any]] | None) -> tuple[dict[str, dict[str, Any]], str] | None:
+    """(column -> {type, nullable}, where it came from), or None when there is no contract yet."""
+    if contract is not None and contract.columns and not contract.learn:
+        return {c: {"type": s.type, "nullable": s.nullable} for c, s in contract.columns.items()}, "config"
+    if learned is not None:
+        return learned, "learned from the first snapshot"
+    return None
+
+
+def _violations(dataset: str, snapshot: str, check: str, severity: Severity, expected: dict[str, dict[str, Any]],
+                profile: dict[str, dict[str, Any]], allow_extra: bool) -> list[Finding]:
+    findings: list[Finding] = []
+
+    def add(key: str, message: str, **details: Any) -> None:
+        findings.append(Finding(dataset, snapshot, check, severity, f"{dataset}/{snapshot}: {message}", details,
+                                key=key))
+
+    for col in expected:
+        if col not in profile:
+            add(f"missing:{col}", f"column {col!r} is missing", column=col, problem="missing_column",
+                expected=expected[col])
+    if not allow_extra:
+        for col in profile:
+            if col not in expected:
+                add(f"extra:{col}", f"unexpected column {col!r} ({profile[col]['type']})",
+                    column=col, problem="extra_column", observed=profile[col]["type"])
+    for col, spec in expected.items():
+        if col not in profile:
+            continue
+        observed = profile[col]
+        want = spec.get("type")
+        if want and observed["type"] != "empty" and observed["type"] not in _COMPATIBLE.get(want, {want}):
+            add(f"type:{col}", f"column {col!r} has type {observed['type']} (dtype {observed['dtype']}), expected "
+                f"{want}", column=col, problem="type_changed", expected=want, observed=observed["type"],
+                dtype=observed["dtype"])
+        if not spec.get("nullable", True) and observed["null_count"] > 0:
+            add(f"nulls:{col}", f"column {col!r} is not nullable but has {observed['null_count']} null value(s)",
+                column=col, problem="unexpected_nulls", null_count=observed["null_count"])
+    return findings
+
+
+def _contract_table(expected: dict[str, dict[str, Any]], profile: dict[str, dict[str, Any]]) -> str:
+    rows = [
+        {"column": c, "expected": (expected.get(c) or {}).get("type") or ("-" if c in expected else "(not in contract)"),
+         "observed": profile[c]["type"] if c in profile else "(missing)",
+         "nulls": profile[c]["null_count"] if c in profile else "-"}
+        for c in sorted(set(expected) | set(profile))
+    ]
+    return markdown_table(rows, ["column", "expected", "observed", "nulls"])
+
+
 def check_schema_contract(
     dataset: str,
     snapshot: str,
@@ -92,50 +140,13 @@ def check_schema_contract(
     """Missing/extra columns, type changes and nulls in non-nullable columns are contract violations."""
     check = schema_contract_check(dataset)
     severity = contract.severity if contract else Severity.ERROR
-    if contract is not None and contract.columns and not contract.learn:
-        expected = {c: {"type": s.type, "nullable": s.nullable} for c, s in contract.columns.items()}
-        origin = "config"
-    elif learned is not None:
-        expected = learned
-        origin = "learned from the first snapshot"
-    else:
+    found = _expected_columns(contract, learned)
+    if found is None:
         return CheckOutcome(check, True, severity, "no contract yet: this snapshot's schema becomes the contract",
                             metadata={"contract_source": "this snapshot", "observed_columns": len(profile)})
+    expected, origin = found
     allow_extra = bool(contract.allow_extra_columns) if contract else False
-
-    findings: list[Finding] = []
-
-    def add(key: str, message: str, **details: Any) -> None:
-        findings.append(Finding(dataset, snapshot, check, severity, message, details, key=key))
-
-    for col in expected:
-        if col not in profile:
-            add(f"missing:{col}", f"{dataset}/{snapshot}: column {col!r} is missing", column=col,
-                problem="missing_column", expected=expected[col])
-    if not allow_extra:
-        for col in profile:
-            if col not in expected:
-                add(f"extra:{col}", f"{dataset}/{snapshot}: unexpected column {col!r} ({profile[col]['type']})",
-                    column=col, problem="extra_column", observed=profile[col]["type"])
-    for col, spec in expected.items():
-        if col not in profile:
-            continue
-        observed = profile[col]
-        want = spec.get("type")
-        if want and observed["type"] != "empty" and observed["type"] not in _COMPATIBLE.get(want, {want}):
-            add(f"type:{col}", f"{dataset}/{snapshot}: column {col!r} has type {observed['type']} "
-                f"(dtype {observed['dtype']}), expected {want}", column=col, problem="type_changed",
-                expected=want, observed=observed["type"], dtype=observed["dtype"])
-        if not spec.get("nullable", True) and observed["null_count"] > 0:
-            add(f"nulls:{col}", f"{dataset}/{snapshot}: column {col!r} is not nullable but has "
-                f"{observed['null_count']} null value(s)", column=col, problem="unexpected_nulls",
-                null_count=observed["null_count"])
-    rows = [
-        {"column": c, "expected": (expected.get(c) or {}).get("type") or ("-" if c in expected else "(not in contract)"),
-         "observed": profile[c]["type"] if c in profile else "(missing)",
-         "nulls": profile[c]["null_count"] if c in profile else "-"}
-        for c in sorted(set(expected) | set(profile))
-    ]
+    findings = _violations(dataset, snapshot, check, severity, expected, profile, allow_extra)
     passed = not findings
     message = "schema matches the contract" if passed else f"{len(findings)} contract violation(s): " + "; ".join(
         f.message.split(": ", 1)[-1] for f in findings[:5])
@@ -146,7 +157,7 @@ def check_schema_contract(
             "violations": len(findings),
             "missing_columns": sorted(c for c in expected if c not in profile),
             "extra_columns": sorted(c for c in profile if c not in expected) if not allow_extra else [],
-            "columns": markdown_table(rows, ["column", "expected", "observed", "nulls"]),
+            "columns": _contract_table(expected, profile),
         },
         findings=tuple(findings),
     )

@@ -20,6 +20,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from dq_monitor.core.robust import MEAN_AD_TO_SIGMA, SIGMA_TO_IQR, robust_scale
+
 #: Threshold calibration and ensemble normalisation look at no more than this many
 #: training rows, so fitting on a million rows does not score a million rows twice.
 MAX_CALIBRATION_ROWS = 50_000
@@ -184,10 +186,13 @@ def robust_center_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     center = np.median(X, axis=0)
     dev = np.abs(X - center)
-    scale = 1.4826 * np.median(dev, axis=0)
-    if not (scale > 0).all():  # the fallbacks cost extra passes; only pay for them when needed
+
+    def fallbacks():  # extra passes over X: robust_scale only asks for them when the MAD is 0 somewhere
         q75, q25 = np.quantile(X, [0.75, 0.25], axis=0)
-        for fb in ((q75 - q25) / 1.349, 1.2533 * dev.mean(axis=0), X.std(axis=0)):
-            scale = np.where(scale > 0, scale, fb)
+        yield (q75 - q25) / SIGMA_TO_IQR
+        yield MEAN_AD_TO_SIGMA * dev.mean(axis=0)
+        yield X.std(axis=0)
+
+    scale = robust_scale(np.median(dev, axis=0), fallbacks())
     scale = np.where(np.isfinite(scale), scale, 0.0)
     return center, scale

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dq_monitor.core.dtypes import dtype_kind
 from dq_monitor.expectations.bounds import (
     entry,
     null_rate,
@@ -37,17 +38,11 @@ from dq_monitor.expectations.evidence import plain
 
 
 def _kind(series: pd.Series) -> str:
+    """The physical kind GX will see (floats stay floats, unlike the schema check's logical type)."""
     dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "category"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "bool"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "int"
-    if pd.api.types.is_float_dtype(dtype):
-        return "float"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
+    kind = dtype_kind(dtype)
+    if kind is not None:
+        return kind
     if isinstance(dtype, pd.StringDtype):
         return "string"
     if dtype == object:
