@@ -11,6 +11,7 @@ from dq_monitor.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
+    add_store_arguments,
     load_project,
     open_store,
 )
@@ -83,34 +84,29 @@ def silence_expire(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config")
-    p.add_argument("--database-url")
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("alerts", help="alert delivery")
     alerts_sub = p.add_subparsers(dest="alerts_command", required=True)
     f = alerts_sub.add_parser("flush", help="one routing-and-delivery pass (same code path as the alert sensor)")
-    _common(f)
+    add_store_arguments(f)
     f.add_argument("--format", choices=["table", "json"], default="table")
     f.set_defaults(func=flush)
 
     p = sub.add_parser("silence", help="mute alerts matching labels until an end time")
     silence_sub = p.add_subparsers(dest="silence_command", required=True)
     a = silence_sub.add_parser("add")
-    _common(a)
+    add_store_arguments(a)
     a.add_argument("--matcher", "-m", action="append", required=True, help="label=value, label=~regex, label!=value")
     a.add_argument("--duration", default="2h", help="e.g. 30m, 2h, 1d (default 2h)")
     a.add_argument("--comment", default="")
     a.add_argument("--by")
     a.set_defaults(func=silence_add)
     lst = silence_sub.add_parser("list")
-    _common(lst)
+    add_store_arguments(lst)
     lst.add_argument("--all", action="store_true", help="include expired silences")
     lst.add_argument("--format", choices=["table", "json"], default="table")
     lst.set_defaults(func=silence_list)
     e = silence_sub.add_parser("expire")
-    _common(e)
+    add_store_arguments(e)
     e.add_argument("id")
     e.set_defaults(func=silence_expire)

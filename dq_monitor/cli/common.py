@@ -20,6 +20,12 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def add_store_arguments(p: argparse.ArgumentParser) -> None:
+    """`--config` and `--database-url`, taken by every command that opens the findings store."""
+    p.add_argument("--config")
+    p.add_argument("--database-url")
+
+
 def load_project(args: argparse.Namespace, required: bool = True) -> ProjectConfig | None:
     path = getattr(args, "config", None) or os.environ.get(CONFIG_ENV)
     if path is None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from dq_monitor.cli.common import EXIT_OK, UsageError, load_project, open_store
+from dq_monitor.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_store_arguments,
+    load_project,
+    open_store,
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mark-expected", help="record that a snapshot's behaviour was expected (e.g. a holiday)")
-    p.add_argument("--config")
-    p.add_argument("--database-url")
+    add_store_arguments(p)
     p.add_argument("--dataset", required=True)
     p.add_argument("--snapshot", required=True)
     p.add_argument("--check", help="one check name (default: every check of the snapshot)")
