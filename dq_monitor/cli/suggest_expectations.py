@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from dq_monitor.cli.common import EXIT_OK, UsageError, load_project, open_store
+from dq_monitor.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_store_arguments,
+    load_project,
+    open_store,
+)
+from dq_monitor.config import validate_section
 from dq_monitor.snapshots import SourceError, discover_snapshots, read_snapshot
 
 
@@ -36,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{i}/{len(clean)}] reading {ref.snapshot_id}", file=sys.stderr)
         frames.append(read_snapshot(ds, ref).frame)
     suite = suggest_suite(frames, ds.name, primary_key=ds.primary_key)
-    spec = ds.expectations or ExpectationsSpec()
+    spec = validate_section(project, ds.name, "expectations", ExpectationsSpec, ds.expectations or {})
     out = Path(args.out) if args.out else spec.suite_path(ds.name, project.base_dir)
     write_suite(suite, out)
     print(f"wrote {len(suite['expectations'])} expectations learned from {len(clean)} snapshot(s) "
@@ -46,8 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("suggest-expectations", help="learn a first Great Expectations suite from recent snapshots")
-    p.add_argument("--config")
-    p.add_argument("--database-url")
+    add_store_arguments(p)
     p.add_argument("--dataset", required=True)
     p.add_argument("--snapshots", type=int, default=7, help="learn from the last N clean snapshots (default 7)")
     p.add_argument("--until", help="ignore snapshots after this id (learn from an older window)")
