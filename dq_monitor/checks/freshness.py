@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dq_monitor.config import Freshness
+from dq_monitor.checks.spec import Freshness
 from dq_monitor.core.names import freshness_check
 from dq_monitor.core.outcome import CheckOutcome, Finding
 

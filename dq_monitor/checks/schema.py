@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from dq_monitor.config import SchemaContract
+from dq_monitor.checks.spec import SchemaContract
 from dq_monitor.core.dtypes import dtype_kind
 from dq_monitor.core.markdown import markdown_table
 from dq_monitor.core.names import schema_contract_check, schema_unchanged_check

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dq_monitor.config import VolumeBounds
+from dq_monitor.checks.spec import VolumeBounds
 from dq_monitor.core.names import row_count_bounds_check, row_count_change_check
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 

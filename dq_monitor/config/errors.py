@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from dq_monitor.core.errors import ConfigError
 
-class ConfigError(ValueError):
-    """A config file could not be read or is invalid. The message names file, dataset and field."""
+__all__ = ["ConfigError", "config_error", "describe_error"]
 
 
 def _field(loc: list[Any]) -> str:

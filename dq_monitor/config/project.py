@@ -14,18 +14,14 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from dq_monitor.alerts.config import AlertsConfig
 from dq_monitor.anomalies.spec import AnomalySpec
-from dq_monitor.config.errors import ConfigError
-from dq_monitor.config.sections import (
-    Freshness,
-    SchemaContract,
-    Source,
-    StrictModel,
-    VolumeBounds,
-)
+from dq_monitor.checks.spec import Freshness, SchemaContract, VolumeBounds
 from dq_monitor.core.cron import check_cron
+from dq_monitor.core.errors import ConfigError
+from dq_monitor.core.models import StrictModel
 from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.expectations.spec import ExpectationsSpec
 from dq_monitor.history.spec import MonitorSpec
+from dq_monitor.snapshots.spec import Source
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Dagster tag values (the dataset name is one) must be at most 63 characters.

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dq_monitor.core import names
+from dq_monitor.core.errors import ConfigError
 
 SUITES_DIR = "expectations"
 
@@ -55,10 +56,8 @@ class ExpectationsSpec(BaseModel):
 def parse_expectations_spec(raw: dict[str, Any] | None, dataset: str) -> ExpectationsSpec:
     """Validate a dataset's raw `expectations:` mapping; errors name the dataset and the field.
 
-    Raises `dq_monitor.config.ConfigError`.
+    Raises `ConfigError`.
     """
-    from dq_monitor.config import ConfigError
-
     try:
         return ExpectationsSpec.model_validate(raw or {})
     except ValidationError as exc:

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 import fsspec
 import pandas as pd
 
-from dq_monitor.config import DatasetConfig, FilesSource
+from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T_ -]?(\d{2})[:-]?(\d{2})(?:[:-]?(\d{2}))?)?")
@@ -82,7 +82,7 @@ def _mtime(info: dict) -> datetime | None:
         return None
 
 
-def discover_snapshots(dataset: DatasetConfig, root_path: str) -> list[SnapshotRef]:
+def discover_snapshots(dataset: SnapshotDataset, root_path: str) -> list[SnapshotRef]:
     """All snapshots currently present, oldest first. Raises SourceError if the root is missing."""
     source = dataset.source
     if not isinstance(source, FilesSource):
@@ -123,7 +123,7 @@ def _ref(dataset: str, sid: str, path: str, files: tuple[str, ...], size: int, m
     return SnapshotRef(dataset=dataset, snapshot_id=sid, path=path, files=files, snapshot_time=when, bytes=size)
 
 
-def find_snapshot(dataset: DatasetConfig, root_path: str, snapshot_id: str) -> SnapshotRef:
+def find_snapshot(dataset: SnapshotDataset, root_path: str, snapshot_id: str) -> SnapshotRef:
     for ref in discover_snapshots(dataset, root_path):
         if ref.snapshot_id == snapshot_id:
             return ref

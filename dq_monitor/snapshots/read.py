@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dq_monitor.config import DatasetConfig, FilesSource
 from dq_monitor.snapshots.discover import SnapshotRef, open_filesystem
+from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ReadResult:
 
 
 
-def read_snapshot(dataset: DatasetConfig, ref: SnapshotRef) -> ReadResult:
+def read_snapshot(dataset: SnapshotDataset, ref: SnapshotRef) -> ReadResult:
     """Read every file of a snapshot; problems are collected, never raised."""
     source = dataset.source
     assert isinstance(source, FilesSource)
@@ -161,7 +161,7 @@ def _read_jsonl(text: str, name: str, problems: list[ReadProblem]) -> pd.DataFra
     return pd.DataFrame.from_records(records)
 
 
-def _coerce_types(frame: pd.DataFrame, dataset: DatasetConfig, ref: SnapshotRef,
+def _coerce_types(frame: pd.DataFrame, dataset: SnapshotDataset, ref: SnapshotRef,
                   problems: list[ReadProblem]) -> pd.DataFrame:
     """Text formats carry no timestamps: parse the timestamp column and contract datetime columns."""
     if frame.empty and not len(frame.columns):

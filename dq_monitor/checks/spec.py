@@ -1,59 +1,19 @@
-"""The dataset-level sections owned by the core checks: `source`, `schema`, `volume`, `freshness`."""
+"""The dataset-level sections owned by the core checks: `schema`, `volume`, `freshness`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from dq_monitor.config.durations import parse_duration
+from dq_monitor.core.durations import parse_duration
+from dq_monitor.core.models import StrictModel
 from dq_monitor.core.outcome import Severity
 
 #: Logical column types a schema contract can name. Each maps to the pandas dtype
 #: kinds it accepts (see `dq_monitor.checks.schema.logical_type`).
 LOGICAL_TYPES = ("int", "float", "bool", "string", "datetime", "category")
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FilesSource(StrictModel):
-    """Snapshots are files (or folders of files) under `path`.
-
-    `snapshot_unit: file` makes every file matching `pattern` one snapshot;
-    `snapshot_unit: folder` makes every immediate sub-folder one snapshot made of
-    the files in it that match `pattern`. `path` may be a local folder or an fsspec
-    URL (s3://, gs://, ...) when the matching fsspec driver is installed.
-    """
-
-    kind: Literal["files"] = Field(default="files", description="files: snapshots are files or folders of files")
-    path: str = Field(description="folder (relative to the config file) or fsspec URL holding the snapshots")
-    pattern: str = Field(default="*", description="glob the snapshot files must match")
-    format: Literal["csv", "parquet", "jsonl"] = Field(description="file format of the snapshot files")
-    snapshot_unit: Literal["file", "folder"] = Field(
-        default="file", description="file: each matching file is a snapshot; folder: each sub-folder is one"
-    )
-    csv_options: dict[str, Any] = Field(default_factory=dict, description="extra pandas.read_csv keyword arguments")
-
-
-class SqlSource(StrictModel):
-    """A SQL table or query read through SQLAlchemy; each read is one snapshot."""
-
-    kind: Literal["sql"] = Field(default="sql", description="sql: each read of a table or query is a snapshot")
-    url_env: str = Field(description="name of the environment variable holding the SQLAlchemy URL")
-    table: str | None = Field(default=None, description="table to read (give table or query)")
-    query: str | None = Field(default=None, description="SELECT to run (give table or query)")
-
-    @model_validator(mode="after")
-    def _table_or_query(self) -> "SqlSource":
-        if (self.table is None) == (self.query is None):
-            raise ValueError("give exactly one of 'table' or 'query'")
-        return self
-
-
-Source = Annotated[Union[FilesSource, SqlSource], Field(discriminator="kind")]
 
 
 class ColumnContract(StrictModel):
