@@ -6,7 +6,7 @@ process, as a mail server would be). Each scenario runs one
 `run_once` pass over 1,000 open findings, checks that every group arrived
 exactly once, then runs a second pass that must send nothing (dedup).
 
-    python bench/alerts.py                       # memory + SQLite ledgers (+ Postgres if reachable)
+    python bench/alerts.py                       # SQLite ledger (+ Postgres if reachable), migrated like the store
     DQ_MONITOR_BENCH_PG_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/postgres python bench/alerts.py
 """
 
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from dq_monitor.alerts import AlertsConfig, InMemoryLedger, SqlDeliveryLedger, run_once
-from dq_monitor.store import make_engine
+from dq_monitor.alerts import AlertsConfig, SqlDeliveryLedger, run_once
+from dq_monitor.store import Store
 from dq_monitor_tests.support.alerts import SlackStandIn, free_port, make_alert
 
 TARGET_SECONDS = 10.0
@@ -68,26 +68,30 @@ def config(slack: SlackStandIn, group_by: list[str], receivers: tuple[str, ...])
     })
 
 
+def migrated_store(url: str) -> Store:
+    """The findings store the alert sensor would use (SQLite in WAL mode), its tables made by the migrations."""
+    store = Store(url)
+    store.upgrade()
+    return store
+
+
 def make_ledger(kind: str, workdir: Path):
-    if kind == "memory":
-        return InMemoryLedger(), None
     if kind == "sqlite":
-        # The findings store's engine factory: SQLite in WAL mode, as the alert sensor would use it.
-        engine = make_engine(f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}")
-        return SqlDeliveryLedger(engine, create_tables=True), None
+        store = migrated_store(f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}")
+        return SqlDeliveryLedger(store.engine), store.dispose
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     name = f"dqm_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = sa.create_engine(PG_URL.rsplit("/", 1)[0] + f"/{name}")
+    store = migrated_store(PG_URL.rsplit("/", 1)[0] + f"/{name}")
 
     def drop() -> None:
-        engine.dispose()
+        store.dispose()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
 
-    return SqlDeliveryLedger(engine, create_tables=True), drop
+    return SqlDeliveryLedger(store.engine), drop
 
 
 def pg_available() -> bool:
@@ -158,7 +162,7 @@ def run_scenario(name: str, group_by: list[str], receivers: tuple[str, ...], led
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ledgers", default="memory,sqlite,postgres")
+    parser.add_argument("--ledgers", default="sqlite,postgres")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("mail.log").setLevel(logging.WARNING)

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from dq_monitor.alerts.config import InhibitRule
-from dq_monitor.alerts.matchers import Labels, all_match
 from dq_monitor.alerts.records import AlertInput, Silence
+from dq_monitor.core.matchers import Labels, all_match
 
 
 def _key(labels: Labels, equal: Sequence[str]) -> tuple[object, ...]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from dq_monitor.alerts.config import GROUP_BY_ALL, AlertsConfig, RouteConfig
-from dq_monitor.alerts.matchers import Labels, Matcher, all_match
+from dq_monitor.core.matchers import Labels, Matcher, all_match
 
 DEFAULT_GROUP_BY = ("dataset", "snapshot")
 DEFAULT_GROUP_WAIT = timedelta(seconds=30)

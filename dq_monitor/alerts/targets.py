@@ -10,9 +10,9 @@ import re
 from collections.abc import Collection
 
 from dq_monitor.alerts.config import AlertsConfig
-from dq_monitor.alerts.matchers import all_match
 from dq_monitor.alerts.records import AlertInput, Channel
 from dq_monitor.alerts.routing import Route
+from dq_monitor.core.matchers import all_match
 
 _EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _SLACK_RE = re.compile(r"^(?:@[\w.\-]+|#[\w\-]+|[UWCG][A-Z0-9]{6,})$")

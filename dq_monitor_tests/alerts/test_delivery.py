@@ -14,17 +14,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from dq_monitor.alerts import (
     AlertsConfig,
-    InMemoryLedger,
     SqlDeliveryLedger,
     build_notifiers,
     delivery_status,
     run_once,
 )
-from dq_monitor.alerts.ledger import SilenceNotFound
+from dq_monitor.store import make_engine
+from dq_monitor.store.alert_records import SilenceNotFound
 from dq_monitor_tests.support.alerts import Fault, SlackStandIn, SmtpStandIn, make_alert
 
 T0 = datetime(2024, 1, 1, 6, 0, tzinfo=timezone.utc)
@@ -83,12 +82,12 @@ def groups(n: int) -> list:
                 [("payments_volume_within_bounds", "volume"), ("payments_fresh", "freshness")])]
 
 
-def test_an_alert_group_arrives_as_one_parsed_email_with_html_and_plain_text_parts(smtp):
+def test_an_alert_group_arrives_as_one_parsed_email_with_html_and_plain_text_parts(smtp, ledger):
     alerts = [make_alert("a", message="row count 12 is below min_rows 500", details={"observed": 12, "expected": 500},
                          links={"drift report": "/reports/payments/2024-01-01.html"}, run_id="run-123"),
               make_alert("b", check="payments_amount_not_null", check_type="expectations",
                          message="<b>amount</b> has 3 nulls", details={"unexpected_count": 3})]
-    report = run_once(alerts, make_config(receivers=("mail",)), InMemoryLedger(), now=NOW, env=make_env(smtp=smtp))
+    report = run_once(alerts, make_config(receivers=("mail",)), ledger, now=NOW, env=make_env(smtp=smtp))
     assert report.summary().startswith("1 sent")
     [msg] = smtp.received()
     assert msg["Subject"] == "[ERROR] payments: 2 failing checks on snapshot 2024-01-01"
@@ -105,9 +104,9 @@ def test_an_alert_group_arrives_as_one_parsed_email_with_html_and_plain_text_par
     assert report.alert_states == {"a": "sent", "b": "sent"}
 
 
-def test_slack_webhook_and_bot_receive_block_kit_with_a_text_fallback(slack):
+def test_slack_webhook_and_bot_receive_block_kit_with_a_text_fallback(slack, ledger):
     cfg = make_config(slack, receivers=("webhook", "bot"))
-    run_once([make_alert("a", details={"observed": 12, "expected": ">= 500"})], cfg, InMemoryLedger(), now=NOW,
+    run_once([make_alert("a", details={"observed": 12, "expected": ">= 500"})], cfg, ledger, now=NOW,
              env=make_env(slack))
     [hook] = slack.delivered("webhook")
     [api] = slack.delivered("api")
@@ -122,8 +121,8 @@ def test_slack_webhook_and_bot_receive_block_kit_with_a_text_fallback(slack):
         assert request.payload["text"].startswith("[ERROR] payments: 1 failing check")
 
 
-def test_slack_500_then_200_is_delivered_exactly_once_on_a_later_pass(slack):
-    cfg, ledger, env = make_config(slack), InMemoryLedger(), make_env(slack)
+def test_slack_500_then_200_is_delivered_exactly_once_on_a_later_pass(slack, ledger):
+    cfg, env = make_config(slack), make_env(slack)
     slack.fail_next(Fault(500))
     first = run_once(groups(1), cfg, ledger, now=NOW, env=env)
     assert [o.status for o in first.outcomes] == ["retrying"]
@@ -138,16 +137,16 @@ def test_slack_500_then_200_is_delivered_exactly_once_on_a_later_pass(slack):
     assert (record.status, record.attempts, record.last_error) == ("sent", 2, None)
 
 
-def test_an_in_tick_retry_gets_past_a_single_500_within_the_same_pass(slack):
+def test_an_in_tick_retry_gets_past_a_single_500_within_the_same_pass(slack, ledger):
     cfg = make_config(slack, delivery={"in_tick_attempts": 3})
     slack.fail_next(Fault(502, "bad gateway"))
-    report = run_once(groups(1), cfg, InMemoryLedger(), now=NOW, env=make_env(slack))
+    report = run_once(groups(1), cfg, ledger, now=NOW, env=make_env(slack))
     assert [(o.status, o.tries) for o in report.outcomes] == [("sent", 2)]
     assert len(slack.delivered()) == 1
 
 
-def test_slack_429_retry_after_is_honoured_across_passes(slack):
-    cfg, ledger, env = make_config(slack, receivers=("bot",)), InMemoryLedger(), make_env(slack)
+def test_slack_429_retry_after_is_honoured_across_passes(slack, ledger):
+    cfg, env = make_config(slack, receivers=("bot",)), make_env(slack)
     slack.fail_next(Fault.rate_limited(120))
     first = run_once(groups(1), cfg, ledger, now=NOW, env=env)
     assert first.outcomes[0].status == "retrying"
@@ -159,18 +158,18 @@ def test_slack_429_retry_after_is_honoured_across_passes(slack):
     assert len(slack.delivered("api")) == 1
 
 
-def test_a_short_retry_after_is_waited_out_within_the_pass(slack):
+def test_a_short_retry_after_is_waited_out_within_the_pass(slack, ledger):
     cfg = make_config(slack, delivery={"in_tick_attempts": 2, "in_tick_max_wait": "2s"})
     slack.fail_next(Fault.rate_limited(1))
-    report = run_once(groups(1), cfg, InMemoryLedger(), now=NOW, env=make_env(slack))
+    report = run_once(groups(1), cfg, ledger, now=NOW, env=make_env(slack))
     assert report.outcomes[0].status == "sent"
     first, second = slack.requests
     assert (first.status, second.status) == (429, 200)
     assert second.at - first.at >= 0.95
 
 
-def test_a_slack_timeout_is_retried_on_a_later_pass_and_delivered_once(slack):
-    cfg, ledger, env = make_config(slack, delivery={"timeout": "0.5s"}), InMemoryLedger(), make_env(slack)
+def test_a_slack_timeout_is_retried_on_a_later_pass_and_delivered_once(slack, ledger):
+    cfg, env = make_config(slack, delivery={"timeout": "0.5s"}), make_env(slack)
     slack.fail_next(Fault.timeout(1.5))
     started = time.monotonic()
     first = run_once(groups(1), cfg, ledger, now=NOW, env=env)
@@ -182,9 +181,9 @@ def test_a_slack_timeout_is_retried_on_a_later_pass_and_delivered_once(slack):
     assert len(slack.delivered()) == 1
 
 
-def test_smtp_down_for_several_passes_then_up_delivers_each_group_exactly_once(smtp):
+def test_smtp_down_for_several_passes_then_up_delivers_each_group_exactly_once(smtp, ledger):
     cfg = make_config(receivers=("mail",), delivery={"backoff_initial": "10s", "backoff_max": "1m"})
-    ledger, env, alerts = InMemoryLedger(), make_env(smtp=smtp), groups(3)
+    env, alerts = make_env(smtp=smtp), groups(3)
     smtp.stop()
     clock = NOW
     for _ in range(4):
@@ -207,10 +206,9 @@ def test_smtp_down_for_several_passes_then_up_delivers_each_group_exactly_once(s
     assert attempts == [1, 1, 5]  # the probe group tried in each down pass, the others only once it was up
 
 
-def test_permanent_errors_stop_retrying_and_record_the_reason(slack, smtp):
+def test_permanent_errors_stop_retrying_and_record_the_reason(slack, smtp, ledger):
     cfg = make_config(slack, receivers=("bot", "mail"))
     env = {**make_env(slack, smtp), "DQ_TEST_BOT_TOKEN": "xoxb-revoked", "DQ_TEST_EMAIL_TO": "nobody@example.com"}
-    ledger = InMemoryLedger()
     report = run_once(groups(1), cfg, ledger, now=NOW, env=env)
     errors = {o.notification.receiver: (o.status, o.error) for o in report.outcomes}
     assert errors["bot/slack_bot"] == ("failed", "Slack API refused chat.postMessage to #data-quality: invalid_auth")
@@ -227,14 +225,16 @@ def test_permanent_errors_stop_retrying_and_record_the_reason(slack, smtp):
     assert any("invalid_auth" in d["error"] for d in status["0-0"])
 
 
-def test_a_webhook_4xx_is_permanent_but_a_delivery_that_keeps_failing_is_given_up_after_give_up_after(slack):
-    cfg, ledger, env = make_config(slack), InMemoryLedger(), make_env(slack)
+def test_a_webhook_4xx_is_permanent(slack, ledger):
+    cfg, env = make_config(slack), make_env(slack)
     slack.fail_next(Fault(404, "no_service"))
     assert run_once(groups(1), cfg, ledger, now=NOW, env=env).outcomes[0].error == (
         "Slack webhook rejected the message (HTTP 404): no_service")
 
+
+def test_a_delivery_that_keeps_failing_is_given_up_after_give_up_after(slack, ledger):
+    env = make_env(slack)
     cfg = make_config(slack, route={"group_by": ["..."]}, delivery={"give_up_after": "10m", "backoff_max": "2m"})
-    ledger = InMemoryLedger()
     slack.fail_next(*[Fault(503, "down")] * 20)
     clock, statuses = NOW, []
     while clock < NOW + timedelta(minutes=15):
@@ -245,14 +245,13 @@ def test_a_webhook_4xx_is_permanent_but_a_delivery_that_keeps_failing_is_given_u
     assert record.last_error.startswith(f"gave up after {len(statuses)} attempts") and record.permanent
 
 
-def test_an_unset_receiver_env_var_skips_the_receiver_with_one_log_line(slack, caplog, monkeypatch):
+def test_an_unset_receiver_env_var_skips_the_receiver_with_one_log_line(slack, caplog, monkeypatch, ledger):
     from dq_monitor.alerts import engine
 
     monkeypatch.setattr(engine, "_ANNOUNCED", set())  # "once per process": start this test's process afresh
     cfg = make_config(slack, receivers=("webhook", "bot"))
     env = {"DQ_TEST_BOT_TOKEN": "xoxb-good-token"}  # no webhook URL
     caplog.set_level(logging.INFO, logger="dq_monitor.alerts")
-    ledger = InMemoryLedger()
     for minutes in (0, 1, 2):
         report = run_once(groups(1), cfg, ledger, now=NOW + timedelta(minutes=minutes), env=env)
         assert report.skipped_receivers == {
@@ -265,14 +264,13 @@ def test_an_unset_receiver_env_var_skips_the_receiver_with_one_log_line(slack, c
     assert skipped == {("mail", "email"): "environment variable DQ_TEST_SMTP_PORT is not a port number: 'x'"}
 
 
-def test_secrets_never_appear_in_errors_logs_reprs_or_reports(slack, caplog):
+def test_secrets_never_appear_in_errors_logs_reprs_or_reports(slack, caplog, ledger):
     caplog.set_level(logging.DEBUG)
     env = make_env(slack)
     cfg = make_config(slack, receivers=("webhook", "bot"))
     # A server that echoes the secret URL path back in its error body.
     slack.fail_next(Fault(400, f"invalid_payload for /services/{WEBHOOK_SECRET}"),
                     Fault(500, "token xoxb-good-token is broken"))
-    ledger = InMemoryLedger()
     report = run_once(groups(1), cfg, ledger, now=NOW, env=env)
     notifiers, _ = build_notifiers(cfg, env)
     texts = [repr(n) for n in notifiers.values()] + [str(report.as_metadata()), caplog.text]
@@ -284,25 +282,18 @@ def test_secrets_never_appear_in_errors_logs_reprs_or_reports(slack, caplog):
     assert "Secret(DQ_TEST_WEBHOOK_URL=****)" in repr(notifiers[("webhook", "slack_webhook")])
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def sql_engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = sa.create_engine(f"sqlite:///{tmp_path / 'alerts.db'}", connect_args={"timeout": 30})
-    else:
-        engine = sa.create_engine(request.getfixturevalue("postgres_url"))
-    yield engine
-    engine.dispose()
-
-
-def test_the_sql_ledger_survives_restarts_and_concurrent_passes_without_duplicates(sql_engine, slack, smtp):
+def test_the_sql_ledger_survives_restarts_and_concurrent_passes_without_duplicates(migrated_url, slack, smtp):
     cfg = make_config(slack, receivers=("webhook", "mail"))
     env = make_env(slack, smtp)
-    SqlDeliveryLedger(sql_engine, create_tables=True)
     slack.fail_next(Fault(500))
     alerts = groups(3)
 
     def one_pass(now: datetime) -> None:
-        run_once(alerts, cfg, SqlDeliveryLedger(sql_engine), now=now, env=env)  # a fresh process each time
+        engine = make_engine(migrated_url)  # a fresh process each time
+        try:
+            run_once(alerts, cfg, SqlDeliveryLedger(engine), now=now, env=env)
+        finally:
+            engine.dispose()
 
     threads = [threading.Thread(target=one_pass, args=(NOW,)) for _ in range(3)]
     for t in threads:
@@ -315,31 +306,30 @@ def test_the_sql_ledger_survives_restarts_and_concurrent_passes_without_duplicat
     assert hooks == [f"[ERROR] payments: 2 failing checks on snapshot 2024-01-0{i}" for i in (1, 2, 3)]
     assert sorted(m["Subject"] for m in smtp.received()) == sorted(
         f"[ERROR] payments: 2 failing checks on snapshot 2024-01-0{i}" for i in (1, 2, 3))
-    ledger = SqlDeliveryLedger(sql_engine)
-    assert sorted(r.status for r in ledger.deliveries()) == ["sent"] * 6
+    engine = make_engine(migrated_url)
+    assert sorted(r.status for r in SqlDeliveryLedger(engine).deliveries()) == ["sent"] * 6
+    engine.dispose()
 
 
-def test_silences_are_added_listed_and_expired_in_both_ledgers(sql_engine):
-    for ledger in (InMemoryLedger(), SqlDeliveryLedger(sql_engine, create_tables=True)):
-        s = ledger.add_silence(["dataset=payments", "check_type=~drift|volume"], NOW + timedelta(hours=2),
-                               starts_at=NOW, created_by="alice", comment="backfill running")
-        other = ledger.add_silence(["dataset=orders"], NOW + timedelta(hours=1), starts_at=NOW)
-        assert [x.id for x in ledger.silences(NOW)] == sorted([s.id, other.id], key=lambda i: (NOW, i))
-        [found] = [x for x in ledger.silences(NOW) if x.id == s.id]
-        assert (found.matchers, found.created_by, found.comment) == (
-            ("dataset=payments", "check_type=~drift|volume"), "alice", "backfill running")
-        expired = ledger.expire_silence(s.id, NOW + timedelta(minutes=30))
-        assert expired.ends_at == NOW + timedelta(minutes=30)
-        assert [x.id for x in ledger.silences(NOW + timedelta(minutes=31))] == [other.id]
-        assert len(ledger.silences(NOW + timedelta(minutes=31), include_expired=True)) == 2
-        with pytest.raises(SilenceNotFound, match="no silence with id 'nope'"):
-            ledger.expire_silence("nope", NOW)
-        with pytest.raises(ValueError, match="unknown label"):
-            ledger.add_silence(["team=payments"], NOW + timedelta(hours=1))
+def test_silences_are_added_listed_and_expired(ledger):
+    s = ledger.add_silence(["dataset=payments", "check_type=~drift|volume"], NOW + timedelta(hours=2),
+                           starts_at=NOW, created_by="alice", comment="backfill running")
+    other = ledger.add_silence(["dataset=orders"], NOW + timedelta(hours=1), starts_at=NOW)
+    assert [x.id for x in ledger.silences(NOW)] == sorted([s.id, other.id], key=lambda i: (NOW, i))
+    [found] = [x for x in ledger.silences(NOW) if x.id == s.id]
+    assert (found.matchers, found.created_by, found.comment) == (
+        ("dataset=payments", "check_type=~drift|volume"), "alice", "backfill running")
+    expired = ledger.expire_silence(s.id, NOW + timedelta(minutes=30))
+    assert expired.ends_at == NOW + timedelta(minutes=30)
+    assert [x.id for x in ledger.silences(NOW + timedelta(minutes=31))] == [other.id]
+    assert len(ledger.silences(NOW + timedelta(minutes=31), include_expired=True)) == 2
+    with pytest.raises(SilenceNotFound, match="no silence with id 'nope'"):
+        ledger.expire_silence("nope", NOW)
+    with pytest.raises(ValueError, match="unknown label"):
+        ledger.add_silence(["team=payments"], NOW + timedelta(hours=1))
 
 
-def test_a_silence_in_the_sql_ledger_mutes_alerts_in_run_once(sql_engine, slack):
-    ledger = SqlDeliveryLedger(sql_engine, create_tables=True)
+def test_a_silence_in_the_sql_ledger_mutes_alerts_in_run_once(ledger, slack):
     ledger.add_silence(["snapshot=2024-01-01"], NOW + timedelta(hours=1), starts_at=NOW - timedelta(minutes=1))
     report = run_once(groups(2), make_config(slack), ledger, now=NOW, env=make_env(slack))
     assert [o.notification.group_labels["snapshot"] for o in report.outcomes] == ["2024-01-02"]
@@ -347,10 +337,10 @@ def test_a_silence_in_the_sql_ledger_mutes_alerts_in_run_once(sql_engine, slack)
                            "0-1": f"silenced by {ledger.silences(NOW)[0].id}"}
 
 
-def test_dataset_owners_get_the_alert_by_email_and_slack_direct_message(slack, smtp):
+def test_dataset_owners_get_the_alert_by_email_and_slack_direct_message(slack, smtp, ledger):
     cfg = make_config(slack, receivers=("webhook", "bot", "mail"), route={"routes": []})
     alert = make_alert("a", owners=("lead@payments.example.com", "U024BE7LH", "payments team"))
-    report = run_once([alert], cfg, InMemoryLedger(), now=NOW, env=make_env(slack, smtp))
+    report = run_once([alert], cfg, ledger, now=NOW, env=make_env(slack, smtp))
     assert sorted(o.notification.receiver for o in report.outcomes if o.status == "sent") == [
         "owner:U024BE7LH/slack_bot", "owner:lead@payments.example.com/email", "webhook/slack_webhook"]
     [dm] = slack.delivered("api")
@@ -361,12 +351,11 @@ def test_dataset_owners_get_the_alert_by_email_and_slack_direct_message(slack, s
     assert smtp.envelopes == [("dq-monitor@example.com", ["lead@payments.example.com"])]
 
 
-def test_a_temporary_smtp_refusal_is_retried_and_one_pass_reuses_one_connection(smtp):
+def test_a_temporary_smtp_refusal_is_retried_and_one_pass_reuses_one_connection(smtp, ledger):
     cfg = make_config(receivers=("mail",), delivery={"concurrency": 1})
     env = {**make_env(smtp=smtp), "DQ_TEST_EMAIL_TO": "busy@example.com"}
     smtp.reject.add("busy@example.com")
     smtp.reject_code = "451 4.3.0 try again later"
-    ledger = InMemoryLedger()
     report = run_once(groups(3), cfg, ledger, now=NOW, env=env)
     assert sorted(o.status for o in report.outcomes) == ["deferred", "deferred", "retrying"]
     assert "temporarily refused" in next(o.error for o in report.outcomes if o.status == "retrying")
@@ -376,8 +365,7 @@ def test_a_temporary_smtp_refusal_is_retried_and_one_pass_reuses_one_connection(
     assert len(smtp.received()) == 3 and smtp.sessions == 2  # one refused probe, then one connection for all
 
 
-def test_a_retry_cancelled_by_a_silence_is_sent_once_the_silence_ends_on_sql_ledgers(sql_engine, slack):
-    ledger = SqlDeliveryLedger(sql_engine, create_tables=True)
+def test_a_retry_cancelled_by_a_silence_is_sent_once_the_silence_ends_on_sql_ledgers(ledger, slack):
     cfg, env, alerts = make_config(slack), make_env(slack), groups(1)
     slack.fail_next(Fault(503, "down"))
     assert [o.status for o in run_once(alerts, cfg, ledger, now=NOW, env=env).outcomes] == ["retrying"]

@@ -1,7 +1,7 @@
 """Routing, grouping, timing, inhibition, silences and dedup: the pure planning stage, table-driven.
 
-Deliveries go through the real `deliver` into the real in-memory ledger; the only
-stand-in is a notifier that records what it was asked to send.
+Deliveries go through the real `deliver` into the real SQL ledger (SQLite and Postgres, migrated);
+the only stand-in is a notifier that records what it was asked to send.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import pytest
 from dq_monitor.alerts import (
     AlertInput,
     AlertsConfig,
-    InMemoryLedger,
     Notification,
     Sent,
     deliver,
     make_plan,
     plan,
 )
-from dq_monitor.alerts.matchers import parse_matcher
-from dq_monitor.alerts.records import Silence
+from dq_monitor.core.matchers import parse_matcher
+from dq_monitor.store.alert_ledger import SqlDeliveryLedger
+from dq_monitor.store.alert_records import Silence
 from dq_monitor_tests.support.alerts import make_alert
 
 T0 = datetime(2024, 1, 1, 6, 0, tzinfo=timezone.utc)
@@ -54,9 +54,9 @@ class RecordingNotifier:
 class Harness:
     """Plan + deliver on a clock the test moves, like successive sensor ticks."""
 
-    def __init__(self, cfg: AlertsConfig, ledger: InMemoryLedger | None = None) -> None:
+    def __init__(self, cfg: AlertsConfig, ledger: SqlDeliveryLedger) -> None:
         self.cfg = cfg
-        self.ledger = ledger or InMemoryLedger()
+        self.ledger = ledger
         self.recorders: dict[tuple[str, str], RecordingNotifier] = {}
         for name, receiver in cfg.receivers.items():
             for integration in receiver.integrations():
@@ -113,18 +113,18 @@ ROUTING_CASES = [
 
 
 @pytest.mark.parametrize("description,route,alert_fields,expected", ROUTING_CASES, ids=[c[0] for c in ROUTING_CASES])
-def test_routing_sends_each_alert_to_the_receivers_its_route_names(description, route, alert_fields, expected):
+def test_routing_sends_each_alert_to_the_receivers_its_route_names(description, route, alert_fields, expected, ledger):
     cfg = config(route, owners_route={"enabled": False})
     alert = make_alert(**alert_fields)
-    notifications = plan([alert], T0 + timedelta(minutes=1), InMemoryLedger(), cfg)
+    notifications = plan([alert], T0 + timedelta(minutes=1), ledger, cfg)
     assert sorted(n.receiver for n in notifications) == expected
 
 
-def test_child_routes_inherit_grouping_and_timings_from_their_parent():
+def test_child_routes_inherit_grouping_and_timings_from_their_parent(ledger):
     cfg = config({"group_wait": "2m", "routes": [{"matchers": ["severity=ERROR"], "receiver": "oncall"}]})
     alert = make_alert(created_at=T0)
-    assert plan([alert], T0 + timedelta(minutes=1), InMemoryLedger(), cfg) == []
-    assert [n.receiver for n in plan([alert], T0 + timedelta(minutes=2), InMemoryLedger(), cfg)] == [
+    assert plan([alert], T0 + timedelta(minutes=1), ledger, cfg) == []
+    assert [n.receiver for n in plan([alert], T0 + timedelta(minutes=2), ledger, cfg)] == [
         "oncall/slack_webhook"]
 
 
@@ -142,15 +142,15 @@ GROUPING_CASES = [
 
 
 @pytest.mark.parametrize("description,group_by,alerts,expected", GROUPING_CASES, ids=[c[0] for c in GROUPING_CASES])
-def test_grouping_puts_alerts_with_equal_group_labels_in_one_notification(description, group_by, alerts, expected):
+def test_grouping_puts_alerts_with_equal_group_labels_in_one_notification(description, group_by, alerts, expected, ledger):
     cfg = config({"group_by": group_by})
     found = [make_alert(fp, dataset=ds, snapshot=snap) for fp, ds, snap in alerts]
-    notifications = plan(found, T0 + timedelta(hours=1), InMemoryLedger(), cfg)
+    notifications = plan(found, T0 + timedelta(hours=1), ledger, cfg)
     assert sorted(sorted(a.fingerprint for a in n.firing) for n in notifications) == expected
 
 
-def test_group_wait_holds_a_new_group_until_it_has_passed_then_sends_it_once():
-    h = Harness(config())
+def test_group_wait_holds_a_new_group_until_it_has_passed_then_sends_it_once(ledger):
+    h = Harness(config(), ledger)
     alerts = [make_alert("a", created_at=T0), make_alert("b", created_at=T0 + timedelta(seconds=20))]
     assert h.tick(alerts, T0 + timedelta(seconds=10)) == []
     sent = h.tick(alerts, T0 + timedelta(seconds=31))
@@ -158,8 +158,8 @@ def test_group_wait_holds_a_new_group_until_it_has_passed_then_sends_it_once():
     assert h.tick(alerts, T0 + timedelta(seconds=45)) == []
 
 
-def test_group_interval_batches_alerts_that_join_a_notified_group():
-    h = Harness(config())
+def test_group_interval_batches_alerts_that_join_a_notified_group(ledger):
+    h = Harness(config(), ledger)
     first = make_alert("a", created_at=T0)
     h.tick([first], T0 + timedelta(minutes=1))
     late = make_alert("b", created_at=T0 + timedelta(minutes=2))
@@ -169,8 +169,8 @@ def test_group_interval_batches_alerts_that_join_a_notified_group():
     assert sent[0].reason == "new firing alerts"
 
 
-def test_an_unchanged_group_is_repeated_only_after_repeat_interval():
-    h = Harness(config())
+def test_an_unchanged_group_is_repeated_only_after_repeat_interval(ledger):
+    h = Harness(config(), ledger)
     alert = make_alert("a", created_at=T0)
     ticks = [T0 + timedelta(minutes=1) + timedelta(minutes=5 * i) for i in range(0, 60)]  # five hours
     sent_at = [t for t in ticks if h.tick([alert], t)]
@@ -178,8 +178,8 @@ def test_an_unchanged_group_is_repeated_only_after_repeat_interval():
     assert len(h.messages()) == 2
 
 
-def test_resolved_alerts_are_announced_once_when_send_resolved_is_on():
-    h = Harness(config())
+def test_resolved_alerts_are_announced_once_when_send_resolved_is_on(ledger):
+    h = Harness(config(), ledger)
     a, b = make_alert("a"), make_alert("b")
     h.tick([a, b], T0 + timedelta(minutes=1))
     b_ok = make_alert("b", status="resolved")
@@ -191,8 +191,8 @@ def test_resolved_alerts_are_announced_once_when_send_resolved_is_on():
     assert h.tick([a_ok, b_ok], T0 + timedelta(hours=6)) == []
 
 
-def test_with_send_resolved_off_a_resolution_is_recorded_but_not_sent_and_a_new_failure_is():
-    h = Harness(config(send_resolved=False))
+def test_with_send_resolved_off_a_resolution_is_recorded_but_not_sent_and_a_new_failure_is(ledger):
+    h = Harness(config(send_resolved=False), ledger)
     a = make_alert("a")
     h.tick([a], T0 + timedelta(minutes=1))
     assert h.tick([make_alert("a", status="resolved")], T0 + timedelta(minutes=7)) == []
@@ -202,8 +202,8 @@ def test_with_send_resolved_off_a_resolution_is_recorded_but_not_sent_and_a_new_
     assert [n.firing_fingerprints for n in sent] == [("a2",)]
 
 
-def test_resolved_alerts_that_were_never_announced_send_nothing():
-    h = Harness(config())
+def test_resolved_alerts_that_were_never_announced_send_nothing(ledger):
+    h = Harness(config(), ledger)
     assert h.tick([make_alert("a", status="resolved")], T0 + timedelta(hours=1)) == []
     assert h.ledger.deliveries() == []
 
@@ -226,38 +226,38 @@ INHIBITION_CASES = [
 
 
 @pytest.mark.parametrize("description,alerts,expected", INHIBITION_CASES, ids=[c[0] for c in INHIBITION_CASES])
-def test_default_inhibit_rule(description, alerts, expected):
+def test_default_inhibit_rule(description, alerts, expected, ledger):
     found = [make_alert(f"{ct}-{ds}-{snap}", check_type=ct, dataset=ds, snapshot=snap, check=f"{ds}_{ct}")
              for ct, ds, snap in alerts]
-    result = make_plan(found, T0 + timedelta(hours=1), InMemoryLedger(), config())
+    result = make_plan(found, T0 + timedelta(hours=1), ledger, config())
     sent = {a.fingerprint for n in result.notifications for a in n.firing}
     assert sent == expected
     assert all(result.held[fp].startswith("inhibited") for fp in {a.fingerprint for a in found} - expected)
 
 
-def test_a_schema_warning_does_not_inhibit():
+def test_a_schema_warning_does_not_inhibit(ledger):
     found = [make_alert("schema", check_type="schema", severity="WARN"), make_alert("vol", check_type="volume")]
-    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), InMemoryLedger(), config()) for a in n.firing}
+    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), ledger, config()) for a in n.firing}
     assert sent == {"schema", "vol"}
 
 
-def test_a_resolved_schema_failure_no_longer_inhibits():
+def test_a_resolved_schema_failure_no_longer_inhibits(ledger):
     found = [make_alert("schema", check_type="schema", status="resolved"), make_alert("vol", check_type="volume")]
-    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), InMemoryLedger(), config()) for a in n.firing}
+    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), ledger, config()) for a in n.firing}
     assert sent == {"vol"}
 
 
-def test_custom_inhibit_rules_replace_the_default_and_an_alert_never_inhibits_itself():
+def test_custom_inhibit_rules_replace_the_default_and_an_alert_never_inhibits_itself(ledger):
     cfg = config(inhibit_rules=[{"source_matchers": ["severity=ERROR"], "target_matchers": ["severity=~WARN|ERROR"],
                                  "equal": ["dataset"]}])
     found = [make_alert("err", severity="ERROR"), make_alert("warn", severity="WARN", check_type="freshness"),
              make_alert("schema-other", severity="WARN", check_type="schema", dataset="orders")]
-    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), InMemoryLedger(), cfg) for a in n.firing}
+    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), ledger, cfg) for a in n.firing}
     assert sent == {"err", "schema-other"}
 
 
-def test_a_silenced_alert_is_held_until_the_silence_ends_then_sent():
-    h = Harness(config())
+def test_a_silenced_alert_is_held_until_the_silence_ends_then_sent(ledger):
+    h = Harness(config(), ledger)
     silence = Silence("s1", ("dataset=payments", "check_type=~volume|drift"), T0, T0 + timedelta(hours=2))
     muted, other = make_alert("vol"), make_alert("fresh", check_type="freshness")
     sent = h.tick([muted, other], T0 + timedelta(minutes=1), [silence])
@@ -267,25 +267,23 @@ def test_a_silenced_alert_is_held_until_the_silence_ends_then_sent():
     assert [n.firing_fingerprints for n in sent] == [("fresh", "vol")]
 
 
-def test_alerts_below_min_severity_are_recorded_as_held_not_sent():
-    result = make_plan([make_alert("info", severity="INFO")], T0 + timedelta(hours=1), InMemoryLedger(), config())
+def test_alerts_below_min_severity_are_recorded_as_held_not_sent(ledger):
+    result = make_plan([make_alert("info", severity="INFO")], T0 + timedelta(hours=1), ledger, config())
     assert result.notifications == []
     assert "below min_severity" in result.held["info"]
 
 
-def test_a_restarted_process_with_the_same_ledger_does_not_send_again():
-    ledger = InMemoryLedger()
+def test_a_restarted_process_with_the_same_ledger_does_not_send_again(ledger):
     alerts = [make_alert("a"), make_alert("b", snapshot="s2")]
     first = Harness(config(), ledger)
     assert len(first.tick(alerts, T0 + timedelta(minutes=1))) == 2
-    restarted = Harness(config(), ledger)
+    restarted = Harness(config(), SqlDeliveryLedger(ledger.engine))  # a new process, the same database
     for minutes in (1, 2, 6, 30, 120):
         assert restarted.tick(alerts, T0 + timedelta(minutes=minutes)) == []
     assert restarted.messages() == []
 
 
-def test_two_passes_planning_the_same_notification_send_it_once():
-    ledger = InMemoryLedger()
+def test_two_passes_planning_the_same_notification_send_it_once(ledger):
     cfg = config()
     now = T0 + timedelta(minutes=1)
     plan_a = plan([make_alert("a")], now, ledger, cfg)
@@ -308,20 +306,20 @@ OWNER_CASES = [
 
 
 @pytest.mark.parametrize("description,owners,expected", OWNER_CASES, ids=[c[0] for c in OWNER_CASES])
-def test_dataset_owners_are_routed_to_by_default(description, owners, expected):
-    notifications = plan([make_alert(owners=owners)], T0 + timedelta(hours=1), InMemoryLedger(), config())
+def test_dataset_owners_are_routed_to_by_default(description, owners, expected, ledger):
+    notifications = plan([make_alert(owners=owners)], T0 + timedelta(hours=1), ledger, config())
     receivers = sorted(n.receiver for n in notifications if n.channel.target)
     assert receivers == expected
     assert {n.channel.receiver for n in notifications if n.channel.target} <= {"mail", "bot"}
 
 
-def test_owners_routing_can_be_turned_off_and_unavailable_receivers_are_not_planned():
+def test_owners_routing_can_be_turned_off_and_unavailable_receivers_are_not_planned(ledger):
     alert = make_alert(owners=("lead@payments.example.com",))
-    assert [n.receiver for n in plan([alert], T0 + timedelta(hours=1), InMemoryLedger(),
+    assert [n.receiver for n in plan([alert], T0 + timedelta(hours=1), ledger,
                                      config(owners_route={"enabled": False}))] == ["team/slack_webhook"]
-    result = make_plan([alert], T0 + timedelta(hours=1), InMemoryLedger(), config(), available={("mail", "email")})
+    result = make_plan([alert], T0 + timedelta(hours=1), ledger, config(), available={("mail", "email")})
     assert [n.receiver for n in result.notifications] == ["owner:lead@payments.example.com/email"]
-    result = make_plan([make_alert("x")], T0 + timedelta(hours=1), InMemoryLedger(), config(), available=set())
+    result = make_plan([make_alert("x")], T0 + timedelta(hours=1), ledger, config(), available=set())
     assert result.notifications == [] and result.held["x"] == "no route with an available receiver"
 
 
@@ -350,9 +348,9 @@ class FlakyNotifier:
         return Sent("digest")
 
 
-def test_an_alert_joining_a_group_under_retry_replaces_the_pending_message_instead_of_adding_one():
+def test_an_alert_joining_a_group_under_retry_replaces_the_pending_message_instead_of_adding_one(ledger):
     cfg = config(delivery={"backoff_initial": "1m", "in_tick_attempts": 1})
-    ledger, flaky = InMemoryLedger(), FlakyNotifier()
+    flaky = FlakyNotifier()
     notifiers = {("team", "slack_webhook"): flaky}
     a, b = make_alert("a"), make_alert("b", created_at=T0 + timedelta(minutes=2))
     deliver(plan([a], T0 + timedelta(minutes=1), ledger, cfg), notifiers, ledger, T0 + timedelta(minutes=1),
@@ -368,9 +366,9 @@ def test_an_alert_joining_a_group_under_retry_replaces_the_pending_message_inste
     assert plan([a, b], now + timedelta(minutes=10), ledger, cfg) == []
 
 
-def test_a_retry_whose_alerts_were_silenced_meanwhile_is_cancelled_not_sent():
+def test_a_retry_whose_alerts_were_silenced_meanwhile_is_cancelled_not_sent(ledger):
     cfg = config(delivery={"backoff_initial": "1m", "in_tick_attempts": 1})
-    ledger, flaky = InMemoryLedger(), FlakyNotifier()
+    flaky = FlakyNotifier()
     notifiers = {("team", "slack_webhook"): flaky}
     a = make_alert("a")
     deliver(plan([a], T0 + timedelta(minutes=1), ledger, cfg), notifiers, ledger, T0 + timedelta(minutes=1),
@@ -384,9 +382,8 @@ def test_a_retry_whose_alerts_were_silenced_meanwhile_is_cancelled_not_sent():
     assert flaky.sent == [] and [r.status for r in ledger.deliveries()] == ["superseded"]
 
 
-def test_a_claim_left_by_a_crashed_sender_is_retried_after_its_lease_so_nothing_is_lost():
+def test_a_claim_left_by_a_crashed_sender_is_retried_after_its_lease_so_nothing_is_lost(ledger):
     cfg = config()
-    ledger = InMemoryLedger()
     now = T0 + timedelta(minutes=1)
     [n] = plan([make_alert("a")], now, ledger, cfg)
     assert ledger.claim(n, now, cfg.delivery.claim_lease)  # ... and the process dies before sending
@@ -414,9 +411,9 @@ def test_an_alert_is_built_from_a_findings_store_row():
         AlertInput.from_finding({**row, "severity": "FATAL"})
 
 
-def test_retryable_failures_back_off_exponentially_across_passes_up_to_backoff_max():
+def test_retryable_failures_back_off_exponentially_across_passes_up_to_backoff_max(ledger):
     cfg = config(delivery={"backoff_initial": "30s", "backoff_max": "5m", "in_tick_attempts": 1})
-    ledger, flaky = InMemoryLedger(), FlakyNotifier()
+    flaky = FlakyNotifier()
     now, delays = T0 + timedelta(minutes=1), []
     for _ in range(7):
         notifications = plan([make_alert("a")], now, ledger, cfg)
@@ -430,9 +427,9 @@ def test_retryable_failures_back_off_exponentially_across_passes_up_to_backoff_m
     assert (record.attempts, record.last_error) == (7, "connection refused")
 
 
-def test_an_alert_whose_retry_was_cancelled_is_sent_when_it_fires_again_after_the_silence():
+def test_an_alert_whose_retry_was_cancelled_is_sent_when_it_fires_again_after_the_silence(ledger):
     cfg = config(delivery={"backoff_initial": "1m", "in_tick_attempts": 1})
-    ledger, flaky = InMemoryLedger(), FlakyNotifier()
+    flaky = FlakyNotifier()
     notifiers = {("team", "slack_webhook"): flaky}
     a = make_alert("a")
     silence = Silence("mute", ("dataset=payments",), T0 + timedelta(minutes=2), T0 + timedelta(hours=1))
