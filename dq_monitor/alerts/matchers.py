@@ -1,4 +1,7 @@
-"""Label matchers live in `dq_monitor.core.matchers` (the store's silences use them too); this name keeps old imports working."""
+"""Label matchers live in `dq_monitor.core.matchers` (the store's silences use them too).
+
+This module keeps `dq_monitor.alerts.matchers` imports working.
+"""
 
 from dq_monitor.core.matchers import (
     LABELS,

@@ -41,3 +41,16 @@ def ledger(migrated_url: str) -> Iterator[SqlDeliveryLedger]:
     engine = make_engine(migrated_url)
     yield SqlDeliveryLedger(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def empty_ledger(sqlite_url: str, migrated_sqlite_template: Path) -> Iterator[SqlDeliveryLedger]:
+    """A migrated SQLite ledger for the table-driven cases that only plan against an empty ledger.
+
+    They never write, so a second backend would only repeat the empty `group_states` read; every test
+    that writes to the ledger takes `ledger` and runs on SQLite and Postgres.
+    """
+    shutil.copyfile(migrated_sqlite_template, sqlite_file(sqlite_url))
+    engine = make_engine(sqlite_url)
+    yield SqlDeliveryLedger(engine)
+    engine.dispose()

@@ -113,18 +113,19 @@ ROUTING_CASES = [
 
 
 @pytest.mark.parametrize("description,route,alert_fields,expected", ROUTING_CASES, ids=[c[0] for c in ROUTING_CASES])
-def test_routing_sends_each_alert_to_the_receivers_its_route_names(description, route, alert_fields, expected, ledger):
+def test_routing_sends_each_alert_to_the_receivers_its_route_names(description, route, alert_fields, expected,
+                                                                   empty_ledger):
     cfg = config(route, owners_route={"enabled": False})
     alert = make_alert(**alert_fields)
-    notifications = plan([alert], T0 + timedelta(minutes=1), ledger, cfg)
+    notifications = plan([alert], T0 + timedelta(minutes=1), empty_ledger, cfg)
     assert sorted(n.receiver for n in notifications) == expected
 
 
-def test_child_routes_inherit_grouping_and_timings_from_their_parent(ledger):
+def test_child_routes_inherit_grouping_and_timings_from_their_parent(empty_ledger):
     cfg = config({"group_wait": "2m", "routes": [{"matchers": ["severity=ERROR"], "receiver": "oncall"}]})
     alert = make_alert(created_at=T0)
-    assert plan([alert], T0 + timedelta(minutes=1), ledger, cfg) == []
-    assert [n.receiver for n in plan([alert], T0 + timedelta(minutes=2), ledger, cfg)] == [
+    assert plan([alert], T0 + timedelta(minutes=1), empty_ledger, cfg) == []
+    assert [n.receiver for n in plan([alert], T0 + timedelta(minutes=2), empty_ledger, cfg)] == [
         "oncall/slack_webhook"]
 
 
@@ -142,10 +143,11 @@ GROUPING_CASES = [
 
 
 @pytest.mark.parametrize("description,group_by,alerts,expected", GROUPING_CASES, ids=[c[0] for c in GROUPING_CASES])
-def test_grouping_puts_alerts_with_equal_group_labels_in_one_notification(description, group_by, alerts, expected, ledger):
+def test_grouping_puts_alerts_with_equal_group_labels_in_one_notification(description, group_by, alerts, expected,
+                                                                          empty_ledger):
     cfg = config({"group_by": group_by})
     found = [make_alert(fp, dataset=ds, snapshot=snap) for fp, ds, snap in alerts]
-    notifications = plan(found, T0 + timedelta(hours=1), ledger, cfg)
+    notifications = plan(found, T0 + timedelta(hours=1), empty_ledger, cfg)
     assert sorted(sorted(a.fingerprint for a in n.firing) for n in notifications) == expected
 
 
@@ -226,33 +228,33 @@ INHIBITION_CASES = [
 
 
 @pytest.mark.parametrize("description,alerts,expected", INHIBITION_CASES, ids=[c[0] for c in INHIBITION_CASES])
-def test_default_inhibit_rule(description, alerts, expected, ledger):
+def test_default_inhibit_rule(description, alerts, expected, empty_ledger):
     found = [make_alert(f"{ct}-{ds}-{snap}", check_type=ct, dataset=ds, snapshot=snap, check=f"{ds}_{ct}")
              for ct, ds, snap in alerts]
-    result = make_plan(found, T0 + timedelta(hours=1), ledger, config())
+    result = make_plan(found, T0 + timedelta(hours=1), empty_ledger, config())
     sent = {a.fingerprint for n in result.notifications for a in n.firing}
     assert sent == expected
     assert all(result.held[fp].startswith("inhibited") for fp in {a.fingerprint for a in found} - expected)
 
 
-def test_a_schema_warning_does_not_inhibit(ledger):
+def test_a_schema_warning_does_not_inhibit(empty_ledger):
     found = [make_alert("schema", check_type="schema", severity="WARN"), make_alert("vol", check_type="volume")]
-    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), ledger, config()) for a in n.firing}
+    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), empty_ledger, config()) for a in n.firing}
     assert sent == {"schema", "vol"}
 
 
-def test_a_resolved_schema_failure_no_longer_inhibits(ledger):
+def test_a_resolved_schema_failure_no_longer_inhibits(empty_ledger):
     found = [make_alert("schema", check_type="schema", status="resolved"), make_alert("vol", check_type="volume")]
-    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), ledger, config()) for a in n.firing}
+    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), empty_ledger, config()) for a in n.firing}
     assert sent == {"vol"}
 
 
-def test_custom_inhibit_rules_replace_the_default_and_an_alert_never_inhibits_itself(ledger):
+def test_custom_inhibit_rules_replace_the_default_and_an_alert_never_inhibits_itself(empty_ledger):
     cfg = config(inhibit_rules=[{"source_matchers": ["severity=ERROR"], "target_matchers": ["severity=~WARN|ERROR"],
                                  "equal": ["dataset"]}])
     found = [make_alert("err", severity="ERROR"), make_alert("warn", severity="WARN", check_type="freshness"),
              make_alert("schema-other", severity="WARN", check_type="schema", dataset="orders")]
-    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), ledger, cfg) for a in n.firing}
+    sent = {a.fingerprint for n in plan(found, T0 + timedelta(hours=1), empty_ledger, cfg) for a in n.firing}
     assert sent == {"err", "schema-other"}
 
 
@@ -267,8 +269,8 @@ def test_a_silenced_alert_is_held_until_the_silence_ends_then_sent(ledger):
     assert [n.firing_fingerprints for n in sent] == [("fresh", "vol")]
 
 
-def test_alerts_below_min_severity_are_recorded_as_held_not_sent(ledger):
-    result = make_plan([make_alert("info", severity="INFO")], T0 + timedelta(hours=1), ledger, config())
+def test_alerts_below_min_severity_are_recorded_as_held_not_sent(empty_ledger):
+    result = make_plan([make_alert("info", severity="INFO")], T0 + timedelta(hours=1), empty_ledger, config())
     assert result.notifications == []
     assert "below min_severity" in result.held["info"]
 
@@ -306,20 +308,20 @@ OWNER_CASES = [
 
 
 @pytest.mark.parametrize("description,owners,expected", OWNER_CASES, ids=[c[0] for c in OWNER_CASES])
-def test_dataset_owners_are_routed_to_by_default(description, owners, expected, ledger):
-    notifications = plan([make_alert(owners=owners)], T0 + timedelta(hours=1), ledger, config())
+def test_dataset_owners_are_routed_to_by_default(description, owners, expected, empty_ledger):
+    notifications = plan([make_alert(owners=owners)], T0 + timedelta(hours=1), empty_ledger, config())
     receivers = sorted(n.receiver for n in notifications if n.channel.target)
     assert receivers == expected
     assert {n.channel.receiver for n in notifications if n.channel.target} <= {"mail", "bot"}
 
 
-def test_owners_routing_can_be_turned_off_and_unavailable_receivers_are_not_planned(ledger):
+def test_owners_routing_can_be_turned_off_and_unavailable_receivers_are_not_planned(empty_ledger):
     alert = make_alert(owners=("lead@payments.example.com",))
-    assert [n.receiver for n in plan([alert], T0 + timedelta(hours=1), ledger,
+    assert [n.receiver for n in plan([alert], T0 + timedelta(hours=1), empty_ledger,
                                      config(owners_route={"enabled": False}))] == ["team/slack_webhook"]
-    result = make_plan([alert], T0 + timedelta(hours=1), ledger, config(), available={("mail", "email")})
+    result = make_plan([alert], T0 + timedelta(hours=1), empty_ledger, config(), available={("mail", "email")})
     assert [n.receiver for n in result.notifications] == ["owner:lead@payments.example.com/email"]
-    result = make_plan([make_alert("x")], T0 + timedelta(hours=1), ledger, config(), available=set())
+    result = make_plan([make_alert("x")], T0 + timedelta(hours=1), empty_ledger, config(), available=set())
     assert result.notifications == [] and result.held["x"] == "no route with an available receiver"
 
 
