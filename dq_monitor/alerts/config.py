@@ -41,128 +41,47 @@ import re
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from dq_monitor.alerts.matchers import LABELS, Matcher, matchers_from
+from dq_monitor.alerts.receivers import EmailReceiver, ReceiverConfig, SlackBotReceiver, SlackWebhookReceiver
 
 # one duration syntax across the whole config
 from dq_monitor.core.durations import parse_duration
+from dq_monitor.core.models import AliasedStrictModel
 
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+__all__ = [
+    "DEFAULT_INHIBIT_RULES", "GROUP_BY_ALL", "AlertsConfig", "DeliveryPolicy", "EmailReceiver", "InhibitRule",
+    "OwnersRoute", "ReceiverConfig", "RouteConfig", "SlackBotReceiver", "SlackWebhookReceiver",
+]
+
 #: `group_by: ["..."]` groups by every label, i.e. one group per alert (Alertmanager's spelling).
 GROUP_BY_ALL = "..."
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _env_name(value: str | None) -> str | None:
-    if value is not None and not _ENV_NAME_RE.match(value):
-        raise ValueError(f"{value!r} is not an environment variable name (give the variable's name, not its value)")
-    return value
-
-
-class SlackWebhookReceiver(_Strict):
-    """A Slack incoming webhook; its URL (a secret) is read from `url_env` at send time."""
-
-    url_env: str
-
-    @field_validator("url_env")
-    @classmethod
-    def _env(cls, value: str) -> str | None:
-        return _env_name(value)
-
-
-class SlackBotReceiver(_Strict):
-    """A Slack app's bot token posting with chat.postMessage to `channel` (name, ID or `@user`)."""
-
-    token_env: str
-    channel: str
-    base_url: str = Field(default="https://slack.com/api/",
-                          description="Slack Web API base URL (tests point it at a stand-in)")
-
-    @field_validator("token_env")
-    @classmethod
-    def _env(cls, value: str) -> str | None:
-        return _env_name(value)
-
-    @field_validator("base_url")
-    @classmethod
-    def _slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"base_url {value!r} must be an http(s) URL")
-        return value if value.endswith("/") else value + "/"
-
-
-class EmailReceiver(_Strict):
-    """SMTP email. Host, port, recipients and credentials come from environment variables."""
-
-    smtp_host_env: str
-    smtp_port_env: str | None = None
-    smtp_port: int = Field(default=25, ge=1, le=65535, description="used when smtp_port_env is not given or unset")
-    to: list[str] = Field(default_factory=list)
-    to_env: str | None = Field(default=None, description="variable holding comma-separated addresses")
-    from_: str = Field(default="dq-monitor@localhost", alias="from")
-    username_env: str | None = None
-    password_env: str | None = None
-    starttls: bool | Literal["auto"] = Field(default="auto", description="auto: use STARTTLS when the server offers it")
-    ssl: bool = Field(default=False, description="implicit TLS (SMTPS, usually port 465)")
-
-    @field_validator("smtp_host_env", "smtp_port_env", "to_env", "username_env", "password_env")
-    @classmethod
-    def _envs(cls, value: str | None) -> str | None:
-        return _env_name(value)
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _listify(cls, value: Any) -> Any:
-        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
-
-    @model_validator(mode="after")
-    def _recipients(self) -> "EmailReceiver":
-        if not self.to and not self.to_env:
-            raise ValueError("give the recipients as 'to' (a list) or 'to_env' (an environment variable name)")
-        if (self.username_env is None) != (self.password_env is None):
-            raise ValueError("give both 'username_env' and 'password_env' or neither")
-        return self
-
-
-class ReceiverConfig(_Strict):
-    """A named receiver: one or more integrations, each delivered (and recorded) separately."""
-
-    slack_webhook: SlackWebhookReceiver | None = None
-    slack_bot: SlackBotReceiver | None = None
-    email: EmailReceiver | None = None
-
-    @model_validator(mode="after")
-    def _at_least_one(self) -> "ReceiverConfig":
-        if not self.integrations():
-            raise ValueError("a receiver needs at least one of 'slack_webhook', 'slack_bot', 'email'")
-        return self
-
-    def integrations(self) -> dict[str, SlackWebhookReceiver | SlackBotReceiver | EmailReceiver]:
-        return {k: v for k, v in (("slack_webhook", self.slack_webhook), ("slack_bot", self.slack_bot),
-                                  ("email", self.email)) if v is not None}
 
 
 def _durations(value: Any) -> Any:
     return None if value is None else parse_duration(value)
 
 
-class RouteConfig(_Strict):
+class RouteConfig(AliasedStrictModel):
     """A node of the routing tree. Unset fields inherit from the parent route."""
 
     matchers: list[str] = Field(default_factory=list, description='e.g. ["severity=ERROR", "dataset=~pay.*"]')
     match: dict[str, str | list[str]] = Field(default_factory=dict, description="exact values (a list means any of)")
     match_re: dict[str, str] = Field(default_factory=dict, description="anchored regexes")
-    receiver: str | None = None
-    continue_: bool = Field(default=False, alias="continue")
-    group_by: list[str] | None = None
-    group_wait: timedelta | None = None
-    group_interval: timedelta | None = None
-    repeat_interval: timedelta | None = None
-    routes: list["RouteConfig"] = Field(default_factory=list)
+    receiver: str | None = Field(default=None, description="name of a receiver under alerts.receivers; null: inherit")
+    continue_: bool = Field(default=False, alias="continue",
+                            description="after this route matches, keep trying its later siblings")
+    group_by: list[str] | None = Field(default=None, description='labels an alert group shares; ["..."]: one group '
+                                       'per alert; null: inherit (root: [dataset, snapshot])')
+    group_wait: timedelta | None = Field(default=None, description="wait before a new group's first message, "
+                                         "to collect its alerts; null: inherit (root: 30s)")
+    group_interval: timedelta | None = Field(default=None, description="least time between two messages of a group "
+                                             "that changed; null: inherit (root: 5m)")
+    repeat_interval: timedelta | None = Field(default=None, description="re-send an unchanged firing group after this; "
+                                              "null: inherit (root: 4h)")
+    routes: list["RouteConfig"] = Field(default_factory=list, description="child routes, tried in order; the first "
+                                        "match wins unless it sets continue")
 
     @field_validator("group_wait", "group_interval", "repeat_interval", mode="before")
     @classmethod
@@ -187,12 +106,12 @@ class RouteConfig(_Strict):
         return matchers_from(self.matchers, self.match, self.match_re)
 
 
-class InhibitRule(_Strict):
+class InhibitRule(AliasedStrictModel):
     """A firing source alert mutes target alerts that share the `equal` labels."""
 
-    source_matchers: list[str] = Field(default_factory=list)
-    target_matchers: list[str] = Field(default_factory=list)
-    equal: list[str] = Field(default_factory=list)
+    source_matchers: list[str] = Field(default_factory=list, description="matchers a firing alert needs to mute others")
+    target_matchers: list[str] = Field(default_factory=list, description="matchers of the alerts it mutes")
+    equal: list[str] = Field(default_factory=list, description="labels source and target must share")
 
     @model_validator(mode="after")
     def _valid(self) -> "InhibitRule":
@@ -217,7 +136,7 @@ DEFAULT_INHIBIT_RULES = (
 )
 
 
-class OwnersRoute(_Strict):
+class OwnersRoute(AliasedStrictModel):
     """Send each alert to the owners of its dataset as well.
 
     Owners that look like email addresses are mailed through the SMTP settings of
@@ -226,19 +145,22 @@ class OwnersRoute(_Strict):
     `*_via` defaults to the first receiver with such an integration.
     """
 
-    enabled: bool = True
-    email_via: str | None = None
-    slack_via: str | None = None
+    enabled: bool = Field(default=True, description="false: alerts go only where the route tree sends them")
+    email_via: str | None = Field(default=None, description="receiver whose email settings mail owners; "
+                                  "null: the first receiver with email")
+    slack_via: str | None = Field(default=None, description="receiver whose slack_bot messages owners; "
+                                  "null: the first receiver with slack_bot")
 
 
-class DeliveryPolicy(_Strict):
+class DeliveryPolicy(AliasedStrictModel):
     """How hard to try within one pass (tick) and across passes."""
 
     timeout: timedelta = Field(default=timedelta(seconds=10), description="per request")
-    in_tick_attempts: int = Field(default=2, ge=1, le=10)
+    in_tick_attempts: int = Field(default=2, ge=1, le=10, description="tries of one message within a pass")
     in_tick_max_wait: timedelta = Field(default=timedelta(seconds=2), description="longest sleep between in-tick tries")
-    backoff_initial: timedelta = timedelta(seconds=30)
-    backoff_max: timedelta = timedelta(minutes=30)
+    backoff_initial: timedelta = Field(default=timedelta(seconds=30),
+                                       description="wait before a later pass retries a failed send; doubles each time")
+    backoff_max: timedelta = Field(default=timedelta(minutes=30), description="longest wait between retrying passes")
     give_up_after: timedelta = Field(default=timedelta(days=1), description="then the delivery is recorded as failed")
     claim_lease: timedelta = Field(default=timedelta(minutes=10), description="a crashed sender's claim expires after")
     concurrency: int = Field(default=4, ge=1, le=64, description="messages sent in parallel within a pass")
@@ -251,15 +173,19 @@ class DeliveryPolicy(_Strict):
         return parse_duration(value)
 
 
-class AlertsConfig(_Strict):
+class AlertsConfig(AliasedStrictModel):
+    """Routing of findings to Slack and email: receivers, the route tree, inhibition, owners, delivery."""
+
     base_url: str = Field(default="http://localhost:3000", description="Dagster UI base URL used in message links")
-    send_resolved: bool = True
-    min_severity: Literal["INFO", "WARN", "ERROR"] = "WARN"
-    receivers: dict[str, ReceiverConfig] = Field(default_factory=dict)
-    route: RouteConfig = Field(default_factory=RouteConfig)
-    inhibit_rules: list[InhibitRule] = Field(default_factory=lambda: list(DEFAULT_INHIBIT_RULES))
-    owners_route: OwnersRoute = Field(default_factory=OwnersRoute)
-    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+    send_resolved: bool = Field(default=True, description="also send a message when a group's alerts have resolved")
+    min_severity: Literal["INFO", "WARN", "ERROR"] = Field(default="WARN", description="findings below raise no alert")
+    receivers: dict[str, ReceiverConfig] = Field(default_factory=dict, description="receiver name -> integrations")
+    route: RouteConfig = Field(default_factory=RouteConfig, description="the root of the routing tree")
+    inhibit_rules: list[InhibitRule] = Field(default_factory=lambda: list(DEFAULT_INHIBIT_RULES),
+                                             description="omitted: a schema/readability ERROR mutes volume, drift, "
+                                                         "anomaly and metric alerts on the same snapshot")
+    owners_route: OwnersRoute = Field(default_factory=OwnersRoute, description="also alert each dataset's owners")
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy, description="timeouts, retries and batching")
 
     @field_validator("base_url")
     @classmethod

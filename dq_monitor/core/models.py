@@ -1,4 +1,6 @@
-"""`StrictModel`: the pydantic base of every config section (unknown keys are errors, values are frozen)."""
+"""`StrictModel`: the pydantic base of every config section (unknown keys are errors, values are frozen).
+
+`AliasedStrictModel` also accepts the Python name of an aliased field (`from_` for `from`)."""
 
 from __future__ import annotations
 
@@ -7,3 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AliasedStrictModel(StrictModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
