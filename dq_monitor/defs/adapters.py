@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import dagster as dg
 
+from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome, Severity
+from dq_monitor.store import Store
 
 
 def to_metadata(values: dict[str, Any]) -> dict[str, Any]:
@@ -47,3 +50,21 @@ def to_check_result(outcome: CheckOutcome, asset_key: dg.AssetKey | None = None)
         description=outcome.message[:2000],
         **kwargs,
     )
+
+
+def record_check(store: Store, dataset: str, snapshot: str, outcome: CheckOutcome, *, asset_key: dg.AssetKey,
+                 check_type: CheckType, run_id: str | None, observed_at: datetime | None) -> dg.AssetCheckResult:
+    """Record `outcome` (evaluation, findings, metrics) in the store, then return it as Dagster's check result.
+
+    Every dq_monitor asset check goes through here, so the store and the Dagster UI never disagree.
+    `observed_at` is the snapshot's time (the metric history's x axis); None means "now".
+    """
+    store.record_outcome(dataset, snapshot, outcome, check_type=CheckType(check_type).value,
+                         asset_key=asset_key.to_user_string(), run_id=run_id, observed_at=observed_at)
+    return to_check_result(outcome, asset_key)
+
+
+def snapshot_time_of(store: Store, dataset: str, snapshot: str) -> datetime | None:
+    """The ingested snapshot's time, or None when it is not in the store (the check then records "now")."""
+    record = store.get_snapshot(dataset, snapshot)
+    return record.snapshot_time if record else None

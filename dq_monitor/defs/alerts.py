@@ -15,6 +15,13 @@ from typing import Any
 import dagster as dg
 
 from dq_monitor.config import ProjectConfig
+from dq_monitor.core.names import (
+    ALERT_SENSOR,
+    CHECK_EVALUATION_SENSOR,
+    CheckType,
+    asset_for_check_type,
+    own_asset_names,
+)
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
@@ -22,7 +29,6 @@ from dq_monitor.store import FindingRecord, Store
 
 #: Resolved findings older than this are no longer offered to the planner.
 RESOLVED_LOOKBACK = timedelta(days=7)
-_ASSET_SUFFIX = {"drift": "_drift_report", "anomaly": "_anomalies"}
 
 
 def alerts_config(project: ProjectConfig):
@@ -79,7 +85,6 @@ def run_alert_pass(project: ProjectConfig, store: Store, *, now: datetime | None
 
 
 BATCH = 500
-OWN_ASSET_SUFFIXES = ("_snapshot", "_drift_report", "_anomalies", "_anomaly_model")
 
 
 def external_outcome(evaluation: Any, dataset: str, snapshot: str) -> CheckOutcome:
@@ -97,10 +102,10 @@ def external_outcome(evaluation: Any, dataset: str, snapshot: str) -> CheckOutco
 
 
 def build_check_evaluation_sensor(project: ProjectConfig) -> dg.SensorDefinition:
-    own = {f"{ds.name}{suffix}" for ds in project.datasets for suffix in OWN_ASSET_SUFFIXES}
+    own = {name for ds in project.datasets for name in own_asset_names(ds.name)}
     running = project.automation.sensors_running
 
-    @dg.sensor(name="dq_monitor_check_evaluation_sensor",
+    @dg.sensor(name=CHECK_EVALUATION_SENSOR,
                minimum_interval_seconds=project.automation.sensor_interval_seconds,
                default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
                description="Turns failed asset checks of any asset in this Dagster deployment into dq_monitor "
@@ -128,7 +133,7 @@ def build_check_evaluation_sensor(project: ProjectConfig) -> dg.SensorDefinition
             dataset = evaluation.asset_key.to_user_string()
             snapshot = evaluation.partition or "-"
             store.record_outcome(dataset, snapshot, external_outcome(evaluation, dataset, snapshot),
-                                 check_type="dagster", asset_key=dataset, run_id=record.event_log_entry.run_id,
+                                 check_type=CheckType.DAGSTER.value, asset_key=dataset, run_id=record.event_log_entry.run_id,
                                  source="dagster")
             recorded += 1
         return dg.SensorResult(
@@ -141,7 +146,7 @@ def build_check_evaluation_sensor(project: ProjectConfig) -> dg.SensorDefinition
 def build_alert_sensor(project: ProjectConfig) -> dg.SensorDefinition:
     running = project.automation.sensors_running
 
-    @dg.sensor(name="dq_monitor_alert_sensor", minimum_interval_seconds=project.automation.sensor_interval_seconds,
+    @dg.sensor(name=ALERT_SENSOR, minimum_interval_seconds=project.automation.sensor_interval_seconds,
                default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
                description="Routes, groups and delivers findings to Slack and email (Alertmanager-style), "
                "recording every attempt; retries back off across ticks.")

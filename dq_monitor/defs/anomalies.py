@@ -14,7 +14,10 @@ import pandas as pd
 
 from dq_monitor.anomalies.spec import AnomalySpec
 from dq_monitor.config import ProjectConfig
-from dq_monitor.defs.adapters import to_check_result
+from dq_monitor.core import names
+from dq_monitor.core.names import CheckType
+from dq_monitor.core.outcome import CheckOutcome
+from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.anomalies_training import (
     ModelRegistry,
     retraining_reason,
@@ -22,6 +25,7 @@ from dq_monitor.defs.anomalies_training import (
 )
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
+from dq_monitor.store import Store
 
 MIN_TRAINING_SNAPSHOTS = 3
 
@@ -46,7 +50,7 @@ def _load_frames(ctx: DatasetContext, snapshot_ids: list[str]) -> pd.DataFrame:
 
 
 def build_model_asset(ctx: DatasetContext, spec: AnomalySpec) -> dg.AssetsDefinition:
-    key = dg.AssetKey(f"{ctx.name}_anomaly_model")
+    key = dg.AssetKey(names.anomaly_model_asset(ctx.name))
 
     @dg.asset(name=key.path[-1], group_name=ctx.name, deps=[ctx.snapshot_key], kinds={"scikitlearn"},
               owners=ctx.dagster_owners, tags=ctx.tags,
@@ -95,65 +99,70 @@ def _top_rows_table(rows: list[dict[str, Any]]) -> str:
     return markdown_table(rows, ["key", "score", "tier", "reason"]) if rows else "no anomalous rows"
 
 
+def score_snapshot(ctx: DatasetContext, spec: AnomalySpec, model_path: Any, snapshot_id: str,
+                   current: pd.DataFrame) -> tuple[CheckOutcome, str, dict[str, Any]]:
+    """Score every row with the model at `model_path`; (outcome, model version, asset metadata)."""
+    from dq_monitor.anomalies import FittedModel, anomaly_rate_outcome, score_with_model
+
+    model = FittedModel.load(model_path)
+    scored = score_with_model(model, current)
+    outcome = anomaly_rate_outcome(ctx.name, snapshot_id, scored, current, spec, primary_key=ctx.dataset.primary_key)
+    metadata: dict[str, Any] = {}
+    if scored.ok:
+        scores_root = ctx.project.artifact_dir / ctx.name / "anomalies"
+        scores_root.mkdir(parents=True, exist_ok=True)
+        path = scores_root / f"{snapshot_id}.parquet"
+        pk = [c for c in ctx.dataset.primary_key if c in current.columns]
+        scored.scores.join(current[pk]).to_parquet(path)
+        metadata["scores_path"] = dg.MetadataValue.path(str(path))
+    metadata["top_anomalies"] = dg.MetadataValue.md(_top_rows_table(outcome.metadata.get("top_anomalies", [])))
+    return outcome, model.version, metadata
+
+
+def materialize_anomalies(ctx: DatasetContext, spec: AnomalySpec, context: dg.AssetExecutionContext,
+                          current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
+    from dq_monitor.anomalies import model_unavailable_outcome
+
+    snapshot_id = context.partition_key
+    entry = _registry(ctx).usable_for(store, ctx.name, snapshot_id)
+    if entry is None:
+        outcome = model_unavailable_outcome(ctx.name, snapshot_id, "no model trained on earlier snapshots yet "
+                                            f"(materialize {names.anomaly_model_asset(ctx.name)})", spec)
+        model_version, metadata = "none", {}
+    else:
+        outcome, model_version, metadata = score_snapshot(ctx, spec, entry.path, snapshot_id, current)
+    result = record_check(store, ctx.name, snapshot_id, outcome, asset_key=dg.AssetKey(names.anomalies_asset(ctx.name)),
+                          check_type=CheckType.ANOMALY, run_id=context.run.run_id,
+                          observed_at=snapshot_time_of(store, ctx.name, snapshot_id))
+    rate = outcome.metadata.get("anomaly_rate")
+    metadata.update({
+        "model_version": dg.MetadataValue.text(model_version),
+        "anomaly_rate": dg.MetadataValue.float(float(rate) if rate is not None else 0.0),
+        "anomalous_rows": dg.MetadataValue.int(int(outcome.metadata.get("n_anomalies", 0) or 0)),
+    })
+    return dg.MaterializeResult(metadata=metadata, check_results=[result])
+
+
 def build_scoring_asset(ctx: DatasetContext, spec: AnomalySpec, model_key: dg.AssetKey) -> dg.AssetsDefinition:
-    key = dg.AssetKey(f"{ctx.name}_anomalies")
-    check = f"{ctx.name}_anomaly_rate_is_normal"
-    scores_root = ctx.project.artifact_dir / ctx.name / "anomalies"
+    key = dg.AssetKey(names.anomalies_asset(ctx.name))
 
     @dg.asset(name=key.path[-1], group_name=ctx.name, partitions_def=ctx.partitions_def,
               ins={"current": dg.AssetIn(key=ctx.snapshot_key)}, deps=[model_key], kinds={"scikitlearn"},
               owners=ctx.dagster_owners, tags=ctx.tags,
               description=f"Every row of a {ctx.name} snapshot scored by the anomaly model trained before it "
               "(higher = more anomalous), with a plain-language reason per anomalous row; full scores as Parquet.",
-              check_specs=[dg.AssetCheckSpec(check, asset=key, partitions_def=ctx.partitions_def,
+              check_specs=[dg.AssetCheckSpec(names.anomaly_rate_check(ctx.name), asset=key,
+                                             partitions_def=ctx.partitions_def,
                                              description="The share of anomalous rows is not abnormally high.")])
     def anomalies(context: dg.AssetExecutionContext, current: pd.DataFrame,
                   dq_store: FindingsStoreResource) -> dg.MaterializeResult:
-        from dq_monitor.anomalies import (
-            FittedModel,
-            anomaly_rate_outcome,
-            model_unavailable_outcome,
-            score_with_model,
-        )
-
-        snapshot_id = context.partition_key
-        store = dq_store.get_store()
-        record = store.get_snapshot(ctx.name, snapshot_id)
-        entry = _registry(ctx).usable_for(store, ctx.name, snapshot_id)
-        if entry is None:
-            outcome = model_unavailable_outcome(ctx.name, snapshot_id, "no model trained on earlier snapshots yet "
-                                                f"(materialize {model_key.to_user_string()})", spec)
-            model_version = "none"
-            metadata: dict[str, Any] = {}
-        else:
-            model = FittedModel.load(entry.path)
-            scored = score_with_model(model, current)
-            outcome = anomaly_rate_outcome(ctx.name, snapshot_id, scored, current, spec,
-                                           primary_key=ctx.dataset.primary_key)
-            model_version = model.version
-            metadata = {}
-            if scored.ok:
-                scores_root.mkdir(parents=True, exist_ok=True)
-                path = scores_root / f"{snapshot_id}.parquet"
-                pk = [c for c in ctx.dataset.primary_key if c in current.columns]
-                scored.scores.join(current[pk]).to_parquet(path)
-                metadata["scores_path"] = dg.MetadataValue.path(str(path))
-            metadata["top_anomalies"] = dg.MetadataValue.md(_top_rows_table(outcome.metadata.get("top_anomalies", [])))
-        store.record_outcome(ctx.name, snapshot_id, outcome, check_type="anomaly", asset_key=key.to_user_string(),
-                             run_id=context.run.run_id, observed_at=record.snapshot_time if record else None)
-        rate = outcome.metadata.get("anomaly_rate")
-        metadata.update({
-            "model_version": dg.MetadataValue.text(model_version),
-            "anomaly_rate": dg.MetadataValue.float(float(rate) if rate is not None else 0.0),
-            "anomalous_rows": dg.MetadataValue.int(int(outcome.metadata.get("n_anomalies", 0) or 0)),
-        })
-        return dg.MaterializeResult(metadata=metadata, check_results=[to_check_result(outcome, key)])
+        return materialize_anomalies(ctx, spec, context, current, dq_store.get_store())
 
     return anomalies
 
 
 def build_model_sensor(ctx: DatasetContext, spec: AnomalySpec, job: Any, running: bool) -> dg.SensorDefinition:
-    @dg.sensor(name=f"{ctx.name}_anomaly_model_sensor", job=job,
+    @dg.sensor(name=names.anomaly_model_sensor(ctx.name), job=job,
                minimum_interval_seconds=ctx.project.automation.sensor_interval_seconds,
                default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
                description=f"Trains the first {ctx.name} anomaly model once enough clean snapshots exist, and "
@@ -177,12 +186,12 @@ def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
     spec = _spec(ctx)
     model = build_model_asset(ctx, spec)
     scoring = build_scoring_asset(ctx, spec, model.key)
-    job = dg.define_asset_job(f"{ctx.name}_anomaly_model_job", selection=[model.key], tags=ctx.tags,
+    job = dg.define_asset_job(names.anomaly_model_job(ctx.name), selection=[model.key], tags=ctx.tags,
                               executor_def=dg.in_process_executor)
     running = ctx.project.automation.sensors_running
     schedules = []
     if spec.retrain_schedule:
-        schedules.append(dg.ScheduleDefinition(name=f"{ctx.name}_anomaly_model_schedule", job=job,
+        schedules.append(dg.ScheduleDefinition(name=names.anomaly_model_schedule(ctx.name), job=job,
                                                cron_schedule=spec.retrain_schedule,
                                                default_status=dg.DefaultScheduleStatus.RUNNING if running
                                                else dg.DefaultScheduleStatus.STOPPED))
@@ -203,9 +212,9 @@ def before_snapshot_run(ctx: DatasetContext, defs: dg.Definitions, instance: dg.
                                min_snapshots=min(MIN_TRAINING_SNAPSHOTS, spec.reference_snapshots))
     if reason is None:
         return None
-    defs.resolve_job_def(f"{ctx.name}_anomaly_model_job").execute_in_process(
+    defs.resolve_job_def(names.anomaly_model_job(ctx.name)).execute_in_process(
         instance=instance, raise_on_error=False,
-        run_config={"ops": {f"{ctx.name}_anomaly_model": {"config": {"as_of": snapshot_id}}},
+        run_config={"ops": {names.anomaly_model_asset(ctx.name): {"config": {"as_of": snapshot_id}}},
                     "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         tags={**ctx.tags, "dq_monitor/trigger": "cli", "dq_monitor/reason": reason[:60]})
     return f"trained the anomaly model ({reason})"

@@ -8,9 +8,12 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
 
+from dq_monitor.core import names
+from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
+from dq_monitor.defs.snapshots import snapshot_ref_tags
 from dq_monitor.snapshots import SnapshotRef, SourceError, discover_snapshots
 
 #: Runs requested per sensor tick; the rest follow on later ticks (a big backlog never floods the queue).
@@ -20,7 +23,7 @@ NO_SNAPSHOT = "-"
 
 def build_job(ctx: DatasetContext, asset_keys: Sequence[dg.AssetKey]) -> UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
-        name=f"{ctx.name}_snapshot_job",
+        name=names.snapshot_job(ctx.name),
         selection=dg.AssetSelection.assets(*asset_keys),
         partitions_def=ctx.partitions_def,
         tags=ctx.tags,
@@ -32,7 +35,7 @@ def build_job(ctx: DatasetContext, asset_keys: Sequence[dg.AssetKey]) -> Unresol
 
 def source_outcome(dataset: str, error: str | None) -> CheckOutcome:
     """A missing/unreadable source is a finding, not a crash; it resolves when the source is back."""
-    check = f"{dataset}_source_is_available"
+    check = names.source_check(dataset)
     if error is None:
         return CheckOutcome(check, True, Severity.ERROR, "source is available")
     return CheckOutcome(check, False, Severity.ERROR, error,
@@ -46,16 +49,22 @@ def discover_or_record(ctx: DatasetContext, store_resource: FindingsStoreResourc
     try:
         refs = discover_snapshots(ctx.dataset, ctx.root_path)
     except SourceError as exc:
-        store.record_outcome(ctx.name, NO_SNAPSHOT, source_outcome(ctx.name, str(exc)), check_type="source")
+        store.record_outcome(ctx.name, NO_SNAPSHOT, source_outcome(ctx.name, str(exc)), check_type=CheckType.SOURCE.value)
         return str(exc)
-    store.record_outcome(ctx.name, NO_SNAPSHOT, source_outcome(ctx.name, None), check_type="source")
+    store.record_outcome(ctx.name, NO_SNAPSHOT, source_outcome(ctx.name, None), check_type=CheckType.SOURCE.value)
     return refs
+
+
+def snapshot_run_request(ctx: DatasetContext, ref: SnapshotRef) -> dg.RunRequest:
+    """One run per snapshot (run key `<dataset>:<snapshot>`), carrying the reference so the run need not re-list."""
+    return dg.RunRequest(partition_key=ref.snapshot_id, run_key=f"{ctx.name}:{ref.snapshot_id}",
+                         tags={**ctx.tags, **snapshot_ref_tags(ref)})
 
 
 def build_snapshot_sensor(ctx: DatasetContext, job: UnresolvedAssetJobDefinition,
                           running: bool) -> dg.SensorDefinition:
     @dg.sensor(
-        name=f"{ctx.name}_new_snapshot_sensor",
+        name=names.snapshot_sensor(ctx.name),
         job=job,
         minimum_interval_seconds=ctx.project.automation.sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
@@ -67,13 +76,14 @@ def build_snapshot_sensor(ctx: DatasetContext, job: UnresolvedAssetJobDefinition
             context.log.error(found)
             return dg.SkipReason(found)
         known = set(context.instance.get_dynamic_partitions(ctx.partitions_def.name))
-        new = [r.snapshot_id for r in found if r.snapshot_id not in known][:MAX_RUNS_PER_TICK]
+        new = [r for r in found if r.snapshot_id not in known][:MAX_RUNS_PER_TICK]
         if not new:
             return dg.SkipReason(f"no new snapshots of {ctx.name} ({len(found)} known)")
-        context.log.info(f"{ctx.name}: {len(new)} new snapshot(s): {', '.join(new[:10])}")
+        ids = [r.snapshot_id for r in new]
+        context.log.info(f"{ctx.name}: {len(new)} new snapshot(s): {', '.join(ids[:10])}")
         return dg.SensorResult(
-            run_requests=[dg.RunRequest(partition_key=sid, run_key=f"{ctx.name}:{sid}", tags=ctx.tags) for sid in new],
-            dynamic_partitions_requests=[ctx.partitions_def.build_add_request(new)],
+            run_requests=[snapshot_run_request(ctx, ref) for ref in new],
+            dynamic_partitions_requests=[ctx.partitions_def.build_add_request(ids)],
         )
 
     return _sensor
@@ -83,7 +93,7 @@ def build_schedule(ctx: DatasetContext, job: UnresolvedAssetJobDefinition, runni
     assert ctx.dataset.schedule
 
     @dg.schedule(
-        name=f"{ctx.name}_schedule",
+        name=names.snapshot_schedule(ctx.name),
         cron_schedule=ctx.dataset.schedule,
         job=job,
         default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
@@ -99,7 +109,8 @@ def build_schedule(ctx: DatasetContext, job: UnresolvedAssetJobDefinition, runni
         registered = [r for r in refs if r.snapshot_id in set(known)]
         if not registered:
             return dg.SkipReason(f"no registered snapshot of {ctx.name} yet (the sensor registers them)")
-        newest = registered[-1].snapshot_id
-        return dg.RunRequest(partition_key=newest, tags={**ctx.tags, "dq_monitor/trigger": "schedule"})
+        newest = registered[-1]
+        return dg.RunRequest(partition_key=newest.snapshot_id,
+                             tags={**ctx.tags, **snapshot_ref_tags(newest), "dq_monitor/trigger": "schedule"})
 
     return _schedule

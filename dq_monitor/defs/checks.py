@@ -20,8 +20,10 @@ from dq_monitor.checks import (
     check_schema_unchanged,
 )
 from dq_monitor.checks.schema import contract_from_profile
+from dq_monitor.core import names
+from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome
-from dq_monitor.defs.adapters import to_check_result
+from dq_monitor.defs.adapters import record_check
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.store import SnapshotRecord, Store
@@ -29,7 +31,7 @@ from dq_monitor.store import SnapshotRecord, Store
 Evaluate = Callable[[Store, SnapshotRecord], CheckOutcome]
 
 
-def build_store_check(ctx: DatasetContext, name: str, description: str, check_type: str, evaluate: Evaluate,
+def build_store_check(ctx: DatasetContext, name: str, description: str, check_type: CheckType, evaluate: Evaluate,
                       *, blocking: bool = False) -> dg.AssetChecksDefinition:
     """An asset check that evaluates a pure function on the snapshot's stored record."""
 
@@ -42,11 +44,8 @@ def build_store_check(ctx: DatasetContext, name: str, description: str, check_ty
         if record is None:
             raise dg.Failure(f"{ctx.name}/{snapshot_id}: no ingested snapshot in the store; materialize "
                              f"{ctx.snapshot_key.to_user_string()} first")
-        outcome = evaluate(store, record)
-        store.record_outcome(ctx.name, snapshot_id, outcome, check_type=check_type,
-                             asset_key=ctx.snapshot_key.to_user_string(), run_id=context.run.run_id,
-                             observed_at=record.snapshot_time)
-        return to_check_result(outcome, ctx.snapshot_key)
+        return record_check(store, ctx.name, snapshot_id, evaluate(store, record), asset_key=ctx.snapshot_key,
+                            check_type=check_type, run_id=context.run.run_id, observed_at=record.snapshot_time)
 
     return _check
 
@@ -104,24 +103,25 @@ def build_core_checks(ctx: DatasetContext) -> list[dg.AssetChecksDefinition]:
     ds = ctx.dataset
     n = ctx.name
     checks = [
-        build_store_check(ctx, f"{n}_schema_matches_contract",
+        build_store_check(ctx, names.schema_contract_check(n),
                           "Columns, types and nullability match the schema contract (from config, or learned from "
                           "the first snapshot). Blocking: downstream assets do not run on a broken schema.",
-                          "schema", _schema_contract(ctx), blocking=True),
-        build_store_check(ctx, f"{n}_schema_unchanged",
+                          CheckType.SCHEMA, _schema_contract(ctx), blocking=True),
+        build_store_check(ctx, names.schema_unchanged_check(n),
                           "No column was added, removed or retyped since the previous accepted snapshot (WARN).",
-                          "schema", _schema_unchanged(ctx)),
+                          CheckType.SCHEMA, _schema_unchanged(ctx)),
     ]
     if ds.volume and (ds.volume.min_rows is not None or ds.volume.max_rows is not None):
-        checks.append(build_store_check(ctx, f"{n}_row_count_in_bounds",
-                                        "Row count is within the configured min_rows/max_rows.", "volume",
+        checks.append(build_store_check(ctx, names.row_count_bounds_check(n),
+                                        "Row count is within the configured min_rows/max_rows.", CheckType.VOLUME,
                                         _row_count_bounds(ctx)))
     if ds.volume and ds.volume.max_change_pct is not None:
-        checks.append(build_store_check(ctx, f"{n}_row_count_change_is_normal",
+        checks.append(build_store_check(ctx, names.row_count_change_check(n),
                                         "Row count changed by at most max_change_pct versus the previous accepted "
-                                        "snapshot.", "volume", _row_count_change(ctx)))
+                                        "snapshot.", CheckType.VOLUME, _row_count_change(ctx)))
     if ds.freshness:
-        checks.append(build_store_check(ctx, f"{n}_is_fresh",
+        checks.append(build_store_check(ctx, names.freshness_check(n),
                                         "The newest record is recent enough when the snapshot was taken "
-                                        "(or the snapshot itself is recent enough).", "freshness", _freshness(ctx)))
+                                        "(or the snapshot itself is recent enough).", CheckType.FRESHNESS,
+                                        _freshness(ctx)))
     return checks

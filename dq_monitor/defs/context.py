@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from dq_monitor.config import DatasetConfig, FilesSource, ProjectConfig
+from dq_monitor.core.names import snapshot_asset, snapshot_partitions
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -20,7 +21,7 @@ class DatasetContext:
 
     @classmethod
     def build(cls, dataset: DatasetConfig, project: ProjectConfig) -> "DatasetContext":
-        return cls(dataset, project, dg.DynamicPartitionsDefinition(name=f"{dataset.name}_snapshots"))
+        return cls(dataset, project, dg.DynamicPartitionsDefinition(name=snapshot_partitions(dataset.name)))
 
     @property
     def name(self) -> str:
@@ -28,7 +29,7 @@ class DatasetContext:
 
     @property
     def snapshot_key(self) -> dg.AssetKey:
-        return dg.AssetKey(f"{self.name}_snapshot")
+        return dg.AssetKey(snapshot_asset(self.name))
 
     @property
     def root_path(self) -> str:

@@ -1,15 +1,19 @@
 """`drift:` -> `<dataset>_drift_report` (an Evidently report per snapshot) and `<dataset>_has_no_dataset_drift`."""
 
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from dq_monitor.config import ProjectConfig
+from dq_monitor.core import names
+from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome
-from dq_monitor.defs.adapters import to_check_result
+from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
+from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.store import Store, clean
 
 
@@ -26,13 +30,72 @@ def earlier_snapshots(store: Store, dataset: str, snapshot: str) -> list[str]:
     return [s.snapshot for s in store.clean_snapshots(dataset, disqualifying=clean.DRIFT_REFERENCE, before=current)]
 
 
-def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
-    if ctx.dataset.drift is None:
-        return None
-    spec = ctx.dataset.drift
-    key = dg.AssetKey(f"{ctx.name}_drift_report")
-    check = f"{ctx.name}_has_no_dataset_drift"
+def reference_paths(ctx: DatasetContext, store: Store, spec: DriftSpec, snapshot_id: str) -> tuple[Any, list[Path]]:
+    """The reference selection for `snapshot_id` and its Parquet files (ReferenceUnavailable when there is none)."""
+    from dq_monitor.drift import ReferenceUnavailable, select_reference
+
+    selection = select_reference(earlier_snapshots(store, ctx.name, snapshot_id), spec, snapshot_id)
+    paths = [snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s) for s in selection.snapshot_ids]
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise ReferenceUnavailable(f"reference data not materialized: {', '.join(missing)}")
+    return selection, paths
+
+
+def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, current: pd.DataFrame,
+                       selection: Any, paths: list[Path], log: Any) -> tuple[CheckOutcome, dict[str, Any]]:
+    """Compare `current` to its reference, write the HTML report; the check outcome and the asset's metadata."""
+    from dq_monitor.drift import (
+        build_reference_frame,
+        compare,
+        prune_report_artifacts,
+        render_html_string,
+        to_check_outcome,
+        write_report_artifact,
+    )
+
     report_root = ctx.project.artifact_dir  # reports land in <artifact root>/<dataset>/drift/
+    reference = build_reference_frame([pd.read_parquet(p) for p in paths], selection, spec.seed)
+    result = compare(reference, current, spec)
+    html = render_html_string(reference, current, result, sample_rows_per_side=spec.report_sample_rows, seed=spec.seed)
+    report = write_report_artifact(report_root, ctx.name, snapshot_id, html)
+    pruned = prune_report_artifacts(report_root, ctx.name, spec.retention)
+    outcome = to_check_outcome(result, ctx.name, snapshot_id, spec, selection, report)
+    log.info(f"{ctx.name}/{snapshot_id}: drift share {result.drift_share:.3f} vs {selection.description};"
+             f" report {report}" + (f"; pruned {len(pruned)} old report(s)" if pruned else ""))
+    metadata = {
+        "drift_share": dg.MetadataValue.float(float(result.drift_share)),
+        "dataset_drift": dg.MetadataValue.bool(bool(result.dataset_drift)),
+        "drifted_columns": dg.MetadataValue.int(int(result.number_of_drifted_columns)),
+        "reference": dg.MetadataValue.text(selection.description),
+        "report": dg.MetadataValue.path(str(report)),
+        "report_url": dg.MetadataValue.url(report.resolve().as_uri()),
+        "columns": dg.MetadataValue.md(outcome.metadata["table"]),
+    }
+    return outcome, metadata
+
+
+def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.AssetExecutionContext,
+                             current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
+    from dq_monitor.drift import ReferenceUnavailable
+
+    snapshot_id = context.partition_key
+    key = dg.AssetKey(names.drift_report_asset(ctx.name))
+    try:
+        selection, paths = reference_paths(ctx, store, spec, snapshot_id)
+    except ReferenceUnavailable as exc:
+        outcome = CheckOutcome(names.drift_check(ctx.name), True, spec.severity, f"no drift computed: {exc}",
+                               metadata={"reference": "none", "state": "no reference"})
+        metadata: dict[str, Any] = {"reference": "none", "state": str(exc)}
+    else:
+        outcome, metadata = compare_and_report(ctx, spec, snapshot_id, current, selection, paths, context.log)
+    result = record_check(store, ctx.name, snapshot_id, outcome, asset_key=key, check_type=CheckType.DRIFT,
+                          run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id))
+    return dg.MaterializeResult(metadata=metadata, check_results=[result])
+
+
+def build_drift_report_asset(ctx: DatasetContext, spec: DriftSpec) -> dg.AssetsDefinition:
+    key = dg.AssetKey(names.drift_report_asset(ctx.name))
 
     @dg.asset(
         name=key.path[-1],
@@ -45,65 +108,23 @@ def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
         description=f"Drift of each {ctx.name} snapshot against its reference ({spec.reference.strategy}), with "
         "Evidently DataDriftPreset semantics computed exactly on the full data, and Evidently's HTML report "
         "rendered from a bounded sample. `drift_share` is plotted over snapshots.",
-        check_specs=[dg.AssetCheckSpec(check, asset=key, partitions_def=ctx.partitions_def, blocking=spec.blocking,
+        check_specs=[dg.AssetCheckSpec(names.drift_check(ctx.name), asset=key, partitions_def=ctx.partitions_def,
+                                       blocking=spec.blocking,
                                        description="The share of drifted columns stays below drift_share.")],
     )
     def drift_report(context: dg.AssetExecutionContext, current: pd.DataFrame,
                      dq_store: FindingsStoreResource) -> dg.MaterializeResult:
-        from dq_monitor.drift import (
-            ReferenceUnavailable,
-            build_reference_frame,
-            compare,
-            prune_report_artifacts,
-            render_html_string,
-            select_reference,
-            to_check_outcome,
-            write_report_artifact,
-        )
+        return materialize_drift_report(ctx, spec, context, current, dq_store.get_store())
 
-        snapshot_id = context.partition_key
-        store = dq_store.get_store()
-        record = store.get_snapshot(ctx.name, snapshot_id)
-        observed_at = record.snapshot_time if record else None
-        try:
-            selection = select_reference(earlier_snapshots(store, ctx.name, snapshot_id), spec, snapshot_id)
-            paths = [snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s)
-                     for s in selection.snapshot_ids]
-            missing = [str(p) for p in paths if not Path(p).exists()]
-            if missing:
-                raise ReferenceUnavailable(f"reference data not materialized: {', '.join(missing)}")
-        except ReferenceUnavailable as exc:
-            outcome = CheckOutcome(check, True, spec.severity, f"no drift computed: {exc}",
-                                   metadata={"reference": "none", "state": "no reference"})
-            store.record_outcome(ctx.name, snapshot_id, outcome, check_type="drift",
-                                 asset_key=key.to_user_string(), run_id=context.run.run_id, observed_at=observed_at)
-            return dg.MaterializeResult(metadata={"reference": "none", "state": str(exc)},
-                                        check_results=[to_check_result(outcome, key)])
-        reference = build_reference_frame([pd.read_parquet(p) for p in paths], selection, spec.seed)
-        result = compare(reference, current, spec)
-        html = render_html_string(reference, current, result, sample_rows_per_side=spec.report_sample_rows,
-                                  seed=spec.seed)
-        report = write_report_artifact(report_root, ctx.name, snapshot_id, html)
-        pruned = prune_report_artifacts(report_root, ctx.name, spec.retention)
-        outcome = to_check_outcome(result, ctx.name, snapshot_id, spec, selection, report)
-        store.record_outcome(ctx.name, snapshot_id, outcome, check_type="drift", asset_key=key.to_user_string(),
-                             run_id=context.run.run_id, observed_at=observed_at)
-        context.log.info(f"{ctx.name}/{snapshot_id}: drift share {result.drift_share:.3f} vs {selection.description};"
-                         f" report {report}" + (f"; pruned {len(pruned)} old report(s)" if pruned else ""))
-        return dg.MaterializeResult(
-            metadata={
-                "drift_share": dg.MetadataValue.float(float(result.drift_share)),
-                "dataset_drift": dg.MetadataValue.bool(bool(result.dataset_drift)),
-                "drifted_columns": dg.MetadataValue.int(int(result.number_of_drifted_columns)),
-                "reference": dg.MetadataValue.text(selection.description),
-                "report": dg.MetadataValue.path(str(report)),
-                "report_url": dg.MetadataValue.url(report.resolve().as_uri()),
-                "columns": dg.MetadataValue.md(outcome.metadata["table"]),
-            },
-            check_results=[to_check_result(outcome, key)],
-        )
+    return drift_report
 
-    return FeatureDefs(defs=dg.Definitions(assets=[drift_report]), job_assets=[key])
+
+def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
+    if ctx.dataset.drift is None:
+        return None
+    spec = ctx.dataset.drift
+    asset = build_drift_report_asset(ctx, spec)
+    return FeatureDefs(defs=dg.Definitions(assets=[asset]), job_assets=[asset.key])
 
 
 def build_project_defs(project: ProjectConfig) -> dg.Definitions | None:

@@ -4,7 +4,8 @@ import dagster as dg
 import pandas as pd
 
 from dq_monitor.config import ProjectConfig
-from dq_monitor.defs.adapters import to_check_result
+from dq_monitor.core.names import CheckType
+from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.expectations.spec import check_name
@@ -36,10 +37,8 @@ def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
         snapshot_id = context.partition_key
         outcome = validate_frame(frame, suite_path, ctx.name, snapshot_id, primary_key, sample_size=spec.sample_size)
         store = dq_store.get_store()
-        record = store.get_snapshot(ctx.name, snapshot_id)
-        store.record_outcome(ctx.name, snapshot_id, outcome, check_type="expectations", asset_key=key.to_user_string(),
-                             run_id=context.run.run_id, observed_at=record.snapshot_time if record else None)
-        yield to_check_result(outcome, key)
+        yield record_check(store, ctx.name, snapshot_id, outcome, asset_key=key, check_type=CheckType.EXPECTATIONS,
+                           run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id))
 
     return FeatureDefs(defs=dg.Definitions(asset_checks=[_check]))
 

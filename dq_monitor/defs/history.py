@@ -13,7 +13,8 @@ import dagster as dg
 import pandas as pd
 
 from dq_monitor.config import ConfigError, ProjectConfig
-from dq_monitor.defs.adapters import to_check_result
+from dq_monitor.core.names import CheckType, asset_for_metric
+from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.history import MonitorSpec, evaluate_latest, monitor_outcome
@@ -48,8 +49,7 @@ def monitor_specs(ctx: DatasetContext) -> list[MonitorSpec]:
 
 
 def build_monitor_check(ctx: DatasetContext, spec: MonitorSpec) -> dg.AssetChecksDefinition:
-    suffix = METRIC_ASSET_SUFFIX.get(spec.metric, "_snapshot")
-    asset_key = dg.AssetKey(f"{ctx.name}{suffix}")
+    asset_key = dg.AssetKey(asset_for_metric(ctx.name, spec.metric))  # the asset that records the metric
     check_name = spec.check_name(ctx.name)
     description = (f"{spec.key} is inside its learned normal band (seasonality {spec.seasonality}, "
                    f"sensitivity {spec.sensitivity}); 'learning' while history is short.")
@@ -59,18 +59,14 @@ def build_monitor_check(ctx: DatasetContext, spec: MonitorSpec) -> dg.AssetCheck
         store = dq_store.get_store()
         snapshot_id = context.partition_key
         series, times = metric_history(store, ctx.name, spec.key)
-        as_of = times.get(snapshot_id)
-        if as_of is None:
-            record = store.get_snapshot(ctx.name, snapshot_id)
-            as_of = record.snapshot_time if record else None
+        as_of = times[snapshot_id] if snapshot_id in times else snapshot_time_of(store, ctx.name, snapshot_id)
         verdict = evaluate_latest(series, spec, expected=expected_timestamps(store, ctx.name, check_name, times),
                                   as_of=as_of)
         if snapshot_id not in times:
             verdict = replace(verdict, state="missing", is_anomaly=False, observed=None)
         outcome = monitor_outcome(ctx.name, verdict, snapshot_id)
-        store.record_outcome(ctx.name, snapshot_id, outcome, check_type="metric", asset_key=asset_key.to_user_string(),
-                             run_id=context.run.run_id, observed_at=as_of)
-        return to_check_result(outcome, asset_key)
+        return record_check(store, ctx.name, snapshot_id, outcome, asset_key=asset_key, check_type=CheckType.HISTORY,
+                            run_id=context.run.run_id, observed_at=as_of)
 
     return _check
 

@@ -1,7 +1,14 @@
-"""`<dataset>_snapshot`: one partition per snapshot, stored as Parquet."""
+"""`<dataset>_snapshot`: one partition per snapshot, stored as Parquet.
+
+The sensor that discovered a snapshot hands its `SnapshotRef` to the run in the
+`dq_monitor/snapshot_ref` tag, so the run reads exactly those files without listing the
+source again; runs launched without it (UI, backfills, re-executions) look the snapshot up.
+"""
 
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import dagster as dg
@@ -9,18 +16,24 @@ import pandas as pd
 
 from dq_monitor.checks import check_readable, describe_columns
 from dq_monitor.core.markdown import markdown_table
-from dq_monitor.defs.adapters import to_check_result
+from dq_monitor.core.names import CheckType, readable_check
+from dq_monitor.defs.adapters import record_check
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.history import profile
 from dq_monitor.snapshots import (
+    ReadResult,
     SnapshotRef,
     SourceError,
     find_snapshot,
     frame_nbytes,
     read_snapshot,
 )
+from dq_monitor.store import Store
 
+SNAPSHOT_REF_TAG = "dq_monitor/snapshot_ref"
+#: A folder snapshot of very many files is not worth a huge tag: such runs look the snapshot up instead.
+MAX_REF_TAG_CHARS = 32_000
 _TYPE_NAMES = {"int": "int", "float": "float", "bool": "bool", "string": "string", "datetime": "timestamp"}
 
 
@@ -59,9 +72,98 @@ def snapshot_metrics(frame: pd.DataFrame, ref: SnapshotRef, timestamp_column: st
     return metrics
 
 
+def snapshot_ref_tags(ref: SnapshotRef) -> dict[str, str]:
+    """Run tags carrying `ref` to the run (empty when the reference is too large for a tag)."""
+    value = json.dumps({"dataset": ref.dataset, "snapshot_id": ref.snapshot_id, "path": ref.path,
+                        "files": list(ref.files), "snapshot_time": ref.snapshot_time.isoformat(),
+                        "bytes": ref.bytes}, sort_keys=True)
+    return {SNAPSHOT_REF_TAG: value} if len(value) <= MAX_REF_TAG_CHARS else {}
+
+
+def snapshot_ref_from_tags(tags: Mapping[str, str], dataset: str, snapshot_id: str) -> SnapshotRef | None:
+    """The reference the sensor put in the run's tags, if it is for this dataset and partition."""
+    raw = tags.get(SNAPSHOT_REF_TAG)
+    if not raw or "dagster/parent_run_id" in tags:  # a re-execution may run long after discovery: look again
+        return None
+    try:
+        data = json.loads(raw)
+        ref = SnapshotRef(dataset=data["dataset"], snapshot_id=data["snapshot_id"], path=data["path"],
+                          files=tuple(data["files"]), snapshot_time=datetime.fromisoformat(data["snapshot_time"]),
+                          bytes=int(data["bytes"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return ref if (ref.dataset, ref.snapshot_id) == (dataset, snapshot_id) else None
+
+
+def resolve_snapshot_ref(ctx: DatasetContext, context: dg.AssetExecutionContext) -> SnapshotRef:
+    snapshot_id = context.partition_key
+    ref = snapshot_ref_from_tags(context.run.tags, ctx.name, snapshot_id)
+    if ref is not None:
+        return ref
+    try:
+        return find_snapshot(ctx.dataset, ctx.root_path, snapshot_id)
+    except SourceError as exc:
+        raise dg.Failure(description=str(exc)) from None
+
+
+def newest_timestamp(frame: pd.DataFrame, column: str | None) -> datetime | None:
+    if not column or column not in frame.columns or not pd.api.types.is_datetime64_any_dtype(frame[column]):
+        return None
+    value = frame[column].max()
+    return None if pd.isna(value) else value.to_pydatetime()
+
+
+def record_ingest(ctx: DatasetContext, store: Store, ref: SnapshotRef, result: ReadResult, frame: pd.DataFrame,
+                  profile: dict[str, dict[str, Any]], context: dg.AssetExecutionContext) -> None:
+    """The snapshot's row, column profile and metrics in the store (what the core checks read back)."""
+    problems = [{"file": p.file, "problem": p.problem, "severity": p.severity} for p in result.problems]
+    store.record_snapshot(ctx.name, ref.snapshot_id, source_path=ref.path, snapshot_time=ref.snapshot_time,
+                          row_count=len(frame), bytes=ref.bytes, columns=profile,
+                          max_timestamp=newest_timestamp(frame, ctx.dataset.timestamp_column),
+                          read_problems=problems, run_id=context.run_id)
+    store.record_metrics(ctx.name, ref.snapshot_id,
+                         snapshot_metrics(frame, ref, ctx.dataset.timestamp_column, context.log),
+                         observed_at=ref.snapshot_time)
+
+
+def output_metadata(frame: pd.DataFrame, ref: SnapshotRef, profile: dict[str, dict[str, Any]],
+                    problems: int) -> dict[str, Any]:
+    schema = dg.TableSchema(columns=[
+        dg.TableColumn(name=c, type=_TYPE_NAMES.get(p["type"], p["type"]), description=p["dtype"])
+        for c, p in profile.items()
+    ])
+    return {
+        "dagster/row_count": dg.MetadataValue.int(len(frame)),
+        "dagster/column_schema": dg.MetadataValue.table_schema(schema),
+        "snapshot_id": dg.MetadataValue.text(ref.snapshot_id),
+        "snapshot_time": dg.MetadataValue.timestamp(ref.snapshot_time),
+        "source_path": dg.MetadataValue.path(ref.path),
+        "files": dg.MetadataValue.int(len(ref.files)),
+        "bytes": dg.MetadataValue.int(ref.bytes),
+        "memory_bytes": dg.MetadataValue.int(frame_nbytes(frame)),
+        "read_problems": dg.MetadataValue.int(problems),
+        "preview": dg.MetadataValue.md(_preview(frame)),
+    }
+
+
+def ingest_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, store: Store) -> Iterator[Any]:
+    """Read one snapshot, record it, and yield the Parquet output and the readability check."""
+    ref = resolve_snapshot_ref(ctx, context)
+    result = read_snapshot(ctx.dataset, ref)
+    profile = describe_columns(result.frame)
+    frame = arrow_safe(result.frame, profile)
+    record_ingest(ctx, store, ref, result, frame, profile, context)
+    for p in result.problems:
+        context.log.warning(f"{ctx.name}/{ref.snapshot_id}: {p.file}: {p.problem}")
+    outcome = check_readable(ctx.name, ref.snapshot_id, result.problems, len(ref.files))
+    check = record_check(store, ctx.name, ref.snapshot_id, outcome, asset_key=ctx.snapshot_key,
+                         check_type=CheckType.READABILITY, run_id=context.run_id, observed_at=ref.snapshot_time)
+    yield dg.Output(frame, metadata=output_metadata(frame, ref, profile, len(result.problems)))
+    yield check
+
+
 def build_snapshot_asset(ctx: DatasetContext) -> dg.AssetsDefinition:
     ds = ctx.dataset
-    readable_name = f"{ctx.name}_snapshot_is_readable"
 
     @dg.asset(
         name=ctx.snapshot_key.path[-1],
@@ -74,55 +176,11 @@ def build_snapshot_asset(ctx: DatasetContext) -> dg.AssetsDefinition:
         description=(ds.description or f"Snapshots of {ctx.name}")
         + "\n\nEach partition is one snapshot found at the source, read and stored as Parquet. "
         "Read problems (empty files, malformed rows, bad encodings) fail the readability check.",
-        check_specs=[dg.AssetCheckSpec(readable_name, asset=ctx.snapshot_key, partitions_def=ctx.partitions_def,
+        check_specs=[dg.AssetCheckSpec(readable_check(ctx.name), asset=ctx.snapshot_key,
+                                       partitions_def=ctx.partitions_def,
                                        description="Every file of the snapshot was read without problems.")],
     )
     def snapshot_asset(context: dg.AssetExecutionContext, dq_store: FindingsStoreResource) -> Iterator[Any]:
-        snapshot_id = context.partition_key
-        try:
-            ref = find_snapshot(ds, ctx.root_path, snapshot_id)
-        except SourceError as exc:
-            raise dg.Failure(description=str(exc)) from None
-        result = read_snapshot(ds, ref)
-        profile = describe_columns(result.frame)
-        frame = arrow_safe(result.frame, profile)
-        max_ts = None
-        ts_col = ds.timestamp_column
-        if ts_col and ts_col in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[ts_col]):
-            value = frame[ts_col].max()
-            max_ts = None if pd.isna(value) else value.to_pydatetime()
-        store = dq_store.get_store()
-        problems = [{"file": p.file, "problem": p.problem, "severity": p.severity} for p in result.problems]
-        store.record_snapshot(ctx.name, snapshot_id, source_path=ref.path, snapshot_time=ref.snapshot_time,
-                              row_count=len(frame), bytes=ref.bytes, columns=profile, max_timestamp=max_ts,
-                              read_problems=problems, run_id=context.run_id)
-        store.record_metrics(ctx.name, snapshot_id, snapshot_metrics(frame, ref, ds.timestamp_column, context.log),
-                             observed_at=ref.snapshot_time)
-        outcome = check_readable(ctx.name, snapshot_id, result.problems, len(ref.files))
-        store.record_outcome(ctx.name, snapshot_id, outcome, check_type="readability",
-                             asset_key=ctx.snapshot_key.to_user_string(), run_id=context.run_id,
-                             observed_at=ref.snapshot_time)
-        for p in result.problems:
-            context.log.warning(f"{ctx.name}/{snapshot_id}: {p.file}: {p.problem}")
-        schema = dg.TableSchema(columns=[
-            dg.TableColumn(name=c, type=_TYPE_NAMES.get(p["type"], p["type"]), description=p["dtype"])
-            for c, p in profile.items()
-        ])
-        yield dg.Output(
-            frame,
-            metadata={
-                "dagster/row_count": dg.MetadataValue.int(len(frame)),
-                "dagster/column_schema": dg.MetadataValue.table_schema(schema),
-                "snapshot_id": dg.MetadataValue.text(snapshot_id),
-                "snapshot_time": dg.MetadataValue.timestamp(ref.snapshot_time),
-                "source_path": dg.MetadataValue.path(ref.path),
-                "files": dg.MetadataValue.int(len(ref.files)),
-                "bytes": dg.MetadataValue.int(ref.bytes),
-                "memory_bytes": dg.MetadataValue.int(frame_nbytes(frame)),
-                "read_problems": dg.MetadataValue.int(len(result.problems)),
-                "preview": dg.MetadataValue.md(_preview(frame)),
-            },
-        )
-        yield to_check_result(outcome, ctx.snapshot_key)
+        yield from ingest_snapshot(ctx, context, dq_store.get_store())
 
     return snapshot_asset

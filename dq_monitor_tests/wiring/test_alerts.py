@@ -50,9 +50,9 @@ def test_a_users_own_failed_check_becomes_a_finding_and_resolves_when_it_passes(
         ctx = dg.build_sensor_context(instance=instance, definitions=ours)
         first = sensor(ctx, dq_store=ours.resources["dq_store"])
         found = store.findings(dataset="revenue")
-        assert [(f["check"], f["severity"], f["source"], f["status"]) for f in found] == [
+        assert [(f.check, f.severity, f.source, f.status) for f in found] == [
             ("revenue_is_positive", "ERROR", "dagster", "open")]
-        assert "revenue must be positive" in found[0]["message"]
+        assert "revenue must be positive" in found[0].message
         # The cursor moved: a second tick records nothing new.
         cursor = first.cursor
         ctx2 = dg.build_sensor_context(instance=instance, definitions=ours, cursor=cursor)
@@ -61,7 +61,7 @@ def test_a_users_own_failed_check_becomes_a_finding_and_resolves_when_it_passes(
         dg.materialize([revenue, revenue_is_positive], instance=instance)
         sensor(dg.build_sensor_context(instance=instance, definitions=ours, cursor=cursor),
                dq_store=ours.resources["dq_store"])
-    assert store.findings(dataset="revenue")[0]["status"] == "resolved"
+    assert store.findings(dataset="revenue")[0].status == "resolved"
 
 
 def test_flush_delivers_once_and_a_silence_mutes(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -84,7 +84,7 @@ def test_flush_delivers_once_and_a_silence_mutes(tmp_path: Path, monkeypatch, ca
         assert "orders" in str(payload) and "10 rows is below the minimum of 50" in str(payload)
         assert slack.webhook_url().split("/")[-1] not in capsys.readouterr().out  # the secret never printed
         store = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}")
-        states = {f["check"]: f["alert_state"] for f in store.findings(status="open")}
+        states = {f.check: f.alert_state for f in store.findings(status="open")}
         assert set(states.values()) <= {"sent", "delivered"} and states
         capsys.readouterr()
         assert main(["findings", "--config", config, "--format", "json", "--status", "open"]) == 0

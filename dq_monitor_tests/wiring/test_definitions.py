@@ -61,7 +61,7 @@ def test_a_missing_source_folder_becomes_a_finding_not_a_crash(tmp_path: Path) -
         result = sensor(dg.build_sensor_context(instance=instance, definitions=defs), dq_store=defs.resources["dq_store"])
     assert isinstance(result, dg.SkipReason) and "does not exist" in result.skip_message
     findings = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}").findings(dataset="orders")
-    assert findings[0]["check"] == "orders_source_is_available" and "nowhere" in findings[0]["message"]
+    assert findings[0].check == "orders_source_is_available" and "nowhere" in findings[0].message
 
 
 def test_materializing_a_snapshot_runs_its_checks_and_writes_metadata(tmp_path: Path) -> None:
@@ -99,9 +99,9 @@ def test_bad_snapshots_each_yield_a_failed_check_and_a_finding_naming_the_file(t
     store = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}")
     by_snapshot: dict[str, list[dict]] = {}
     for f in store.findings(status="open"):
-        by_snapshot.setdefault(f["snapshot"], []).append(f)
+        by_snapshot.setdefault(f.snapshot, []).append(f)
     def messages(day: int) -> str:
-        return "\n".join(f["message"] for f in by_snapshot[f"orders_2026-01-{day:02d}"])
+        return "\n".join(f.message for f in by_snapshot[f"orders_2026-01-{day:02d}"])
     assert "orders_2026-01-04.csv: file is empty (0 bytes)" in messages(4)
     assert "orders_2026-01-05.csv: file has a header but no data rows" in messages(5)
     assert "orders_2026-01-06.csv: 1 malformed row(s) skipped" in messages(6)

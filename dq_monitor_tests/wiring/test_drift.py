@@ -23,8 +23,8 @@ def test_drift_findings_match_the_labeled_drift_days(sensors_run) -> None:
     out, store = sensors_run
     truth = {t["snapshot"] for t in json.loads((out / "ground_truth.json").read_text())
              if t["dataset"] == "sensors" and t["check"] == "sensors_has_no_dataset_drift"}
-    failed = {e["snapshot"] for e in store.evaluations(dataset="sensors")
-              if e["check"] == "sensors_has_no_dataset_drift" and not e["passed"]}
+    failed = {e.snapshot for e in store.evaluations(dataset="sensors")
+              if e.check == "sensors_has_no_dataset_drift" and not e.passed}
     assert failed == truth
 
 
@@ -36,9 +36,9 @@ def test_each_report_is_an_evidently_html_linked_from_findings_and_metrics(senso
     # Evidently's report page (its metric widgets), with our note that the scores are full-data ones.
     assert "root_metric_" in page and "Drifted Columns" in page and "temperature" in page
     finding = next(f for f in store.findings(dataset="sensors", snapshot="sensors_2026-03-10")
-                   if f["check"] == "sensors_has_no_dataset_drift" and f["key"] == "dataset")
-    assert Path(finding["details"]["report"]).exists()
-    assert finding["details"]["reference"] == "snapshot sensors_2026-03-09"
+                   if f.check == "sensors_has_no_dataset_drift" and f.key == "dataset")
+    assert Path(finding.details["report"]).exists()
+    assert finding.details["reference"] == "snapshot sensors_2026-03-09"
     series = store.metric_series("sensors", "drift_share")
     assert len(series) == 15 and max(v for _, _, v in series) >= 0.5
     assert store.metrics_for_snapshot("sensors", "sensors_2026-03-10")["drift_score:temperature"] > 0.1
@@ -47,5 +47,5 @@ def test_each_report_is_an_evidently_html_linked_from_findings_and_metrics(senso
 def test_the_first_snapshot_has_no_reference_and_passes_visibly(sensors_run) -> None:
     _, store = sensors_run
     first = next(e for e in store.evaluations(dataset="sensors", snapshot="sensors_2026-03-01")
-                 if e["check"] == "sensors_has_no_dataset_drift")
-    assert first["passed"] and "no earlier snapshot" in first["message"]
+                 if e.check == "sensors_has_no_dataset_drift")
+    assert first.passed and "no earlier snapshot" in first.message

@@ -39,13 +39,13 @@ def test_the_suite_check_fails_the_nulls_day_with_row_keys_as_evidence(demo: Pat
     assert main(["check", "--config", config, "--dataset", "payments", "--snapshot", "payments_2026-03-08"]) == 0
     store = Store(f"sqlite:///{demo / '.dq_monitor/findings.db'}")
     findings = store.findings(snapshot="payments_2026-03-10", check="payments_passes_expectation_suite")
-    email = next(f for f in findings if f["details"].get("column") == "email")
-    assert email["details"]["expectation_type"] == "expect_column_values_to_not_be_null"
-    assert email["details"]["unexpected_count"] > 0 and email["details"]["primary_key"] == ["txn_id"]
-    rows = email["details"]["sample_failing_rows"]
+    email = next(f for f in findings if f.details.get("column") == "email")
+    assert email.details["expectation_type"] == "expect_column_values_to_not_be_null"
+    assert email.details["unexpected_count"] > 0 and email.details["primary_key"] == ["txn_id"]
+    rows = email.details["sample_failing_rows"]
     assert rows and all(r["email"] is None and isinstance(r["txn_id"], int) for r in rows)
     clean = store.evaluations(snapshot="payments_2026-03-08")
-    assert next(e for e in clean if e["check"] == "payments_passes_expectation_suite")["passed"]
+    assert next(e for e in clean if e.check == "payments_passes_expectation_suite").passed
 
 
 def test_a_suggested_suite_passes_clean_snapshots_and_fails_the_visible_faults(demo: Path, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ def _project(tmp_path: Path, **overrides) -> str:
 
 
 def _evaluation(store: Store, snapshot: str, check: str) -> dict:
-    return next(e for e in store.evaluations(dataset="orders", snapshot=snapshot) if e["check"] == check)
+    return next(e for e in store.evaluations(dataset="orders", snapshot=snapshot) if e.check == check)
 
 
 def test_adaptive_volume_learns_then_flags_the_drop(tmp_path: Path) -> None:
@@ -29,24 +29,24 @@ def test_adaptive_volume_learns_then_flags_the_drop(tmp_path: Path) -> None:
     assert main(["check", "--config", config, "--all"]) == 1
     store = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}")
     first = _evaluation(store, "orders_2026-01-02", "orders_row_count_is_normal")
-    assert first["passed"] and first["metadata"]["state"] == "learning"
+    assert first.passed and first.metadata["state"] == "learning"
     normal = _evaluation(store, "orders_2026-01-11", "orders_row_count_is_normal")
-    assert normal["passed"] and normal["metadata"]["state"] == "ok"
+    assert normal.passed and normal.metadata["state"] == "ok"
     drop = _evaluation(store, "orders_2026-01-12", "orders_row_count_is_normal")
-    assert not drop["passed"] and drop["severity"] == "ERROR"
-    assert drop["metadata"]["observed"] == 30 and drop["metadata"]["lower"] > 30
+    assert not drop.passed and drop.severity == "ERROR"
+    assert drop.metadata["observed"] == 30 and drop.metadata["lower"] > 30
     # The profile recorded column metrics too; the null-rate monitor sees no nulls and passes.
     assert store.metrics_for_snapshot("orders", "orders_2026-01-12")["null_rate:amount"] == 0.0
-    assert _evaluation(store, "orders_2026-01-12", "orders_null_rate_amount_is_normal")["passed"]
+    assert _evaluation(store, "orders_2026-01-12", "orders_null_rate_amount_is_normal").passed
 
 
 def test_a_backfill_of_an_old_snapshot_gives_the_same_verdict(tmp_path: Path) -> None:
     config = _project(tmp_path)
     main(["check", "--config", config, "--all"])
     store = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}")
-    before = _evaluation(store, "orders_2026-01-09", "orders_row_count_is_normal")["metadata"]
+    before = _evaluation(store, "orders_2026-01-09", "orders_row_count_is_normal").metadata
     main(["check", "--config", config, "--snapshot", "orders_2026-01-09"])
-    after = _evaluation(store, "orders_2026-01-09", "orders_row_count_is_normal")["metadata"]
+    after = _evaluation(store, "orders_2026-01-09", "orders_row_count_is_normal").metadata
     assert (before["expected"], before["lower"], before["upper"], before["history_length"]) == (
         after["expected"], after["lower"], after["upper"], after["history_length"])
 
@@ -58,11 +58,11 @@ def test_mark_expected_round_trips_and_silences_the_monitor(tmp_path: Path, caps
                  "--check", "orders_row_count_is_normal", "--reason", "planned outage", "--by", "alice"]) == 0
     store = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}")
     marks = store.expected_marks("orders", "orders_row_count_is_normal")
-    assert [(m["snapshot"], m["reason"], m["marked_by"]) for m in marks] == [
+    assert [(m.snapshot, m.reason, m.marked_by) for m in marks] == [
         ("orders_2026-01-12", "planned outage", "alice")]
     main(["check", "--config", config, "--snapshot", "orders_2026-01-12"])
     evaluation = _evaluation(store, "orders_2026-01-12", "orders_row_count_is_normal")
-    assert evaluation["passed"] and evaluation["metadata"]["marked_expected"] is True
+    assert evaluation.passed and evaluation.metadata["marked_expected"] is True
     assert main(["mark-expected", "--config", config, "--dataset", "orders", "--snapshot", "nope"]) == 2
 
 
