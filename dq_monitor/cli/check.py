@@ -16,16 +16,20 @@ from dq_monitor.cli.common import (
     progress,
 )
 from dq_monitor.core.markdown import markdown_table
+from dq_monitor.core.names import snapshot_job
 
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _instance():
+    """The user's $DAGSTER_HOME instance (telemetry forced off), else an ephemeral one."""
     import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
 
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        return dg.DagsterInstance.from_ref(InstanceRef.from_dir(home, overrides={"telemetry": {"enabled": False}}))
+    return dg.DagsterInstance.ephemeral(settings={"telemetry": {"enabled": False}})
 
 
 def _choose(ids: list[str], args: argparse.Namespace, dataset: str) -> list[str]:
@@ -37,12 +41,12 @@ def _choose(ids: list[str], args: argparse.Namespace, dataset: str) -> list[str]
     return ids if args.all else ids[-1:]
 
 
-def _plan(project, datasets, store_resource, instance, args) -> tuple[list[tuple[Any, str]], list[str]]:
-    """(dataset context, snapshot id) pairs to run, and the datasets whose source could not be listed."""
+def _plan(project, datasets, store_resource, instance, args) -> tuple[list[tuple[Any, Any]], list[str]]:
+    """(dataset context, snapshot reference) pairs to run, and the datasets whose source could not be listed."""
     from dq_monitor.defs.automation import discover_or_record
     from dq_monitor.defs.context import DatasetContext
 
-    plan: list[tuple[DatasetContext, str]] = []
+    plan: list[tuple[DatasetContext, Any]] = []
     failed_sources: list[str] = []
     for ds in datasets:
         ctx = DatasetContext.build(ds, project)
@@ -58,23 +62,26 @@ def _plan(project, datasets, store_resource, instance, args) -> tuple[list[tuple
         missing = [sid for sid in chosen if sid not in existing]
         if missing:
             instance.add_dynamic_partitions(ctx.partitions_def.name, missing)
-        plan.extend((ctx, sid) for sid in chosen)
+        by_id = {r.snapshot_id: r for r in found}
+        plan.extend((ctx, by_id[sid]) for sid in chosen)
     return plan, failed_sources
 
 
 def _run(plan, defs, instance, store) -> int:
     """Execute each snapshot's job in-process; returns how many runs had non-contract step failures."""
     from dq_monitor.defs.features import SNAPSHOT_RUN_HOOKS
+    from dq_monitor.defs.snapshots import snapshot_ref_tags
 
     run_failures = 0
-    for i, (ctx, sid) in enumerate(plan, start=1):
+    for i, (ctx, ref) in enumerate(plan, start=1):
+        sid = ref.snapshot_id
         for hook in SNAPSHOT_RUN_HOOKS:
             note = hook(ctx, defs, instance, store, sid)
             if note:
                 progress(f"[{i}/{len(plan)}] {ctx.name} {sid}: {note}")
-        job = defs.resolve_job_def(f"{ctx.name}_snapshot_job")
+        job = defs.resolve_job_def(snapshot_job(ctx.name))
         result = job.execute_in_process(partition_key=sid, instance=instance, raise_on_error=False, run_config=_QUIET,
-                                        tags={"dq_monitor/trigger": "cli"})
+                                        tags={"dq_monitor/trigger": "cli", **snapshot_ref_tags(ref)})
         evaluations = result.get_asset_check_evaluations()
         failed = [e.check_name for e in evaluations if not e.passed]
         blocked = [e.step_key for e in result.all_events
@@ -111,10 +118,10 @@ def _report(store, checked: set[tuple[str, str]], fmt: str, snapshots: int) -> i
 def cmd_check(args: argparse.Namespace) -> int:
     from dq_monitor.defs.automation import NO_SNAPSHOT
     from dq_monitor.defs.builder import build_definitions
+    from dq_monitor.defs.resources import FindingsStoreResource, store_for
 
     project = load_project(args)
     assert project is not None
-    from dq_monitor.defs.resources import FindingsStoreResource, store_for
     if args.snapshot and args.all:
         raise UsageError("give --snapshot ID or --all, not both")
     datasets = [project.dataset(args.dataset)] if args.dataset else list(project.datasets)
@@ -127,7 +134,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     instance = _instance()
     plan, failed_sources = _plan(project, datasets, store_resource, instance, args)
     run_failures = _run(plan, defs, instance, store)
-    checked = {(ctx.name, sid) for ctx, sid in plan} | {(name, NO_SNAPSHOT) for name in failed_sources}
+    checked = {(ctx.name, ref.snapshot_id) for ctx, ref in plan} | {(name, NO_SNAPSHOT) for name in failed_sources}
     error_findings = _report(store, checked, args.format, len(plan))
     return EXIT_FINDINGS if error_findings or run_failures or failed_sources else EXIT_OK
 

@@ -11,9 +11,8 @@ from dq_monitor.cli.common import (
     UsageError,
     add_store_arguments,
     load_project,
-    open_store,
+    read_store,
 )
-from dq_monitor.config import validate_section
 from dq_monitor.snapshots import SourceError, discover_snapshots, read_snapshot
 
 
@@ -31,8 +30,10 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as exc:
         raise UsageError(str(exc)) from None
     # Learn only from snapshots the store does not hold ERROR findings for (when it has any history).
-    store = open_store(args)
-    bad = {f["snapshot"] for f in store.findings(dataset=ds.name, status="open", severities=["ERROR"])}
+    from dq_monitor.store.clean import SUGGESTION
+
+    store = read_store(args, project)
+    bad = store.disqualified_snapshots(ds.name, SUGGESTION) if store is not None else set()
     if args.until:
         refs = [r for r in refs if r.snapshot_id <= args.until]
     clean = [r for r in refs if r.snapshot_id not in bad][-args.snapshots:]
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{i}/{len(clean)}] reading {ref.snapshot_id}", file=sys.stderr)
         frames.append(read_snapshot(ds, ref).frame)
     suite = suggest_suite(frames, ds.name, primary_key=ds.primary_key)
-    spec = validate_section(project, ds.name, "expectations", ExpectationsSpec, ds.expectations or {})
+    spec = ds.expectations or ExpectationsSpec()
     out = Path(args.out) if args.out else spec.suite_path(ds.name, project.base_dir)
     write_suite(suite, out)
     print(f"wrote {len(suite['expectations'])} expectations learned from {len(clean)} snapshot(s) "
