@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from dq_monitor.history.detector import detect
+from dq_monitor.history.detect import detect
 from dq_monitor.history.spec import MonitorSpec, coerce_spec
 from dq_monitor.outcome import CheckOutcome, Finding, Severity
 
