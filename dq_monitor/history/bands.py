@@ -50,7 +50,8 @@ def _judge(
     -1 below, 0 normal) kept out of training."""
     n = len(x)
     models, which = plan.models, plan.which
-    train = finite & ~marked & ~_excluded(flags, spec.relearn_after)
+    relearn = spec.level_shift_points if spec.level_shift_policy == "adapt" else None
+    train = finite & ~marked & ~_excluded(flags, relearn)
 
     def trailing(values, grouping, mask, k, m, stats=("median",)):
         # Stats are causal, so a model used only up to point `end` is computed on that prefix.

@@ -38,7 +38,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dq_monitor.history import transform as tr
 from dq_monitor.history.bands import _judge
+from dq_monitor.history.level_shift import find_level_shifts
+from dq_monitor.history.likelihood import gate, surprise_bar
 from dq_monitor.history.plan import _plan
 from dq_monitor.history.spec import MonitorSpec, coerce_spec
 from dq_monitor.outcome import Severity
@@ -59,6 +62,9 @@ COLUMNS = (
     "state",
     "history",
     "marked_expected",
+    "event",
+    "level_before",
+    "level_after",
 )
 
 
@@ -135,28 +141,64 @@ def detect(
     """
     index, x, name = _prepare(series)
     cfg = coerce_spec(spec, default_metric=name if isinstance(name, str) else "value")
-    n = len(x)
-    if n == 0:
+    if len(x) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS}, index=index)
-    finite = np.isfinite(x)
     marked = _marked(index, expected)
-    plan = _plan(index, x, cfg)
+    out = _hygiene(index, x, marked, cfg)
+    bands = _bands(x, out, cfg)
+    frame = {"observed": x, **bands}
+    frame.update(_verdicts(x, out, bands, cfg))
+    frame["history"] = out["history"]
+    frame["marked_expected"] = marked
+    return pd.DataFrame({c: frame[c] for c in COLUMNS}, index=index, copy=False)
 
-    flags = np.zeros(n, dtype=np.int8)
+
+def _hygiene(index: pd.DatetimeIndex, x: np.ndarray, marked: np.ndarray, cfg: MonitorSpec) -> dict[str, np.ndarray]:
+    """The judging passes until no flag changes (training hygiene), on the transformed scale.
+
+    With a transform the `min_abs_change` / `min_rel_change` gates are applied in the
+    metric's own units (`gate`), not on the transformed scale."""
+    z = tr.forward(x, cfg.transform)
+    finite = np.isfinite(z)
+    judged_cfg = cfg if cfg.transform == "none" else cfg.model_copy(update={"min_abs_change": 0.0, "min_rel_change": 0.0})
+    plan = _plan(index, z, judged_cfg)
+    flags = np.zeros(len(z), dtype=np.int8)
     for _ in range(_MAX_PASSES):
-        out = _judge(x, finite, marked, flags, plan, cfg)
-        new_flags = np.where(out["error"] | out["warn"], np.where(x > out["expected"], 1, -1), 0).astype(np.int8)
+        out = _judge(z, finite, marked, flags, plan, judged_cfg)
+        if cfg.transform != "none":
+            big = np.abs(x - tr.inverse(out["expected"], cfg.transform)) > _floor(x, out, cfg)
+            out["error"] &= big
+            out["warn"] &= big
+        new_flags = np.where(out["error"] | out["warn"], np.where(z > out["expected"], 1, -1), 0).astype(np.int8)
         if np.array_equal(new_flags, flags):
             break
         # Everything up to the first change is final; later points are re-judged next pass.
         flags = new_flags
     else:  # pragma: no cover - the fixed prefix grows every pass, so this cannot run out
         raise RuntimeError("training hygiene did not converge")
+    out["finite"] = finite
+    return out
 
-    expected_v, low, high = out["expected"], out["low"], out["high"]
+
+def _floor(x: np.ndarray, out: dict[str, np.ndarray], cfg: MonitorSpec) -> np.ndarray:
+    """The smallest move that may alert, in the metric's own units."""
+    expected = np.nan_to_num(tr.inverse(out["expected"], cfg.transform))
+    return np.maximum(cfg.min_abs_change, cfg.min_rel_change * np.abs(expected))
+
+
+def _bands(x: np.ndarray, out: dict[str, np.ndarray], cfg: MonitorSpec) -> dict[str, np.ndarray]:
+    """expected, ERROR and WARN bands in the metric's own units, and the score."""
+    n = len(x)
+    inv = lambda v: tr.inverse(v, cfg.transform)
+    low, high = out["low"], out["high"]
     half_err, half_warn = out["half_err"], out["half_warn"]
-    lower, upper = low - half_err, high + half_err
-    warn_lower, warn_upper = low - half_warn, high + half_warn
+    expected_v = inv(out["expected"])
+    lower, upper = inv(low - half_err), inv(high + half_err)
+    warn_lower, warn_upper = inv(low - half_warn), inv(high + half_warn)
+    if cfg.transform != "none":
+        floor = _floor(x, out, cfg)
+        lower, warn_lower = np.fmin(lower, expected_v - floor), np.fmin(warn_lower, expected_v - floor)
+        upper, warn_upper = np.fmax(upper, expected_v + floor), np.fmax(warn_upper, expected_v + floor)
     if cfg.direction == "spike":
         lower = warn_lower = np.full(n, -np.inf)
     elif cfg.direction == "drop":
@@ -167,31 +209,35 @@ def detect(
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = out["distance"]
         score = np.where(out["scale"] > 0, dev / out["scale"], np.where(dev > 0, np.inf, 0.0))
-    score[learning | ~finite] = np.nan
+    score[learning | ~out["finite"]] = np.nan
+    return {"expected": expected_v, "lower": lower, "upper": upper, "warn_lower": warn_lower,
+            "warn_upper": warn_upper, "score": score}
 
+
+def _verdicts(x: np.ndarray, out: dict[str, np.ndarray], bands: dict[str, np.ndarray], cfg: MonitorSpec) -> dict:
+    """Which crossings alert (surprise gate), level-shift events and every point's state."""
+    n = len(x)
+    crossing = out["error"] | out["warn"]
+    side = np.where(crossing, np.where(x > bands["expected"], 1, -1), 0)
+    adapt = cfg.level_shift_policy == "adapt"
+    shifts = find_level_shifts(crossing, side, x, bands["expected"], bands["score"], cfg.level_shift_points, adapt)
+    bar = surprise_bar(bands["score"], cfg)
+    alerted = gate(crossing, side, bands["score"], bar)
+    # A confirmed shift is an incident when the run as a whole is surprising (NAB's short-term
+    # average of scores): its median score exceeds the bar. Keep-alerting metrics always alert.
+    shift_alert = shifts.event & (shifts.run_score > bar) if adapt else shifts.confirmed
+    alerted = (alerted & ~shifts.relearning) | shift_alert
     severity = np.full(n, "none", dtype=object)
     inner = Severity.WARN if cfg.severity.rank >= Severity.WARN.rank else cfg.severity
-    severity[out["warn"]] = inner.value
-    severity[out["error"]] = cfg.severity.value
-    is_anomaly = out["error"] | out["warn"]
-    state = np.where(is_anomaly, "anomaly", "ok").astype(object)
-    state[learning] = "learning"
-    state[~finite] = "missing"
-    return pd.DataFrame(
-        {
-            "observed": x,
-            "expected": expected_v,
-            "lower": lower,
-            "upper": upper,
-            "warn_lower": warn_lower,
-            "warn_upper": warn_upper,
-            "score": score,
-            "is_anomaly": is_anomaly,
-            "severity": severity,
-            "state": state,
-            "history": out["history"],
-            "marked_expected": marked,
-        },
-        index=index,
-        copy=False,
-    )
+    severity[alerted & out["warn"]] = inner.value
+    severity[alerted & out["error"]] = cfg.severity.value
+    if adapt:
+        severity[shift_alert] = inner.value  # an event to look at; the new level is then learned
+    state = np.where(alerted, "anomaly", "ok").astype(object)
+    state[shifts.event] = "level_shift"
+    state[shifts.relearning] = "relearning"
+    state[out["learning"]] = "learning"
+    state[~out["finite"]] = "missing"
+    event = np.where(shifts.event, "level_shift", "").astype(object)
+    return {"is_anomaly": alerted, "severity": severity, "state": state, "event": event,
+            "level_before": shifts.level_before, "level_after": shifts.level_after}

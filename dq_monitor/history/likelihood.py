@@ -1,0 +1,63 @@
+"""Alert on surprise, not on distance: a band crossing must be unusual *for this series*.
+
+NAB's anomaly-likelihood idea (Ahmad et al. 2017): judge a point's anomaly score against
+the distribution of the detector's own recent scores instead of a fixed cut-off. Here the
+score is the distance beyond the normal range in robust standard deviations; a band
+crossing *starts* an alert only when its score exceeds the `surprise_quantile` of the
+previous `surprise_window` scores. On a quiet series that quantile lies inside the band, so
+every crossing alerts as before; on a spiky series (tweet counts, CPU) ordinary spikes push
+the quantile up and only a spike that is extreme for that series alerts. A quantile is not
+trusted before `surprise_min_scores` scores exist: until then every crossing alerts (short,
+daily data-quality histories are judged by their band alone). Once started, an alert stays
+open for the rest of the run of crossings on the same side. Everything is causal.
+
+Nothing here imports dagster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dq_monitor.history.spec import MonitorSpec
+
+_HUGE_SCORE = 1e12  # an infinite score (zero spread) ranks above every finite one
+
+
+def surprise_bar(score: np.ndarray, spec: MonitorSpec) -> np.ndarray:
+    """Per point: the score a crossing must exceed to start an alert (0: any crossing)."""
+    n = len(score)
+    if spec.surprise_quantile is None or n <= spec.surprise_min_scores:
+        return np.zeros(n)
+    finite = np.where(np.isnan(score), np.nan, np.minimum(score, _HUGE_SCORE))
+    previous = pd.Series(finite).shift(1)
+    window = max(spec.surprise_window, spec.surprise_min_scores)
+    bar = previous.rolling(window, min_periods=spec.surprise_min_scores).quantile(spec.surprise_quantile)
+    return np.nan_to_num(bar.to_numpy(), nan=0.0)
+
+
+def run_starts(crossing: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Index of the first point of the run of same-side crossings each point belongs to (-1 outside)."""
+    n = len(crossing)
+    prev_cross = np.r_[False, crossing[:-1]]
+    prev_side = np.r_[0, side[:-1]]
+    starts = crossing & ~(prev_cross & (prev_side == side))
+    first = np.maximum.accumulate(np.where(starts, np.arange(n), -1)) if n else np.zeros(0, np.int64)
+    return np.where(crossing, first, -1)
+
+
+def gate(crossing: np.ndarray, side: np.ndarray, score: np.ndarray, bar: np.ndarray) -> np.ndarray:
+    """Crossings that alert: from the first surprising point of a run to the run's end."""
+    n = len(crossing)
+    start = run_starts(crossing, side)
+    surprising = crossing & (np.minimum(np.nan_to_num(score, nan=0.0), _HUGE_SCORE) > bar)
+    idx = np.arange(n)
+    if not crossing.any():
+        return np.zeros(n, dtype=bool)
+    # per run (a segment from its start to the next run's start): its first surprising point
+    run_ids = np.nonzero(crossing & (start == idx))[0]
+    hit_min = np.minimum.reduceat(np.where(surprising, idx, n), run_ids)
+    # every crossing maps to its run: the last run start at or before it
+    which = np.searchsorted(run_ids, idx, side="right") - 1
+    alerted = crossing & (which >= 0) & (idx >= hit_min[np.maximum(which, 0)])
+    return alerted
