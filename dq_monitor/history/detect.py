@@ -41,7 +41,7 @@ import pandas as pd
 from dq_monitor.history import transform as tr
 from dq_monitor.history.bands import _judge
 from dq_monitor.history.level_shift import find_level_shifts
-from dq_monitor.history.likelihood import gate, surprise_bar
+from dq_monitor.history.likelihood import gate, surprise, surprise_bar_score
 from dq_monitor.history.plan import _plan
 from dq_monitor.history.spec import MonitorSpec, coerce_spec
 from dq_monitor.outcome import Severity
@@ -221,11 +221,15 @@ def _verdicts(x: np.ndarray, out: dict[str, np.ndarray], bands: dict[str, np.nda
     side = np.where(crossing, np.where(x > bands["expected"], 1, -1), 0)
     adapt = cfg.level_shift_policy == "adapt"
     shifts = find_level_shifts(crossing, side, x, bands["expected"], bands["score"], cfg.level_shift_points, adapt)
-    bar = surprise_bar(bands["score"], cfg)
-    alerted = gate(crossing, side, bands["score"], bar)
+    alerted = gate(crossing, side, surprise(bands["score"], crossing, cfg))
     # A confirmed shift is an incident when the run as a whole is surprising (NAB's short-term
     # average of scores): its median score exceeds the bar. Keep-alerting metrics always alert.
-    shift_alert = shifts.event & (shifts.run_score > bar) if adapt else shifts.confirmed
+    if adapt:
+        events = np.nonzero(shifts.event)[0]
+        shift_alert = np.zeros(n, dtype=bool)
+        shift_alert[events] = shifts.run_score[events] > surprise_bar_score(bands["score"], events, cfg)
+    else:
+        shift_alert = shifts.confirmed
     alerted = (alerted & ~shifts.relearning) | shift_alert
     severity = np.full(n, "none", dtype=object)
     inner = Severity.WARN if cfg.severity.rank >= Severity.WARN.rank else cfg.severity

@@ -22,18 +22,51 @@ import pandas as pd
 from dq_monitor.history.spec import MonitorSpec
 
 _HUGE_SCORE = 1e12  # an infinite score (zero spread) ranks above every finite one
+_AVERAGE_POINTS = 12  # NAB's short-term window averages ~10 raw scores
+_AVERAGE_CAP = 20.0  # one huge score must not dominate the short-term average
 
 
-def surprise_bar(score: np.ndarray, spec: MonitorSpec) -> np.ndarray:
-    """Per point: the score a crossing must exceed to start an alert (0: any crossing)."""
+def _bar(values: np.ndarray, at: np.ndarray, spec: MonitorSpec) -> np.ndarray:
+    """At the points `at`: the `surprise_quantile` of the previous `surprise_window` values
+    (NaN ignored; 0 until `surprise_min_scores` exist)."""
+    window = max(spec.surprise_window, spec.surprise_min_scores)
+    if len(at) * 20 > len(values):  # many points asked: one rolling pass is cheaper
+        previous = pd.Series(values).shift(1)
+        bar = previous.rolling(window, min_periods=spec.surprise_min_scores).quantile(spec.surprise_quantile)
+        return np.nan_to_num(bar.to_numpy()[at], nan=0.0)
+    out = np.zeros(len(at))
+    for j, i in enumerate(at):
+        recent = values[max(0, i - window) : i]
+        recent = recent[~np.isnan(recent)]
+        if len(recent) >= spec.surprise_min_scores:
+            out[j] = np.quantile(recent, spec.surprise_quantile)
+    return out
+
+
+def surprise(score: np.ndarray, crossing: np.ndarray, spec: MonitorSpec) -> np.ndarray:
+    """Which band crossings are unusual for this series (every point is judged as if it crossed
+    only where `crossing` says so; elsewhere the answer is False).
+
+    A crossing is surprising when its score exceeds the bar, or when the mean of the last
+    `_AVERAGE_POINTS` scores (each capped at `_AVERAGE_CAP`, NAB's short-term average)
+    exceeds the same quantile of earlier such means: a burst of crossings that each look
+    ordinary (spikes getting denser) is unusual as a whole.
+    """
     n = len(score)
     if spec.surprise_quantile is None or n <= spec.surprise_min_scores:
-        return np.zeros(n)
+        return crossing.copy()
+    at = np.nonzero(crossing)[0]
+    at = at[at >= spec.surprise_min_scores]  # fewer earlier points than that: nothing to compare with
+    surprising = crossing.copy()
+    if not len(at):
+        return surprising
     finite = np.where(np.isnan(score), np.nan, np.minimum(score, _HUGE_SCORE))
-    previous = pd.Series(finite).shift(1)
-    window = max(spec.surprise_window, spec.surprise_min_scores)
-    bar = previous.rolling(window, min_periods=spec.surprise_min_scores).quantile(spec.surprise_quantile)
-    return np.nan_to_num(bar.to_numpy(), nan=0.0)
+    capped = pd.Series(np.minimum(finite, _AVERAGE_CAP))
+    average = capped.rolling(_AVERAGE_POINTS, min_periods=1).mean().to_numpy()
+    with np.errstate(invalid="ignore"):
+        hit = (finite[at] > _bar(finite, at, spec)) | (np.nan_to_num(average[at], nan=0.0) > _bar(average, at, spec))
+    surprising[at] = hit
+    return surprising
 
 
 def run_starts(crossing: np.ndarray, side: np.ndarray) -> np.ndarray:
@@ -46,11 +79,18 @@ def run_starts(crossing: np.ndarray, side: np.ndarray) -> np.ndarray:
     return np.where(crossing, first, -1)
 
 
-def gate(crossing: np.ndarray, side: np.ndarray, score: np.ndarray, bar: np.ndarray) -> np.ndarray:
+def surprise_bar_score(score: np.ndarray, at: np.ndarray, spec: MonitorSpec) -> np.ndarray:
+    """The bar a run's median score must exceed at the points `at` (level-shift events)."""
+    if spec.surprise_quantile is None or not len(at):
+        return np.zeros(len(at))
+    return _bar(np.where(np.isnan(score), np.nan, np.minimum(score, _HUGE_SCORE)), at, spec)
+
+
+def gate(crossing: np.ndarray, side: np.ndarray, surprising: np.ndarray) -> np.ndarray:
     """Crossings that alert: from the first surprising point of a run to the run's end."""
     n = len(crossing)
     start = run_starts(crossing, side)
-    surprising = crossing & (np.minimum(np.nan_to_num(score, nan=0.0), _HUGE_SCORE) > bar)
+    surprising = crossing & surprising
     idx = np.arange(n)
     if not crossing.any():
         return np.zeros(n, dtype=bool)

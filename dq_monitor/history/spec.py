@@ -83,7 +83,7 @@ class MonitorSpec(BaseModel):
     )
     surprise_window: int = Field(default=8640, ge=10, description="recent scores the surprise quantile uses")
     surprise_min_scores: int = Field(
-        default=500, ge=10, description="scores needed before the surprise quantile is trusted"
+        default=300, ge=10, description="scores needed before the surprise quantile is trusted"
     )
     severity: Severity = Field(default=Severity.ERROR, description="severity outside the outer (ERROR) band")
     name: str | None = Field(default=None, description="check name; default <dataset>_<metric>[_<column>]_is_normal")
