@@ -34,9 +34,11 @@ class LatestVerdict:
     score: float | None
     is_anomaly: bool
     severity: Severity | None
-    state: str  # learning | missing | ok | anomaly | empty
+    state: str  # learning | missing | ok | anomaly | level_shift | relearning | empty
     history: int
     marked_expected: bool
+    level_before: float | None = None  # level_shift: the level before and after the shift
+    level_after: float | None = None
 
 
 def _num(value: Any) -> float | None:
@@ -90,6 +92,8 @@ def evaluate_latest(
         state=str(row["state"]),
         history=int(row["history"]),
         marked_expected=bool(row["marked_expected"]),
+        level_before=_num(row["level_before"]),
+        level_after=_num(row["level_after"]),
     )
 
 
@@ -106,8 +110,10 @@ def _band(lower: float | None, upper: float | None) -> str:
 def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None = None) -> CheckOutcome:
     """The check `<dataset>_<metric>[_<column>]_is_normal` for the newest point.
 
-    Passes while learning (the state says so in the message and metadata), when the
-    point is inside the WARN band, or when a user marked it expected. `metadata`
+    Passes while learning or relearning after a level shift (the state says so in the
+    message and metadata), when the point is inside the WARN band or is an ordinary crossing
+    for this series (see `likelihood`), or when a user marked it expected. A `level_shift`
+    that alerts fails with the levels before and after in metadata. `metadata`
     carries observed, expected, both bands, state and history length for the UI;
     a failure carries one finding keyed by the metric key.
     """
@@ -124,6 +130,17 @@ def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None =
         )
     elif verdict.state == "missing":
         message = f"{what}: no value recorded for the newest snapshot"
+    elif verdict.state == "level_shift":
+        message = (
+            f"{what} = {_fmt(verdict.observed)}: level shift from {_fmt(verdict.level_before)} to "
+            f"{_fmt(verdict.level_after)} ({spec.level_shift_points} points in a row on one side); "
+            + ("the new level becomes the baseline" if spec.level_shift_policy == "adapt" else "keeps alerting")
+        )
+    elif verdict.state == "relearning":
+        message = (
+            f"{what} = {_fmt(verdict.observed)}: relearning the baseline after a level shift "
+            f"(expected {_fmt(verdict.expected)} until the new level is learned)"
+        )
     elif verdict.is_anomaly:
         side = "above" if (verdict.observed or 0) > (verdict.expected or 0) else "below"
         message = (
@@ -140,7 +157,7 @@ def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None =
         )
     failed = verdict.is_anomaly and not verdict.marked_expected
     severity = verdict.severity if failed and verdict.severity is not None else spec.severity
-    judged = verdict.state in ("ok", "anomaly")
+    judged = verdict.state in ("ok", "anomaly", "level_shift", "relearning")
     metadata: dict[str, Any] = {
         "metric": spec.key,
         "observed": verdict.observed,
@@ -157,6 +174,9 @@ def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None =
         "seasonality": spec.seasonality,
         "direction": spec.direction,
         "marked_expected": verdict.marked_expected,
+        "on_level_shift": spec.level_shift_policy,
+        "level_before": verdict.level_before,
+        "level_after": verdict.level_after,
         "timestamp": verdict.timestamp.isoformat() if verdict.timestamp is not None else None,
     }
     findings: tuple[Finding, ...] = ()
