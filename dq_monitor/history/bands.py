@@ -23,35 +23,21 @@ def _robust_scale(stats: dict[str, np.ndarray]) -> np.ndarray:
     return np.where(mad > 0, _MAD_TO_SIGMA * mad, _MEAN_AD_TO_SIGMA * mean_ad)
 
 
-def _excluded(flags: np.ndarray, relearn_after: int | None) -> np.ndarray:
-    """Flagged points that stay out of training: all of them, or, with `relearn_after`,
-    those before the `relearn_after`-th point of a run of flags on the same side (from
-    there on the run is accepted as the new normal)."""
-    flagged = flags != 0
-    if relearn_after is None or not flagged.any():
-        return flagged
-    n = len(flags)
-    previous = np.r_[0, flags[:-1]]
-    starts = flagged & (previous != flags)
-    run_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    position = np.arange(n) - run_start + 1
-    return flagged & (position < relearn_after)
-
-
 def _judge(
     x: np.ndarray,
     finite: np.ndarray,
     marked: np.ndarray,
     flags: np.ndarray,
+    accepted: np.ndarray,
     plan: _Plan,
     spec: MonitorSpec,
 ) -> dict[str, np.ndarray]:
     """One pass: judge every point with `flags` (the previous pass's verdicts: +1 above,
-    -1 below, 0 normal) kept out of training."""
+    -1 below, 0 normal) kept out of training, except `accepted` ones (a level shift being
+    adopted as the new normal)."""
     n = len(x)
     models, which = plan.models, plan.which
-    relearn = spec.level_shift_points if spec.level_shift_policy == "adapt" else None
-    train = finite & ~marked & ~_excluded(flags, relearn)
+    train = finite & ~marked & ((flags == 0) | accepted)
 
     def trailing(values, grouping, mask, k, m, stats=("median",)):
         # Stats are causal, so a model used only up to point `end` is computed on that prefix.

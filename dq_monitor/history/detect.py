@@ -40,7 +40,7 @@ import pandas as pd
 
 from dq_monitor.history import transform as tr
 from dq_monitor.history.bands import _judge
-from dq_monitor.history.level_shift import find_level_shifts
+from dq_monitor.history.level_shift import describe, settled
 from dq_monitor.history.likelihood import gate, surprise, surprise_bar_score
 from dq_monitor.history.plan import _plan
 from dq_monitor.history.spec import MonitorSpec, coerce_spec
@@ -163,20 +163,25 @@ def _hygiene(index: pd.DatetimeIndex, x: np.ndarray, marked: np.ndarray, cfg: Mo
     judged_cfg = cfg if cfg.transform == "none" else cfg.model_copy(update={"min_abs_change": 0.0, "min_rel_change": 0.0})
     plan = _plan(index, z, judged_cfg)
     flags = np.zeros(len(z), dtype=np.int8)
+    accepted = np.zeros(len(z), dtype=bool)
+    adapt = cfg.level_shift_policy == "adapt"
     for _ in range(_MAX_PASSES):
-        out = _judge(z, finite, marked, flags, plan, judged_cfg)
+        out = _judge(z, finite, marked, flags, accepted, plan, judged_cfg)
         if cfg.transform != "none":
             big = np.abs(x - tr.inverse(out["expected"], cfg.transform)) > _floor(x, out, cfg)
             out["error"] &= big
             out["warn"] &= big
         new_flags = np.where(out["error"] | out["warn"], np.where(z > out["expected"], 1, -1), 0).astype(np.int8)
-        if np.array_equal(new_flags, flags):
+        confirmed, event = settled(new_flags, z - out["expected"], cfg.level_shift_points)
+        new_accepted = confirmed if adapt else accepted
+        if np.array_equal(new_flags, flags) and np.array_equal(new_accepted, accepted):
             break
         # Everything up to the first change is final; later points are re-judged next pass.
-        flags = new_flags
+        flags, accepted = new_flags, new_accepted
     else:  # pragma: no cover - the fixed prefix grows every pass, so this cannot run out
         raise RuntimeError("training hygiene did not converge")
     out["finite"] = finite
+    out["confirmed"], out["event"] = confirmed, event
     return out
 
 
@@ -220,8 +225,9 @@ def _verdicts(x: np.ndarray, out: dict[str, np.ndarray], bands: dict[str, np.nda
     crossing = out["error"] | out["warn"]
     side = np.where(crossing, np.where(x > bands["expected"], 1, -1), 0)
     adapt = cfg.level_shift_policy == "adapt"
-    shifts = find_level_shifts(crossing, side, x, bands["expected"], bands["score"], cfg.level_shift_points, adapt)
-    alerted = gate(crossing, side, surprise(bands["score"], crossing, cfg))
+    shifts = describe(out["confirmed"], out["event"], x, bands["expected"], bands["score"], cfg.level_shift_points, adapt)
+    surprising = surprise(bands["score"], crossing, cfg)
+    alerted = gate(crossing, side, surprising)
     # A confirmed shift is an incident when the run as a whole is surprising (NAB's short-term
     # average of scores): its median score exceeds the bar. Keep-alerting metrics always alert.
     if adapt:
@@ -230,7 +236,9 @@ def _verdicts(x: np.ndarray, out: dict[str, np.ndarray], bands: dict[str, np.nda
         shift_alert[events] = shifts.run_score[events] > surprise_bar_score(bands["score"], events, cfg)
     else:
         shift_alert = shifts.confirmed
-    alerted = (alerted & ~shifts.relearning) | shift_alert
+    # relearning points alert only when surprising on their own (an outage during relearning)
+    alerted = np.where(shifts.relearning, crossing & surprising & (np.arange(n) >= cfg.surprise_min_scores), alerted)
+    alerted = alerted | shift_alert
     severity = np.full(n, "none", dtype=object)
     inner = Severity.WARN if cfg.severity.rank >= Severity.WARN.rank else cfg.severity
     severity[alerted & out["warn"]] = inner.value
@@ -239,7 +247,7 @@ def _verdicts(x: np.ndarray, out: dict[str, np.ndarray], bands: dict[str, np.nda
         severity[shift_alert] = inner.value  # an event to look at; the new level is then learned
     state = np.where(alerted, "anomaly", "ok").astype(object)
     state[shifts.event] = "level_shift"
-    state[shifts.relearning] = "relearning"
+    state[shifts.relearning & ~alerted] = "relearning"
     state[out["learning"]] = "learning"
     state[~out["finite"]] = "missing"
     event = np.where(shifts.event, "level_shift", "").astype(object)
