@@ -204,7 +204,6 @@ def eval_bike(root: Path, spec: MonitorSpec) -> pd.DataFrame:
 def demo_profiles(dataset: str, days: int) -> pd.DataFrame:
     from dq_monitor.demo import DEFAULT_START, generate_snapshot
     from dq_monitor.demo.plan import snapshot_time
-
     from dq_monitor.history import profile
 
     rows = {}
@@ -256,10 +255,10 @@ def eval_demo(spec: MonitorSpec, days: int = 16) -> pd.DataFrame:
 
 
 def sweep(root: Path) -> pd.DataFrame:
-    """The surprise quantile and level-shift points tried on the whole dev set (no per-file tuning)."""
+    """Surprise span, alert hold and level-shift points tried on the whole dev set (no per-file tuning)."""
     rows = []
-    for quantile, points in ((None, 12), (0.99, 12), (0.995, 12), (0.999, 12), (0.999, 24), (0.9995, 12)):
-        spec = MonitorSpec(metric="value", surprise_quantile=quantile, relearn_after=points)
+    for days, hours, points in ((None, 0, 12), (7, 6, 12), (14, 6, 12), (30, 0, 12), (30, 6, 12), (30, 6, 24), (60, 6, 12)):
+        spec = MonitorSpec(metric="value", surprise_days=days, hold_hours=hours, relearn_after=points)
         cats = eval_nab_categories(root, spec).set_index("category")
         nab, ok = eval_nab(root, spec)
         bike, _ = eval_bike(root, spec)
@@ -267,7 +266,7 @@ def sweep(root: Path) -> pd.DataFrame:
         clean = nab["windows"] == 0
         rows.append(
             {
-                "surprise_quantile / relearn_after": f"{quantile} / {points}",
+                "surprise_days / hold_hours / relearn_after": f"{days} / {hours} / {points}",
                 **{f"{c} F1": cats.loc[c, "event F1"] for c in cats.index},
                 "NAB windows found": f"{int(nab['detected'].sum())}/{int(nab['windows'].sum())}",
                 "NAB alerts, clean series": int(nab.loc[clean, "alerts"].sum()),

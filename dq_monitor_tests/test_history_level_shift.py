@@ -84,10 +84,10 @@ def test_an_ordinary_spike_on_a_heavy_tailed_series_is_not_an_incident_but_an_ex
     assert not result["is_anomaly"].iloc[2600]  # ... but ordinary for this series
     assert result["is_anomaly"].iloc[2800] and result["severity"].iloc[2800] == "ERROR"
     judged = (base["state"] != "learning").sum()
-    ungated = detect(series, {**spec, "surprise_quantile": None})["is_anomaly"].sum()
+    ungated = detect(series, {**spec, "surprise_days": None})["is_anomaly"].sum()
     assert base["is_anomaly"].sum() <= min(0.01 * judged, ungated / 3)
     # without the surprise gate every crossing alerts
-    assert detect(probe, {**spec, "surprise_quantile": None})["is_anomaly"].iloc[2600]
+    assert detect(probe, {**spec, "surprise_days": None})["is_anomaly"].iloc[2600]
 
 
 def test_the_log_transform_judges_counts_on_a_log_scale_and_keeps_the_relative_gate():

@@ -41,7 +41,7 @@ import pandas as pd
 from dq_monitor.history import transform as tr
 from dq_monitor.history.bands import _judge
 from dq_monitor.history.level_shift import describe, settled
-from dq_monitor.history.likelihood import gate, surprise, surprise_bar_score
+from dq_monitor.history.likelihood import gate, hold, surprise, surprise_bar_score
 from dq_monitor.history.plan import _plan
 from dq_monitor.history.spec import MonitorSpec, coerce_spec
 from dq_monitor.outcome import Severity
@@ -147,7 +147,7 @@ def detect(
     out = _hygiene(index, x, marked, cfg)
     bands = _bands(x, out, cfg)
     frame = {"observed": x, **bands}
-    frame.update(_verdicts(x, out, bands, cfg))
+    frame.update(_verdicts(index.asi8, x, out, bands, cfg))
     frame["history"] = out["history"]
     frame["marked_expected"] = marked
     return pd.DataFrame({c: frame[c] for c in COLUMNS}, index=index, copy=False)
@@ -219,32 +219,37 @@ def _bands(x: np.ndarray, out: dict[str, np.ndarray], cfg: MonitorSpec) -> dict[
             "warn_upper": warn_upper, "score": score}
 
 
-def _verdicts(x: np.ndarray, out: dict[str, np.ndarray], bands: dict[str, np.ndarray], cfg: MonitorSpec) -> dict:
+def _verdicts(
+    times: np.ndarray, x: np.ndarray, out: dict[str, np.ndarray], bands: dict[str, np.ndarray], cfg: MonitorSpec
+) -> dict:
     """Which crossings alert (surprise gate), level-shift events and every point's state."""
     n = len(x)
     crossing = out["error"] | out["warn"]
     side = np.where(crossing, np.where(x > bands["expected"], 1, -1), 0)
     adapt = cfg.level_shift_policy == "adapt"
     shifts = describe(out["confirmed"], out["event"], x, bands["expected"], bands["score"], cfg.level_shift_points, adapt)
-    surprising = surprise(bands["score"], crossing, cfg)
+    surprising = surprise(bands["score"], crossing, times, cfg)
     alerted = gate(crossing, side, surprising)
     # A confirmed shift is an incident when the run as a whole is surprising (NAB's short-term
     # average of scores): its median score exceeds the bar. Keep-alerting metrics always alert.
     if adapt:
         events = np.nonzero(shifts.event)[0]
         shift_alert = np.zeros(n, dtype=bool)
-        shift_alert[events] = shifts.run_score[events] > surprise_bar_score(bands["score"], events, cfg)
+        shift_alert[events] = shifts.run_score[events] > surprise_bar_score(bands["score"], events, times, cfg)
     else:
         shift_alert = shifts.confirmed
     # relearning points alert only when surprising on their own (an outage during relearning)
     alerted = np.where(shifts.relearning, crossing & surprising & (np.arange(n) >= cfg.surprise_min_scores), alerted)
     alerted = alerted | shift_alert
+    held = hold(alerted, times, cfg) & ~alerted & out["finite"] & ~out["learning"]
     severity = np.full(n, "none", dtype=object)
     inner = Severity.WARN if cfg.severity.rank >= Severity.WARN.rank else cfg.severity
     severity[alerted & out["warn"]] = inner.value
     severity[alerted & out["error"]] = cfg.severity.value
     if adapt:
         severity[shift_alert] = inner.value  # an event to look at; the new level is then learned
+    severity[held] = inner.value  # the incident is still open
+    alerted = alerted | held
     state = np.where(alerted, "anomaly", "ok").astype(object)
     state[shifts.event] = "level_shift"
     state[shifts.relearning & ~alerted] = "relearning"

@@ -3,13 +3,18 @@
 NAB's anomaly-likelihood idea (Ahmad et al. 2017): judge a point's anomaly score against
 the distribution of the detector's own recent scores instead of a fixed cut-off. Here the
 score is the distance beyond the normal range in robust standard deviations; a band
-crossing *starts* an alert only when its score exceeds the `surprise_quantile` of the
-previous `surprise_window` scores. On a quiet series that quantile lies inside the band, so
-every crossing alerts as before; on a spiky series (tweet counts, CPU) ordinary spikes push
-the quantile up and only a spike that is extreme for that series alerts. A quantile is not
-trusted before `surprise_min_scores` scores exist: until then every crossing alerts (short,
-daily data-quality histories are judged by their band alone). Once started, an alert stays
-open for the rest of the run of crossings on the same side. Everything is causal.
+crossing *starts* an alert only when its score exceeds the quantile of the previous scores
+that chance exceeds about once per `surprise_days` (the last W = surprise_days / step
+scores, quantile 1 - 1/W: roughly the second-highest score of that span). A false-alarm
+budget in time, not in points: a 5-minute and a daily series both get about one ordinary
+alert a month at most. On a quiet series that quantile lies inside the band, so every
+crossing alerts as before; on a spiky series (tweet counts, CPU) ordinary spikes push it up
+and only a spike that is extreme for that series alerts. It is not trusted before
+`surprise_min_scores` scores exist: until then every crossing alerts (short, daily
+data-quality histories are judged by their band alone). Once started, an alert stays open
+for the rest of the run of crossings on the same side and `hold_hours` after it. The step
+is the median spacing of the first `surprise_min_scores` + 1 points, so every verdict is
+causal.
 
 Nothing here imports dagster.
 """
@@ -22,38 +27,50 @@ import pandas as pd
 from dq_monitor.history.spec import MonitorSpec
 
 _HUGE_SCORE = 1e12  # an infinite score (zero spread) ranks above every finite one
-_AVERAGE_POINTS = 12  # NAB's short-term window averages ~10 raw scores
+_AVERAGE_HOURS = 2.0  # the short-term average of scores spans this long (NAB averages ~10 scores)
 _AVERAGE_CAP = 20.0  # one huge score must not dominate the short-term average
 
 
-def _bar(values: np.ndarray, at: np.ndarray, spec: MonitorSpec) -> np.ndarray:
-    """At the points `at`: the `surprise_quantile` of the previous `surprise_window` values
-    (NaN ignored; 0 until `surprise_min_scores` exist)."""
-    window = max(spec.surprise_window, spec.surprise_min_scores)
+def step_seconds(times_ns: np.ndarray, spec: MonitorSpec) -> float:
+    """Median spacing of the first `surprise_min_scores` + 1 points (fixed once gating can start)."""
+    head = times_ns[: spec.surprise_min_scores + 1]
+    return max(float(np.median(np.diff(head))) / 1e9, 1e-9) if len(head) > 1 else 1.0
+
+
+def _window(times_ns: np.ndarray, spec: MonitorSpec) -> tuple[int, float]:
+    """(scores the bar looks back over, quantile)."""
+    days = spec.surprise_days or 0.0
+    window = max(int(round(days * 86_400 / step_seconds(times_ns, spec))), spec.surprise_min_scores)
+    return window, 1.0 - 1.0 / window
+
+
+def _bar(values: np.ndarray, at: np.ndarray, window: int, quantile: float, min_scores: int) -> np.ndarray:
+    """At the points `at`: the `quantile` of the previous `window` values (NaN ignored; 0 until
+    `min_scores` exist)."""
     if len(at) * 20 > len(values):  # many points asked: one rolling pass is cheaper
         previous = pd.Series(values).shift(1)
-        bar = previous.rolling(window, min_periods=spec.surprise_min_scores).quantile(spec.surprise_quantile)
+        bar = previous.rolling(window, min_periods=min_scores).quantile(quantile)
         return np.nan_to_num(bar.to_numpy()[at], nan=0.0)
     out = np.zeros(len(at))
     for j, i in enumerate(at):
         recent = values[max(0, i - window) : i]
         recent = recent[~np.isnan(recent)]
-        if len(recent) >= spec.surprise_min_scores:
-            out[j] = np.quantile(recent, spec.surprise_quantile)
+        if len(recent) >= min_scores:
+            out[j] = np.quantile(recent, quantile)
     return out
 
 
-def surprise(score: np.ndarray, crossing: np.ndarray, spec: MonitorSpec) -> np.ndarray:
+def surprise(score: np.ndarray, crossing: np.ndarray, times_ns: np.ndarray, spec: MonitorSpec) -> np.ndarray:
     """Which band crossings are unusual for this series (every point is judged as if it crossed
     only where `crossing` says so; elsewhere the answer is False).
 
     A crossing is surprising when its score exceeds the bar, or when the mean of the last
-    `_AVERAGE_POINTS` scores (each capped at `_AVERAGE_CAP`, NAB's short-term average)
+    `_AVERAGE_HOURS` of scores (each capped at `_AVERAGE_CAP`, NAB's short-term average)
     exceeds the same quantile of earlier such means: a burst of crossings that each look
     ordinary (spikes getting denser) is unusual as a whole.
     """
     n = len(score)
-    if spec.surprise_quantile is None or n <= spec.surprise_min_scores:
+    if spec.surprise_days is None or n <= spec.surprise_min_scores:
         return crossing.copy()
     at = np.nonzero(crossing)[0]
     at = at[at >= spec.surprise_min_scores]  # fewer earlier points than that: nothing to compare with
@@ -62,9 +79,12 @@ def surprise(score: np.ndarray, crossing: np.ndarray, spec: MonitorSpec) -> np.n
         return surprising
     finite = np.where(np.isnan(score), np.nan, np.minimum(score, _HUGE_SCORE))
     capped = pd.Series(np.minimum(finite, _AVERAGE_CAP))
-    average = capped.rolling(_AVERAGE_POINTS, min_periods=1).mean().to_numpy()
+    points = max(1, int(round(_AVERAGE_HOURS * 3600 / step_seconds(times_ns, spec))))
+    average = capped.rolling(points, min_periods=1).mean().to_numpy()
     with np.errstate(invalid="ignore"):
-        hit = (finite[at] > _bar(finite, at, spec)) | (np.nan_to_num(average[at], nan=0.0) > _bar(average, at, spec))
+        window, quantile = _window(times_ns, spec)
+        hit = finite[at] > _bar(finite, at, window, quantile, spec.surprise_min_scores)
+        hit |= np.nan_to_num(average[at], nan=0.0) > _bar(average, at, window, quantile, spec.surprise_min_scores)
     surprising[at] = hit
     return surprising
 
@@ -79,11 +99,22 @@ def run_starts(crossing: np.ndarray, side: np.ndarray) -> np.ndarray:
     return np.where(crossing, first, -1)
 
 
-def surprise_bar_score(score: np.ndarray, at: np.ndarray, spec: MonitorSpec) -> np.ndarray:
+def surprise_bar_score(score: np.ndarray, at: np.ndarray, times_ns: np.ndarray, spec: MonitorSpec) -> np.ndarray:
     """The bar a run's median score must exceed at the points `at` (level-shift events)."""
-    if spec.surprise_quantile is None or not len(at):
+    if spec.surprise_days is None or not len(at):
         return np.zeros(len(at))
-    return _bar(np.where(np.isnan(score), np.nan, np.minimum(score, _HUGE_SCORE)), at, spec)
+    window, quantile = _window(times_ns, spec)
+    finite = np.where(np.isnan(score), np.nan, np.minimum(score, _HUGE_SCORE))
+    return _bar(finite, at, window, quantile, spec.surprise_min_scores)
+
+
+def hold(alerted: np.ndarray, times_ns: np.ndarray, spec: MonitorSpec) -> np.ndarray:
+    """Alerts extended `hold_hours` past each alerting point (causal: only earlier alerts count)."""
+    points = int(spec.hold_hours * 3600 / step_seconds(times_ns, spec)) if len(times_ns) > 1 else 0
+    out = alerted.copy()
+    for k in range(1, min(points, len(alerted) - 1) + 1):
+        out[k:] |= alerted[:-k]
+    return out
 
 
 def gate(crossing: np.ndarray, side: np.ndarray, surprising: np.ndarray) -> np.ndarray:

@@ -17,7 +17,13 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dq_monitor.history.keys import COLUMN_METRICS, DATASET_METRICS, KNOWN_METRICS, metric_key, parse_metric_key
+from dq_monitor.history.keys import (
+    COLUMN_METRICS,
+    DATASET_METRICS,
+    KNOWN_METRICS,
+    metric_key,
+    parse_metric_key,
+)
 from dq_monitor.outcome import Severity
 
 Seasonality = Literal["none", "hour_of_day", "day_of_week", "hour_of_week", "auto"]
@@ -74,14 +80,15 @@ class MonitorSpec(BaseModel):
     transform: Transform = Field(
         default="none", description="log: judge log1p(value / typical level) (non-negative, skewed metrics)"
     )
-    surprise_quantile: float | None = Field(
-        default=0.999,
-        gt=0.5,
-        lt=1,
-        description="a band crossing starts an alert only when its score exceeds this quantile of the series'"
-        " own recent scores (once `surprise_min_scores` exist); null: every band crossing alerts",
+    surprise_days: float | None = Field(
+        default=60.0,
+        gt=0,
+        description="a band crossing starts an alert only when its score is about the highest of this many"
+        " days of the series' own recent scores (once `surprise_min_scores` exist); null: every crossing alerts",
     )
-    surprise_window: int = Field(default=8640, ge=10, description="recent scores the surprise quantile uses")
+    hold_hours: float = Field(
+        default=0.0, ge=0, description="an alert stays open this long after its last alerting point"
+    )
     surprise_min_scores: int = Field(
         default=300, ge=10, description="scores needed before the surprise quantile is trusted"
     )
