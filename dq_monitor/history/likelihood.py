@@ -40,7 +40,7 @@ def step_seconds(times_ns: np.ndarray, spec: MonitorSpec) -> float:
 def _window(times_ns: np.ndarray, spec: MonitorSpec) -> tuple[int, float]:
     """(scores the bar looks back over, quantile)."""
     days = spec.surprise_days or 0.0
-    window = max(int(round(days * 86_400 / step_seconds(times_ns, spec))), spec.surprise_min_scores)
+    window = max(round(days * 86_400 / step_seconds(times_ns, spec)), spec.surprise_min_scores)
     return window, 1.0 - 1.0 / window
 
 
@@ -56,8 +56,17 @@ def _bar(values: np.ndarray, at: np.ndarray, window: int, quantile: float, min_s
         recent = values[max(0, i - window) : i]
         recent = recent[~np.isnan(recent)]
         if len(recent) >= min_scores:
-            out[j] = np.quantile(recent, quantile)
+            out[j] = _quantile(recent, quantile)
     return out
+
+
+def _quantile(values: np.ndarray, quantile: float) -> float:
+    """np.quantile's default (linear) estimate from a partial sort: the same number, faster."""
+    h = (len(values) - 1) * quantile
+    lo = int(np.floor(h))
+    hi = min(lo + 1, len(values) - 1)
+    part = np.partition(values, (lo, hi))
+    return float(part[lo] + (h - lo) * (part[hi] - part[lo]))
 
 
 def surprise(score: np.ndarray, crossing: np.ndarray, times_ns: np.ndarray, spec: MonitorSpec) -> np.ndarray:
@@ -79,7 +88,7 @@ def surprise(score: np.ndarray, crossing: np.ndarray, times_ns: np.ndarray, spec
         return surprising
     finite = np.where(np.isnan(score), np.nan, np.minimum(score, _HUGE_SCORE))
     capped = pd.Series(np.minimum(finite, _AVERAGE_CAP))
-    points = max(1, int(round(_AVERAGE_HOURS * 3600 / step_seconds(times_ns, spec))))
+    points = max(1, round(_AVERAGE_HOURS * 3600 / step_seconds(times_ns, spec)))
     average = capped.rolling(points, min_periods=1).mean().to_numpy()
     with np.errstate(invalid="ignore"):
         window, quantile = _window(times_ns, spec)
