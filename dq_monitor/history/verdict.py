@@ -107,19 +107,9 @@ def _band(lower: float | None, upper: float | None) -> str:
     return f"[{_fmt(lower) if lower is not None else '-inf'}, {_fmt(upper) if upper is not None else '+inf'}]"
 
 
-def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None = None) -> CheckOutcome:
-    """The check `<dataset>_<metric>[_<column>]_is_normal` for the newest point.
-
-    Passes while learning or relearning after a level shift (the state says so in the
-    message and metadata), when the point is inside the WARN band or is an ordinary crossing
-    for this series (see `likelihood`), or when a user marked it expected. A `level_shift`
-    that alerts fails with the levels before and after in metadata. `metadata`
-    carries observed, expected, both bands, state and history length for the UI;
-    a failure carries one finding keyed by the metric key.
-    """
+def _message(what: str, verdict: LatestVerdict) -> str:
+    """The check message for the newest point's state."""
     spec = verdict.spec
-    check = spec.check_name(dataset)
-    what = f"{dataset} {spec.key}"
     if verdict.state == "empty":
         message = f"{what}: no history recorded yet"
     elif verdict.state == "learning":
@@ -150,11 +140,40 @@ def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None =
         )
         if verdict.marked_expected:
             message += "; marked expected by a user"
+    elif _outside(verdict):
+        message = (
+            f"{what} = {_fmt(verdict.observed)} is outside the band {_band(verdict.warn_lower, verdict.warn_upper)} "
+            f"but no more extreme than this series' usual spikes ({_fmt(verdict.score)} robust std devs; "
+            "alerts start only on scores unusual for the series)"
+        )
     else:
         message = (
             f"{what} = {_fmt(verdict.observed)} is normal (expected {_fmt(verdict.expected)}, "
             f"band {_band(verdict.warn_lower, verdict.warn_upper)})"
         )
+    return message
+
+
+def _outside(verdict: LatestVerdict) -> bool:
+    low, high, value = verdict.warn_lower, verdict.warn_upper, verdict.observed
+    if value is None:
+        return False
+    return (low is not None and value < low) or (high is not None and value > high)
+
+
+def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None = None) -> CheckOutcome:
+    """The check `<dataset>_<metric>[_<column>]_is_normal` for the newest point.
+
+    Passes while learning or relearning after a level shift (the state says so in the
+    message and metadata), when the point is inside the WARN band or is an ordinary crossing
+    for this series (see `likelihood`), or when a user marked it expected. A `level_shift`
+    that alerts fails with the levels before and after in metadata. `metadata`
+    carries observed, expected, both bands, state and history length for the UI;
+    a failure carries one finding keyed by the metric key.
+    """
+    spec = verdict.spec
+    check = spec.check_name(dataset)
+    message = _message(f"{dataset} {spec.key}", verdict)
     failed = verdict.is_anomaly and not verdict.marked_expected
     severity = verdict.severity if failed and verdict.severity is not None else spec.severity
     judged = verdict.state in ("ok", "anomaly", "level_shift", "relearning")
