@@ -18,9 +18,21 @@ Every point is judged only from the points before it:
 * a point is `learning` (never judged, never a silent pass) until `min_history`
   earlier training points exist and its phase has history.
 
+With `transform: log` all of this happens on `sign(x) log1p(|x|)` (`transform`), the
+`min_*_change` gates in the metric's own units. A band crossing is a *flag*; whether it
+*alerts* is decided afterwards, from earlier points only:
+
+* **surprise** (`likelihood`): a crossing starts an alert only when its score (or the
+  2-hour average of scores) is about the highest of the last `surprise_days` of this
+  series' own scores; until `surprise_min_scores` scores exist every crossing alerts;
+* **level shifts** (`level_shift`): a run of >= `level_shift_points` same-side flags that
+  has settled on a plateau is one `level_shift` event; with `on_level_shift: adapt` the
+  run then teaches the baseline (`relearning` until a point is back inside the band),
+  with `keep_alerting` it stays an anomaly.
+
 *Training hygiene*: a point that was flagged, or that the user marked expected,
-never becomes a training point (with `relearn_after: N`, a run of N flags on the
-same side is accepted as a new normal from its N-th point on). Because a flag
+never becomes a training point, except the points of a confirmed level shift that is
+being adapted to. Because a flag
 depends only on earlier points, the flags are computed by a few vectorised passes
 that each fix a longer prefix (each pass re-judges every point with the previous
 pass's flags removed from training; the first point whose flag changes and
@@ -133,10 +145,13 @@ def detect(
     `upper` (ERROR band), `warn_lower`, `warn_upper`, `score` (distance from the normal
     range -- `expected`, or `[min, max]` of recent history while `auto` is provisional --
     in robust standard deviations, on either side whatever `direction` says; higher is
-    more anomalous), `is_anomaly`, `severity`
-    (`none`, or the Severity value of the band crossed), `state` (`learning` while the
-    history is too short to judge, `missing` for a NaN observation, else `ok` or
-    `anomaly`), `history` (training points before it) and `marked_expected`.
+    more anomalous), `is_anomaly` (an alert: a surprising crossing, a level-shift event, or
+    a keep-alerting shift), `severity` (`none`, or the Severity value of the band crossed;
+    WARN for an adapting level-shift event), `state` (`learning` while the history is too
+    short to judge, `missing` for a NaN observation, `level_shift` on the point that confirms
+    a shift, `relearning` while an adapting shift is being learned, else `ok` or `anomaly`),
+    `history` (training points before it), `marked_expected`, `event` (`level_shift` or
+    empty) and `level_before` / `level_after` (on event rows).
     Bands on the side `direction` ignores are infinite.
     """
     index, x, name = _prepare(series)
