@@ -150,3 +150,13 @@ def test_quality_floor_on_real_nab_series():
     # Floors a little under the measured defaults (bench/README_history.md): a regression guard.
     assert _category_f1("realAdExchange") >= 0.5
     assert _category_f1("realTweets") >= 0.22
+
+
+def test_surprise_gate_and_level_shifts_stay_causal():
+    series = heavy_tailed(1500, seed=8)
+    series.iloc[900:] += 400  # a level shift once the surprise gate is active
+    series.iloc[1200] = 5000.0
+    full = detect(series, {"seasonality": "none"})
+    assert (full["event"] == "level_shift").any() and full["is_anomaly"].iloc[1200]
+    for cut in (350, 901, 915, 1201, 1400):
+        pd.testing.assert_frame_equal(detect(series.iloc[:cut], {"seasonality": "none"}), full.iloc[:cut])
