@@ -33,7 +33,7 @@ def settled(flags: np.ndarray, residual: np.ndarray, points: int) -> tuple[np.nd
     n = len(flags)
     crossing = flags != 0
     confirmed = np.zeros(n, dtype=bool)
-    if n < points or not crossing.any():
+    if n < points or crossing.sum() < points:  # no run can be long enough
         return confirmed, confirmed.copy()
     idx = np.arange(n)
     start = run_starts(crossing, flags)

@@ -87,9 +87,8 @@ def surprise(score: np.ndarray, crossing: np.ndarray, times_ns: np.ndarray, spec
     if not len(at):
         return surprising
     finite = np.where(np.isnan(score), np.nan, np.minimum(score, _HUGE_SCORE))
-    capped = pd.Series(np.minimum(finite, _AVERAGE_CAP))
     points = max(1, round(_AVERAGE_HOURS * 3600 / step_seconds(times_ns, spec)))
-    average = capped.rolling(points, min_periods=1).mean().to_numpy()
+    average = _trailing_mean(np.minimum(finite, _AVERAGE_CAP), points)
     with np.errstate(invalid="ignore"):
         window, quantile = _window(times_ns, spec)
         hit = finite[at] > _bar(finite, at, window, quantile, spec.surprise_min_scores)
@@ -106,6 +105,17 @@ def run_starts(crossing: np.ndarray, side: np.ndarray) -> np.ndarray:
     starts = crossing & ~(prev_cross & (prev_side == side))
     first = np.maximum.accumulate(np.where(starts, np.arange(n), -1)) if n else np.zeros(0, np.int64)
     return np.where(crossing, first, -1)
+
+
+def _trailing_mean(values: np.ndarray, points: int) -> np.ndarray:
+    """Mean of the non-NaN values among the last `points` (NaN when there are none)."""
+    present = ~np.isnan(values)
+    total = np.r_[0.0, np.cumsum(np.where(present, values, 0.0))]
+    count = np.r_[0, np.cumsum(present)]
+    end = np.arange(1, len(values) + 1)
+    start = np.maximum(end - points, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (total[end] - total[start]) / (count[end] - count[start])
 
 
 def surprise_bar_score(score: np.ndarray, at: np.ndarray, times_ns: np.ndarray, spec: MonitorSpec) -> np.ndarray:
