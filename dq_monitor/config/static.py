@@ -1,25 +1,15 @@
-"""Checks across sections that need no data: metric names, and columns a closed schema rules out."""
+"""Checks across sections that need no data: columns a closed schema rules out.
+
+(Metric names are checked by `MonitorSpec` itself, against `dq_monitor.history.keys`.)
+"""
 
 from __future__ import annotations
 
 from typing import Iterator
 
 from dq_monitor.config.project import DatasetConfig
-from dq_monitor.history.keys import COLUMN_METRICS, DATASET_METRICS
 
 Problem = tuple[str, str]  # (field, message)
-
-
-def _metric_problems(ds: DatasetConfig) -> Iterator[Problem]:
-    for i, monitor in enumerate(ds.monitors):
-        field = f"monitors[{i}].metric"
-        if monitor.metric in COLUMN_METRICS and monitor.column is None:
-            yield field, f"{monitor.metric!r} is a column metric: give 'column'"
-        elif monitor.metric in DATASET_METRICS and monitor.column is not None:
-            yield f"monitors[{i}].column", f"{monitor.metric!r} is a dataset metric: it takes no 'column'"
-        elif monitor.metric not in COLUMN_METRICS and monitor.metric not in DATASET_METRICS:
-            yield field, (f"unknown metric {monitor.metric!r}; dataset metrics: {', '.join(DATASET_METRICS)}; "
-                          f"column metrics: {', '.join(COLUMN_METRICS)}")
 
 
 def _named_columns(ds: DatasetConfig) -> Iterator[tuple[str, str]]:
@@ -49,7 +39,7 @@ def _named_columns(ds: DatasetConfig) -> Iterator[tuple[str, str]]:
 
 def dataset_problems(ds: DatasetConfig) -> list[Problem]:
     """Every static problem of one dataset, as (field, message)."""
-    problems = list(_metric_problems(ds))
+    problems: list[Problem] = []
     closed = ds.schema_.closed_columns if ds.schema_ is not None else None
     if closed is not None:
         for field, column in _named_columns(ds):

@@ -1,8 +1,7 @@
 """Robust scale: the median absolute deviation in standard-deviation units, with fallbacks.
 
 For normal data the standard deviation is 1.4826 x MAD (1 / the normal 75% quantile), 1.2533 x the
-mean absolute deviation (sqrt(pi/2)) and IQR / 1.349. The history detector keeps its own copy for
-now (`dq_monitor.history.detector`, being rewritten separately); everything else uses this one.
+mean absolute deviation (sqrt(pi/2)) and IQR / 1.349. Every robust scale in dq_monitor uses these.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Pure logic; nothing here imports dagster.
 """
 
-from dq_monitor.history.detector import detect
+from dq_monitor.history.detect import detect
 from dq_monitor.history.keys import metric_key, parse_metric_key
 from dq_monitor.history.profile import profile
 from dq_monitor.history.spec import MonitorSpec, coerce_spec

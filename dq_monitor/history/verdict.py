@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
-from dq_monitor.history.detector import detect
+from dq_monitor.history.detect import detect
 from dq_monitor.history.spec import MonitorSpec, coerce_spec
 
 
@@ -34,9 +34,11 @@ class LatestVerdict:
     score: float | None
     is_anomaly: bool
     severity: Severity | None
-    state: str  # learning | missing | ok | anomaly | empty
+    state: str  # learning | missing | ok | anomaly | level_shift | relearning | empty
     history: int
     marked_expected: bool
+    level_before: float | None = None  # level_shift: the level before and after the shift
+    level_after: float | None = None
 
 
 def _num(value: Any) -> float | None:
@@ -90,6 +92,8 @@ def evaluate_latest(
         state=str(row["state"]),
         history=int(row["history"]),
         marked_expected=bool(row["marked_expected"]),
+        level_before=_num(row["level_before"]),
+        level_after=_num(row["level_after"]),
     )
 
 
@@ -103,17 +107,9 @@ def _band(lower: float | None, upper: float | None) -> str:
     return f"[{_fmt(lower) if lower is not None else '-inf'}, {_fmt(upper) if upper is not None else '+inf'}]"
 
 
-def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None = None) -> CheckOutcome:
-    """The check `<dataset>_<metric>[_<column>]_is_normal` for the newest point.
-
-    Passes while learning (the state says so in the message and metadata), when the
-    point is inside the WARN band, or when a user marked it expected. `metadata`
-    carries observed, expected, both bands, state and history length for the UI;
-    a failure carries one finding keyed by the metric key.
-    """
+def _message(what: str, verdict: LatestVerdict) -> str:
+    """The check message for the newest point's state."""
     spec = verdict.spec
-    check = spec.check_name(dataset)
-    what = f"{dataset} {spec.key}"
     if verdict.state == "empty":
         message = f"{what}: no history recorded yet"
     elif verdict.state == "learning":
@@ -124,6 +120,17 @@ def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None =
         )
     elif verdict.state == "missing":
         message = f"{what}: no value recorded for the newest snapshot"
+    elif verdict.state == "level_shift":
+        message = (
+            f"{what} = {_fmt(verdict.observed)}: level shift from {_fmt(verdict.level_before)} to "
+            f"{_fmt(verdict.level_after)} ({spec.level_shift_points} points in a row on one side); "
+            + ("the new level becomes the baseline" if spec.level_shift_policy == "adapt" else "keeps alerting")
+        )
+    elif verdict.state == "relearning":
+        message = (
+            f"{what} = {_fmt(verdict.observed)}: relearning the baseline after a level shift "
+            f"(expected {_fmt(verdict.expected)} until the new level is learned)"
+        )
     elif verdict.is_anomaly:
         side = "above" if (verdict.observed or 0) > (verdict.expected or 0) else "below"
         message = (
@@ -133,14 +140,43 @@ def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None =
         )
         if verdict.marked_expected:
             message += "; marked expected by a user"
+    elif _outside(verdict):
+        message = (
+            f"{what} = {_fmt(verdict.observed)} is outside the band {_band(verdict.warn_lower, verdict.warn_upper)} "
+            f"but no more extreme than this series' usual spikes ({_fmt(verdict.score)} robust std devs; "
+            "alerts start only on scores unusual for the series)"
+        )
     else:
         message = (
             f"{what} = {_fmt(verdict.observed)} is normal (expected {_fmt(verdict.expected)}, "
             f"band {_band(verdict.warn_lower, verdict.warn_upper)})"
         )
+    return message
+
+
+def _outside(verdict: LatestVerdict) -> bool:
+    low, high, value = verdict.warn_lower, verdict.warn_upper, verdict.observed
+    if value is None:
+        return False
+    return (low is not None and value < low) or (high is not None and value > high)
+
+
+def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None = None) -> CheckOutcome:
+    """The check `<dataset>_<metric>[_<column>]_is_normal` for the newest point.
+
+    Passes while learning or relearning after a level shift (the state says so in the
+    message and metadata), when the point is inside the WARN band or is an ordinary crossing
+    for this series (see `likelihood`), or when a user marked it expected. A `level_shift`
+    that alerts fails with the levels before and after in metadata. `metadata`
+    carries observed, expected, both bands, state and history length for the UI;
+    a failure carries one finding keyed by the metric key.
+    """
+    spec = verdict.spec
+    check = spec.check_name(dataset)
+    message = _message(f"{dataset} {spec.key}", verdict)
     failed = verdict.is_anomaly and not verdict.marked_expected
     severity = verdict.severity if failed and verdict.severity is not None else spec.severity
-    judged = verdict.state in ("ok", "anomaly")
+    judged = verdict.state in ("ok", "anomaly", "level_shift", "relearning")
     metadata: dict[str, Any] = {
         "metric": spec.key,
         "observed": verdict.observed,
@@ -157,6 +193,9 @@ def monitor_outcome(dataset: str, verdict: LatestVerdict, snapshot: str | None =
         "seasonality": spec.seasonality,
         "direction": spec.direction,
         "marked_expected": verdict.marked_expected,
+        "on_level_shift": spec.level_shift_policy,
+        "level_before": verdict.level_before,
+        "level_after": verdict.level_after,
         "timestamp": verdict.timestamp.isoformat() if verdict.timestamp is not None else None,
     }
     findings: tuple[Finding, ...] = ()

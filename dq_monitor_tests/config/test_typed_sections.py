@@ -58,9 +58,9 @@ def test_an_unknown_detector_or_detector_parameter_is_a_load_error(tmp_path: Pat
 
 def test_an_unknown_metric_or_a_missing_column_is_a_load_error(tmp_path: Path) -> None:
     text = _error(tmp_path, monitors=[{"metric": "row_cnt"}])
-    assert "field 'monitors[0].metric': unknown metric 'row_cnt'" in text
-    assert "field 'monitors[0].metric': 'null_rate' is a column metric" in _error(tmp_path,
-                                                                                  monitors=[{"metric": "null_rate"}])
+    assert "dataset 'orders', field 'monitors[0]': unknown metric 'row_cnt'" in text and "row_count" in text
+    assert "field 'monitors[0]': metric 'null_rate' is recorded per column: give `column`" in _error(
+        tmp_path, monitors=[{"metric": "null_rate"}])
 
 
 @pytest.mark.parametrize(("overrides", "field"), [

@@ -11,7 +11,6 @@ import pytest
 
 from dq_monitor.history import MonitorSpec, detect
 from dq_monitor.history.seasonality import detect_period
-
 from dq_monitor_tests.support.paths import SHARED_DATASETS
 
 
