@@ -36,7 +36,7 @@ def test_a_faulty_snapshot_alerts_exactly_once_across_a_restart(tmp_path: Path) 
             wait_for(lambda: slack.delivered() and smtp.count(), 150, what="the first alert")
             # Stop between ticks, once the pass has recorded its deliveries (a kill in the middle of a
             # send is the at-least-once case: that one message may be repeated, by design).
-            wait_for(lambda: all(f["alert_state"] == "sent" for f in Store(store_url).findings(status="open")),
+            wait_for(lambda: all(f.alert_state == "sent" for f in Store(store_url).findings(status="open")),
                      60, what="the deliveries recorded")
         # The daemon is down; a second faulty snapshot arrives while it is; restart on the same instance.
         (folder / "orders_2026-01-03.csv").write_text(orders_csv(3, rows=5))

@@ -36,7 +36,7 @@ def test_dagster_dev_ingests_new_snapshots_and_shows_check_results(tmp_path: Pat
             lambda: len(Store(store_url).evaluations(snapshot="orders_2026-01-02")) >= 6
             and Store(store_url).evaluations(snapshot="orders_2026-01-02"),
             150, what="faulty snapshot checked")
-        failed = {e["check"] for e in evaluations if not e["passed"]}
+        failed = {e.check for e in evaluations if not e.passed}
         assert failed == {"orders_row_count_in_bounds", "orders_row_count_change_is_normal"}
         result = dev.graphql(CHECK_QUERY, {"key": {"path": ["orders_snapshot"]}})
         checks = result["data"]["assetNodes"][0]["assetChecksOrError"]["checks"]

@@ -33,8 +33,8 @@ def test_schema_volume_and_freshness_findings_are_exactly_the_ground_truth(demo_
     out, _, store = demo_run
     truth = json.loads((out / "ground_truth.json").read_text())
     expected = {(t["dataset"], t["snapshot"], t["check"]) for t in truth if t["check"].endswith(STRUCTURAL)}
-    found = {(f["dataset"], f["snapshot"], f["check"]) for f in store.findings(status="open")
-             if f["check"].endswith(STRUCTURAL)}
+    found = {(f.dataset, f.snapshot, f.check) for f in store.findings(status="open")
+             if f.check.endswith(STRUCTURAL)}
     assert expected, "ground truth lists schema/volume faults"
     assert found == expected
 
@@ -42,9 +42,8 @@ def test_schema_volume_and_freshness_findings_are_exactly_the_ground_truth(demo_
 def test_no_error_finding_outside_the_ground_truth(demo_run) -> None:
     out, _, store = demo_run
     truth = {(t["dataset"], t["snapshot"], t["check"]) for t in json.loads((out / "ground_truth.json").read_text())}
-    extra = [(f["dataset"], f["snapshot"], f["check"], f["message"]) for f in store.findings(status="open",
-                                                                                           severities=["ERROR"])
-             if (f["dataset"], f["snapshot"], f["check"]) not in truth]
+    extra = [(f.dataset, f.snapshot, f.check, f.message) for f in store.findings(status="open", severities=["ERROR"])
+             if (f.dataset, f.snapshot, f.check) not in truth]
     assert extra == []
 
 
@@ -54,7 +53,7 @@ def test_every_snapshot_of_every_dataset_was_checked(demo_run) -> None:
                              ("web_traffic", "data/web_traffic/*")):
         files = sorted(Path(out).glob(pattern))
         assert len(files) >= 14
-        checked = {e["snapshot"] for e in store.evaluations(dataset=dataset)} - {"-"}
+        checked = {e.snapshot for e in store.evaluations(dataset=dataset)} - {"-"}
         assert len(checked) == len(files)
 
 
