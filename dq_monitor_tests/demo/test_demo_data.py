@@ -53,6 +53,15 @@ def config(demo):
 
 
 @pytest.fixture(scope="module")
+def raw(demo):
+    """The YAML as written, before validation (the typed config normalises shorthands)."""
+    import yaml
+
+    data = yaml.safe_load(demo.config.read_text())
+    return {"alerts": data["alerts"], **{ds["name"]: ds for ds in data["datasets"]}}
+
+
+@pytest.fixture(scope="module")
 def frames(demo):
     return {ds: [read_snapshot(demo, ds, snapshot_id(ds, START, d)) for d in range(DAYS)] for ds in DATASETS}
 
@@ -78,7 +87,7 @@ def _all_files(root: Path) -> dict[str, bytes]:
 # --- config, layout, determinism -------------------------------------------------------------
 
 
-def test_the_generated_config_validates_and_points_at_the_written_files(demo, config):
+def test_the_generated_config_validates_and_points_at_the_written_files(demo, config, raw):
     assert [ds.name for ds in config.datasets] == list(DATASETS)
     for ds in config.datasets:
         assert ds.timestamp_column == "ts"
@@ -92,19 +101,25 @@ def test_the_generated_config_validates_and_points_at_the_written_files(demo, co
     assert config.dataset("sensors").primary_key == ["sensor_id", "ts"]
     assert config.dataset("web_traffic").source.snapshot_unit == "folder"
     for name in ("payments", "web_traffic"):
-        assert config.resolve(config.dataset(name).expectations["suite"]).is_file()
-    assert config.dataset("payments").drift["reference"] == {"strategy": "previous"}
-    assert config.dataset("payments").anomalies == {"detector": "ensemble", "group_by": "user_id", "columns": ["amount"]}
-    assert config.dataset("payments").monitors == [{"metric": "row_count", "seasonality": "day_of_week"}]
-    assert config.dataset("sensors").anomalies["columns"] == ["temperature", "humidity", "pressure"]
+        assert config.resolve(config.dataset(name).expectations.suite).is_file()
+    assert config.dataset("payments").drift.reference.strategy == "previous"
+    assert raw["payments"]["drift"]["reference"] == {"strategy": "previous"}
+    assert raw["payments"]["anomalies"] == {"detector": "ensemble", "group_by": "user_id", "columns": ["amount"]}
+    payments_anomalies = config.dataset("payments").anomalies
+    assert (payments_anomalies.detector, payments_anomalies.group_by) == ("ensemble", "user_id")
+    assert list(payments_anomalies.columns) == ["amount"]
+    assert raw["payments"]["monitors"] == [{"metric": "row_count", "seasonality": "day_of_week"}]
+    assert [(m.metric, m.seasonality) for m in config.dataset("payments").monitors] == [("row_count", "day_of_week")]
+    assert list(config.dataset("sensors").anomalies.columns) == ["temperature", "humidity", "pressure"]
     assert config.storage.home == ".dq_monitor"
 
 
-def test_the_alerts_section_is_exactly_the_alerts_constant(config):
-    assert config.alerts == ALERTS
-    assert config.alerts["receivers"]["slack"]["slack_webhook"]["url_env"] == "DQ_MONITOR_SLACK_WEBHOOK_URL"
-    assert config.alerts["route"]["routes"][0] == {"receiver": "email", "matchers": ["severity=ERROR"],
+def test_the_alerts_section_is_exactly_the_alerts_constant(config, raw):
+    assert raw["alerts"] == ALERTS
+    assert raw["alerts"]["receivers"]["slack"]["slack_webhook"]["url_env"] == "DQ_MONITOR_SLACK_WEBHOOK_URL"
+    assert raw["alerts"]["route"]["routes"][0] == {"receiver": "email", "matchers": ["severity=ERROR"],
                                                    "continue": True}
+    assert config.alerts is not None and config.alerts.route.routes[0].receiver == "email"
 
 
 def test_every_snapshot_is_written_in_the_documented_layout(demo):
@@ -384,7 +399,7 @@ def test_dataset_drift_appears_exactly_on_the_labeled_snapshots(frames, config, 
     """Against a clean reference: the first snapshot, or the latest earlier one that neither drifted
     nor broke the schema (how dq_monitor's `previous` strategy picks it)."""
     for ds in ("payments", "sensors"):
-        ignore = config.dataset(ds).drift["ignore_columns"]
+        ignore = list(config.dataset(ds).drift.ignore_columns)
         expected = {r["snapshot"] for r in truth if r["check"] == f"{ds}_has_no_dataset_drift"}
         usable, observed = [0], set()
         for d in range(1, DAYS):
