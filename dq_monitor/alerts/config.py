@@ -49,6 +49,7 @@ from dq_monitor.alerts.receivers import EmailReceiver, ReceiverConfig, SlackBotR
 # one duration syntax across the whole config
 from dq_monitor.core.durations import parse_duration
 from dq_monitor.core.models import AliasedStrictModel
+from dq_monitor.core.outcome import Severity
 
 __all__ = [
     "DEFAULT_INHIBIT_RULES", "GROUP_BY_ALL", "AlertsConfig", "DeliveryPolicy", "EmailReceiver", "InhibitRule",
@@ -143,9 +144,14 @@ class OwnersRoute(AliasedStrictModel):
     `email_via`; owners that look like Slack handles or channel/user IDs (`@alice`,
     `#team`, `U024BE7LH`) get a message through the bot token of `slack_via`. Unset
     `*_via` defaults to the first receiver with such an integration.
+
+    On by default, but only for ERROR findings: owners hear about what is broken, not about
+    every WARN, which still goes wherever the route tree sends it.
     """
 
     enabled: bool = Field(default=True, description="false: alerts go only where the route tree sends them")
+    min_severity: Literal["INFO", "WARN", "ERROR"] = Field(
+        default="ERROR", description="owners are alerted for findings at or above this severity (WARN: also WARNs)")
     email_via: str | None = Field(default=None, description="receiver whose email settings mail owners; "
                                   "null: the first receiver with email")
     slack_via: str | None = Field(default=None, description="receiver whose slack_bot messages owners; "
@@ -222,6 +228,10 @@ class AlertsConfig(AliasedStrictModel):
             if getattr(receiver, kind) is None:
                 raise ValueError(f"owners_route.{key}: receiver {name!r} has no {kind!r} integration")
         return self
+
+    def alerts_owners(self, severity: str) -> bool:
+        """Whether a finding of `severity` also goes to its dataset's owners."""
+        return self.owners_route.enabled and Severity(severity).rank >= Severity(self.owners_route.min_severity).rank
 
     def owners_email_via(self) -> str | None:
         if not self.owners_route.enabled:

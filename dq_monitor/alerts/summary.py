@@ -135,6 +135,11 @@ def summarize_alert(alert: AlertInput, base_url: str) -> AlertSummary:
     )
 
 
+def _checks(alerts) -> int:
+    """How many checks the alerts come from: an anomaly check flags many rows, one finding each."""
+    return len({(a.dataset, a.snapshot, a.check) for a in alerts})
+
+
 def summarize(n: Notification, base_url: str) -> MessageContent:
     firing = [summarize_alert(a, base_url) for a in n.firing]
     resolved = [summarize_alert(a, base_url) for a in n.resolved]
@@ -147,13 +152,13 @@ def summarize(n: Notification, base_url: str) -> MessageContent:
     else:
         on = f" on {len(snapshots)} snapshots" if snapshots else ""
     if n.firing:
-        count = len(n.firing)
+        count = _checks(n.firing)
         title = f"[{n.worst_severity}] {where}: {count} failing check{'s' if count != 1 else ''}{on}"
         if n.resolved:
-            title += f", {len(n.resolved)} resolved"
+            title += f", {_checks(n.resolved)} resolved"
         state = "firing"
     else:
-        count = len(n.resolved)
+        count = _checks(n.resolved)
         title = f"[RESOLVED] {where}: {count} check{'s' if count != 1 else ''} passing again{on}"
         state = "resolved"
     owners = sorted({o for a in alerts for o in a.owners})

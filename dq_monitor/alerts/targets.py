@@ -45,7 +45,8 @@ def targets(alert: AlertInput, labels: dict, tree: Route, config: AlertsConfig,
     email_via, slack_via = config.owners_email_via(), config.owners_slack_via()
     owners_route = Route(OWNERS_ROUTE_ID, (), None, False, tree.group_by, tree.group_wait, tree.group_interval,
                          tree.repeat_interval, ())
-    for owner in dict.fromkeys(o.strip() for o in alert.owners):
+    owners = alert.owners if config.alerts_owners(alert.severity) else ()
+    for owner in dict.fromkeys(o.strip() for o in owners):
         kind = owner_kind(owner)
         if kind == "email" and email_via and usable(email_via, "email"):
             out.append((Channel(email_via, "email", owner), owners_route))

@@ -315,6 +315,14 @@ def test_dataset_owners_are_routed_to_by_default(description, owners, expected, 
     assert {n.channel.receiver for n in notifications if n.channel.target} <= {"mail", "bot"}
 
 
+def test_owners_hear_only_about_errors_by_default_and_about_warns_when_asked(empty_ledger):
+    warn = make_alert("w", severity="WARN", owners=("lead@payments.example.com",))
+    now = T0 + timedelta(hours=1)
+    assert [n.receiver for n in plan([warn], now, empty_ledger, config())] == ["team/slack_webhook"]
+    assert sorted(n.receiver for n in plan([warn], now, empty_ledger, config(owners_route={"min_severity": "WARN"}))) \
+        == ["owner:lead@payments.example.com/email", "team/slack_webhook"]
+
+
 def test_owners_routing_can_be_turned_off_and_unavailable_receivers_are_not_planned(empty_ledger):
     alert = make_alert(owners=("lead@payments.example.com",))
     assert [n.receiver for n in plan([alert], T0 + timedelta(hours=1), empty_ledger,

@@ -110,10 +110,26 @@ def test_a_large_group_stays_within_block_kit_limits_and_says_how_many_are_not_s
 
 
 def test_resolved_notifications_are_titled_as_resolved():
-    payload = render_slack(notification(resolved=[make_alert("a"), make_alert("b")]), BASE)
+    payload = render_slack(notification(resolved=[make_alert("a", check="payments_volume_within_bounds"),
+                                                  make_alert("b", check="payments_schema_matches_contract")]), BASE)
     assert payload["blocks"][0]["text"]["text"] == "[RESOLVED] payments: 2 checks passing again on snapshot 2024-01-01"
     subject, _, _ = render_email(notification(make_alert("c", severity="WARN"), resolved=[make_alert("a")]), BASE)
     assert subject == "[WARN] payments: 1 failing check on snapshot 2024-01-01, 1 resolved"
+
+
+def test_the_title_counts_failing_checks_not_the_rows_an_anomaly_check_flagged():
+    # One anomaly check flags 67 rows (one finding each); one volume check fails as well.
+    rows = [make_alert(f"row{i}", check="payments_rows_are_not_anomalous", check_type="anomaly", severity="WARN",
+                       message=f"row {i} is anomalous", details={"score": 0.9}) for i in range(67)]
+    n = notification(make_alert("volume"), *rows)
+    subject, text, html = render_email(n, BASE)
+    assert subject == "[ERROR] payments: 2 failing checks on snapshot 2024-01-01"
+    assert text.splitlines()[0] == subject and "2 failing checks" in html
+    payload = render_slack(n, BASE)
+    assert payload["blocks"][0]["text"]["text"] == subject
+    assert "67 failing" not in json.dumps(payload) + text + html
+    resolved = render_slack(notification(resolved=rows), BASE)
+    assert resolved["blocks"][0]["text"]["text"] == "[RESOLVED] payments: 1 check passing again on snapshot 2024-01-01"
 
 
 def test_secrets_are_masked_in_repr_str_and_any_text_that_quotes_them():
