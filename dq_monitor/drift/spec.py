@@ -8,6 +8,10 @@ YAML::
       # reference: {strategy: window, n: 7, mode: concat}      # or mode: sample, sample_rows: 100000
       columns: [temp, hum, cnt]           # default: every column except ignore_columns
       ignore_columns: [instant, dteday]
+      mode: dq_monitor                    # calibrated test (default), or: evidently (Evidently 0.7's verdicts)
+      alpha: 0.05                         # dq_monitor: Benjamini-Hochberg false discovery rate over columns
+      num_effect_floor: 0.1               # dq_monitor: smallest normed Wasserstein distance that drifts
+      cat_effect_floor: 0.1               # dq_monitor: smallest Cramér's V that drifts
       drift_share: 0.5                    # dataset drifts when drifted/compared >= drift_share
       method: null                        # Evidently stattest name for every column (default: auto)
       num_method: null                    # ... for numeric columns
@@ -21,6 +25,12 @@ YAML::
       report_sample_rows: 5000            # rows per side the Evidently HTML is rendered from
       retention: 30                       # keep the last N HTML reports per dataset
       seed: 0                             # sampling seed (HTML sample, window sample mode)
+
+`mode: dq_monitor` (the default) tests every column with the calibrated test of
+`dq_monitor.drift.calibrated` (p-value adjusted across columns, plus an effect floor).
+`mode: evidently` reproduces Evidently 0.7's `DataDriftPreset` verdicts exactly.
+In both modes a column with a configured method (per column, per type or global) uses
+that Evidently method and threshold; the thresholds apply to configured methods only.
 
 Method and threshold resolution follows Evidently's `DataDriftOptions`: a
 `per_column` entry wins, then the type-specific key, then the global key, then
@@ -36,6 +46,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dq_monitor.drift.calibrated import DEFAULT_ALPHA, DEFAULT_EFFECT_FLOOR
 from dq_monitor.drift.stattests import STATTESTS
 from dq_monitor.outcome import Severity
 
@@ -99,6 +110,10 @@ class DriftSpec(_Strict):
     reference: ReferenceSpec = Field(default_factory=ReferenceSpec)
     columns: list[str] | None = None
     ignore_columns: list[str] = Field(default_factory=list)
+    mode: Literal["dq_monitor", "evidently"] = "dq_monitor"
+    alpha: float = Field(default=DEFAULT_ALPHA, gt=0, lt=1)
+    num_effect_floor: float = Field(default=DEFAULT_EFFECT_FLOOR, ge=0)
+    cat_effect_floor: float = Field(default=DEFAULT_EFFECT_FLOOR, ge=0)
     drift_share: float = Field(default=0.5, gt=0, le=1)
     method: str | None = None
     num_method: str | None = None
