@@ -4,8 +4,9 @@ Benjamini-Hochberg across columns.
 Per column (typed and cleaned exactly as in `mode: evidently`):
 
 * **Numeric** (more than 5 distinct values): two-sample Kolmogorov-Smirnov test
-  (scipy `ks_2samp`, exact p-value while both sides have at most 10,000 rows, asymptotic
-  above; ties make it conservative, never anti-conservative). Effect: Wasserstein-1
+  (scipy `ks_2samp`, exact p-value while both sides have at most 10,000 rows and the exact
+  sum is computable, asymptotic otherwise; ties make it conservative, never
+  anti-conservative). Effect: Wasserstein-1
   distance divided by the reference standard deviation (the pooled one when the
   reference is constant), so a mean shift of d standard deviations has effect d.
 * **Categorical, binary and numeric with at most 5 values**: a 2 x K table of counts
@@ -19,7 +20,9 @@ Per column (typed and cleaned exactly as in `mode: evidently`):
   observed margins, seeded) up to `PERMUTATION_MAX_ROWS` rows, asymptotic above. Effect:
   Cramér's V of the pooled table with both sides weighted equally,
   V = 1/2 * sqrt(sum_k (p_k - q_k)^2 / m_k), m = (p + q) / 2 (the usual V when the two
-  sides have the same size; independent of their size ratio; 0 to 1).
+  sides have the same size; independent of their size ratio; 0 to 1). Text columns
+  (strings, mostly distinct) are compared the same way, by their frequent values; a
+  configured text method (e.g. `abs_text_content_drift`) uses Evidently's.
 
 The p-values of all calibrated columns of one comparison are adjusted by
 Benjamini-Hochberg; a column drifts when its adjusted p-value is <= `alpha` (0.05, so
@@ -33,6 +36,7 @@ to matter, so a same-distribution snapshot with more rows does not drift.
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -42,6 +46,7 @@ from scipy import stats
 MIN_EXPECTED = 5.0  # Cochran's rule: every expected cell count >= 5 after pooling
 PERMUTATIONS = 5000  # Monte Carlo permutations: smallest p-value 1 / 5001
 PERMUTATION_MAX_ROWS = 10_000  # above this many rows the chi-square approximation is used
+MAX_UNPOOLED_VALUES = 50  # an unpoolable table with more distinct values than this is not tested
 DEFAULT_ALPHA = 0.05
 DEFAULT_EFFECT_FLOOR = 0.1
 NUMERIC_EFFECT = "normed Wasserstein"
@@ -146,6 +151,9 @@ def categorical_test(ref_counts: np.ndarray, cur_counts: np.ndarray, seed: list[
         raw_ref, raw_cur = np.asarray(ref_counts, float)[present], np.asarray(cur_counts, float)[present]
         if len(raw_ref) < 2:
             return CalibratedScore("dq_permutation", 1.0, 0.0, CATEGORICAL_EFFECT, note)
+        if len(raw_ref) > MAX_UNPOOLED_VALUES:  # e.g. free text: every value rare, nothing to compare
+            note = f"no value is frequent enough to compare (all {len(raw_ref)} are rarer than an expected count of 5)"
+            return CalibratedScore("dq_permutation", 1.0, cramers_v_balanced(ref, cur), CATEGORICAL_EFFECT, note)
         p_value = _permutation_p(raw_ref, raw_cur, np.random.default_rng(seed))
         note = "too few rows to pool categories to an expected count of 5: unpooled permutation test"
         return CalibratedScore("dq_permutation", p_value, cramers_v_balanced(raw_ref, raw_cur), CATEGORICAL_EFFECT, note)
@@ -175,7 +183,11 @@ def normed_wasserstein(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> float:
 
 
 def numeric_test(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> CalibratedScore:
-    p_value = float(stats.ks_2samp(ref_sorted, cur_sorted, method="auto").pvalue)
+    with warnings.catch_warnings():
+        # scipy falls back from the exact to the asymptotic p-value when the exact sum under- or
+        # overflows (tiny p-values at large sizes) and says so with a RuntimeWarning: expected here.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p_value = float(stats.ks_2samp(ref_sorted, cur_sorted, method="auto").pvalue)
     return CalibratedScore("dq_ks", p_value, normed_wasserstein(ref_sorted, cur_sorted), NUMERIC_EFFECT)
 
 

@@ -80,7 +80,8 @@ def _compare_column(
     if method is not None and type_key not in STATTESTS[method].types:
         allowed = ", ".join(_TYPE_LABEL[t] for t in STATTESTS[method].types)
         return _problem(column, f"method {method!r} does not apply to a {_TYPE_LABEL[type_key]} column (it takes: {allowed})")
-    keep_series = type_key == "text" or (method is not None and needs_series(method))
+    calibrated = method is None and spec.mode == "dq_monitor"
+    keep_series = (type_key == "text" and not calibrated) or (method is not None and needs_series(method))
     col = prepare(ref, cur, type_key, method, keep_series)
     if col.n_ref == 0 or col.n_cur == 0:
         side = "reference" if col.n_ref == 0 else "current"
@@ -91,7 +92,7 @@ def _compare_column(
     common = dict(
         column=column, column_type=label, reference_rows=col.n_ref, current_rows=col.n_cur, evidently_type=type_key
     )
-    if method is None and spec.mode == "dq_monitor" and type_key != "text":
+    if calibrated:  # text (mostly distinct strings) is compared as categories: its frequent values
         return _calibrated_column(col, column, spec, common)
     method = method or default_method(col)
     if threshold is None:
