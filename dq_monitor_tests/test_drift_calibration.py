@@ -169,3 +169,17 @@ def test_a_method_configured_for_a_column_keeps_evidently_semantics_in_dq_monito
     assert result.column("a").method == "psi" and result.column("a").threshold == 0.2
     assert result.column("a").p_value_adjusted is None
     assert result.column("b").method == "dq_ks" and result.column("b").p_value_adjusted is not None
+
+
+def test_the_sorted_sample_ks_statistic_equals_scipy_with_ties_and_unequal_sizes():
+    from scipy import stats
+
+    from dq_monitor.drift.calibrated import ks_statistic_sorted, numeric_test
+
+    rng = np.random.default_rng(8)
+    for n, m in [(1, 1), (1, 5), (7, 3), (1000, 2999), (12_000, 20_000)]:
+        u = np.sort(np.round(rng.normal(size=n), 1))
+        v = np.sort(np.round(rng.normal(0.1, 1, size=m), 1))
+        assert ks_statistic_sorted(u, v) == pytest.approx(stats.ks_2samp(u, v).statistic, abs=1e-12)
+    u, v = np.sort(rng.normal(size=20_000)), np.sort(rng.normal(0.03, 1, size=30_000))
+    assert numeric_test(u, v).p_value == pytest.approx(stats.ks_2samp(u, v).pvalue, rel=0.05)

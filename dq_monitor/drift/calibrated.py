@@ -186,10 +186,12 @@ def normed_wasserstein(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> float:
 def ks_statistic_sorted(u: np.ndarray, v: np.ndarray) -> float:
     """The two-sample K-S statistic sup |F_u - F_v| of two sorted samples (ties allowed): both
     empirical CDFs are evaluated at every sample point, without scipy's concatenation and sorts."""
-    n, m = u.size, v.size
-    at_u = np.abs(np.searchsorted(u, u, "right") / n - np.searchsorted(v, u, "right") / m).max()
-    at_v = np.abs(np.searchsorted(u, v, "right") / n - np.searchsorted(v, v, "right") / m).max()
-    return float(max(at_u, at_v))
+    def gap(a: np.ndarray, b: np.ndarray) -> float:
+        # at the last copy of each value of `a` (index i), F_a = (i + 1) / len(a): no search needed
+        ends = np.flatnonzero(np.append(a[1:] != a[:-1], True))
+        return float(np.abs((ends + 1) / a.size - np.searchsorted(b, a[ends], "right") / b.size).max())
+
+    return max(gap(u, v), gap(v, u))
 
 
 def numeric_test(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> CalibratedScore:
