@@ -2,6 +2,7 @@
 
     python bench/drift.py                 # all cases (about 6-8 minutes, mostly Evidently)
     python bench/drift.py --cases numeric_100k mixed_100k
+    python bench/drift.py --cases numeric_1m --mode dq_monitor   # ours in the calibrated default mode
 
 Each side of each case runs in its own fresh subprocess, so peak memory (the
 process's max RSS: interpreter + imports + the two frames + the work) is not
@@ -10,13 +11,14 @@ the same seeded frames before the clock starts; the clock then covers
 
 * Evidently: `Report([DataDriftPreset()], include_tests=True).run(current, reference)`
   plus writing the HTML report;
-* ours: `compare(reference, current)` on the full data plus `render_html(...)`
+* ours: `compare(reference, current, {"mode": MODE})` on the full data plus `render_html(...)`
   (Evidently rendering from a 5000-row sample with the exact full-data scores).
 
 Wall seconds depend on what else the machine runs; CPU seconds (user + system of
 the worker process over the timed region, all threads) much less so.
 Verdicts agree = every per-column drift verdict, every method and the dataset
-verdict are equal. Not run in CI.
+verdict are equal (only meaningful for `--mode evidently`, the default here; the
+calibrated `--mode dq_monitor` uses other tests by design). Not run in CI.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the Evidently oracle lives in dq_monitor_tests.support
 
 CASES = {
     "numeric_100k": ("numeric", 100_000),
@@ -88,7 +92,7 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def worker(side: str, case: str, out_dir: str) -> dict:
+def worker(side: str, case: str, out_dir: str, mode: str = "evidently") -> dict:
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -96,7 +100,7 @@ def worker(side: str, case: str, out_dir: str) -> dict:
     import evidently  # noqa: F401  (both sides need it: ours renders the HTML with it)
 
     from dq_monitor.drift import compare, render_html
-    from dq_monitor.drift.baseline import read_verdicts, run_evidently
+    from dq_monitor_tests.support.evidently_oracle import read_verdicts, run_evidently
 
     import_s = time.perf_counter() - t0
     reference, current = make_frames(*CASES[case])
@@ -111,12 +115,10 @@ def worker(side: str, case: str, out_dir: str) -> dict:
         columns = {c: [v.method, v.drifted] for c, v in verdicts.columns.items()}
         dataset = verdicts.dataset_drift
     else:
-        result = compare(reference, current)
+        result = compare(reference, current, {"mode": mode})
         render_html(reference, current, result, html, sample_rows=SAMPLE_ROWS)
         wall, cpu = time.perf_counter() - start, _cpu_s() - cpu_start
-        from dq_monitor.drift.stattests import STATTESTS
-
-        columns = {c.column: [STATTESTS[c.method].display_name, c.drifted] for c in result.compared}
+        columns = {c.column: [c.method_display_name, c.drifted] for c in result.compared}
         dataset = result.dataset_drift
     return {"wall_s": wall, "cpu_s": cpu, "peak_mb": _peak_mb(), "import_s": import_s, "rss_before_mb": rss_before,
             "columns": columns,
@@ -130,7 +132,7 @@ PUBLISHED_DRIFTED = ["temp", "atemp", "cnt", "casual", "registered"]
 def bike_sharing_evaluation() -> None:
     """January vs July 2011 must drift in the published columns; random halves of a month must not."""
     from dq_monitor.drift import compare
-    from dq_monitor.drift.baseline import disagreements, evidently_drift
+    from dq_monitor_tests.support.evidently_oracle import disagreements, evidently_drift
 
     root = Path(__file__).resolve().parents[1]
     path = Path(os.environ.get("DQ_MONITOR_SHARED_DATASETS", root.parent / "shared" / "datasets"))
@@ -141,7 +143,7 @@ def bike_sharing_evaluation() -> None:
     frame = pd.read_csv(path)
     day = pd.to_datetime(frame["dteday"], format="%m/%d/%y")
     month = {m: frame[(day.dt.year == 2011) & (day.dt.month == m)].drop(columns=BIKE_NOT_COMPARED) for m in (1, 7)}
-    result = compare(month[1], month[7])
+    result = compare(month[1], month[7], {"mode": "evidently"})
     theirs = evidently_drift(month[1], month[7])
     print("\n| bike sharing hour.csv | expected (dataset README) | ours | Evidently DataDriftPreset |")
     print("|---|---|---|---|")
@@ -157,7 +159,7 @@ def bike_sharing_evaluation() -> None:
             order = rng.permutation(len(month[m]))
             half = len(order) // 2
             first, second = month[m].iloc[np.sort(order[:half])], month[m].iloc[np.sort(order[half:])]
-            split, split_ev = compare(first, second), evidently_drift(first, second)
+            split, split_ev = compare(first, second, {"mode": "evidently"}), evidently_drift(first, second)
             clean += not split.dataset_drift
             clean_ev += not split_ev.dataset_drift
             identical += not disagreements(split, split_ev)
@@ -165,10 +167,10 @@ def bike_sharing_evaluation() -> None:
               f"{clean} of 20 (verdicts identical to Evidently on {identical} of 20) | {clean_ev} of 20 |")
 
 
-def run_side(side: str, case: str, out_dir: str) -> dict:
+def run_side(side: str, case: str, out_dir: str, mode: str = "evidently") -> dict:
     env = dict(os.environ, PYTHONHASHSEED="0")
     proc = subprocess.run(
-        [sys.executable, __file__, "--worker", side, "--case", case, "--out-dir", out_dir],
+        [sys.executable, __file__, "--worker", side, "--case", case, "--out-dir", out_dir, "--mode", mode],
         capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[1],
     )
     if proc.returncode != 0:
@@ -182,10 +184,12 @@ def main() -> None:
     parser.add_argument("--worker", choices=["evidently", "ours"])
     parser.add_argument("--case", choices=list(CASES))
     parser.add_argument("--out-dir")
+    parser.add_argument("--mode", choices=["evidently", "dq_monitor"], default="evidently",
+                        help="the drift spec mode of our side (default: evidently, to check parity)")
     parser.add_argument("--eval-only", action="store_true", help="only the bike-sharing evaluation")
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.case, args.out_dir)))
+        print(json.dumps(worker(args.worker, args.case, args.out_dir, args.mode)))
         return
     if args.eval_only:
         bike_sharing_evaluation()
@@ -194,13 +198,14 @@ def main() -> None:
     header = ("| case | rows x cols | Evidently wall s | ours wall s | wall speedup | Evidently CPU s | ours CPU s | "
               "CPU speedup | Evidently peak MB | ours peak MB | memory ratio | drifted cols (Ev / ours) | "
               "dataset drift (Ev / ours) | verdicts agree |")
+    print(f"Ours: `compare(..., {{'mode': '{args.mode}'}})` + `render_html`.\n")
     print(header)
     print("|" + "---|" * 14)
     with tempfile.TemporaryDirectory() as out_dir:
         imports, befores = [], []
         for case in args.cases:
             ev = run_side("evidently", case, out_dir)
-            ours = run_side("ours", case, out_dir)
+            ours = run_side("ours", case, out_dir, args.mode)
             imports.append((ev["import_s"], ours["import_s"]))
             befores.append((ev["rss_before_mb"], ours["rss_before_mb"]))
             agree = ev["columns"] == ours["columns"] and ev["dataset_drift"] == ours["dataset_drift"]

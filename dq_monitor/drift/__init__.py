@@ -1,4 +1,5 @@
-"""Data drift with Evidently 0.7's DataDriftPreset semantics, computed once and vectorised.
+"""Data drift, computed once and vectorised: a calibrated test (`mode: dq_monitor`, the default;
+see `dq_monitor.drift.calibrated`) or Evidently 0.7's DataDriftPreset semantics (`mode: evidently`).
 
 Frame-level API (no dagster here)::
 
@@ -8,7 +9,7 @@ Frame-level API (no dagster here)::
     render_html(reference_df, current_df, result, "report.html", sample_rows=5000)
     outcome = to_check_outcome(result, "bikes", "2011-07", reference="snapshot 2011-01")
 
-Semantics (read from evidently 0.7 `presets/drift.py`, `core/datasets.py`,
+`mode: evidently` semantics (read from evidently 0.7 `presets/drift.py`, `core/datasets.py`,
 `legacy/calculations/data_drift.py`, `legacy/calculations/stattests/*`):
 
 * Column types are inferred on the *current* frame: float -> numeric; int ->

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dq_monitor.drift.calibrated import (
+    benjamini_hochberg,
+    categorical_test,
+    column_seed,
+    numeric_test,
+)
 from dq_monitor.drift.columns import (
     SideProfile,
     dtype_group,
@@ -18,6 +24,7 @@ from dq_monitor.drift.columns import (
     mixed_types,
     prepare,
 )
+from dq_monitor.drift.results import ColumnDrift, ColumnType, DriftResult, Status
 from dq_monitor.drift.spec import DriftSpec, parse_spec
 from dq_monitor.drift.stattests import (
     STATTESTS,
@@ -27,81 +34,10 @@ from dq_monitor.drift.stattests import (
     run_stattest,
 )
 
-ColumnType = Literal["numeric", "categorical", "binary", "text"]
-Status = Literal["compared", "skipped", "problem"]
+__all__ = ["ColumnDrift", "ColumnType", "DriftResult", "Status", "compare"]
 _TYPE_LABEL = {"num": "numeric", "cat": "categorical", "text": "text"}
 _MAX_LISTED = 10  # new categories named in the note
 _MAX_KEPT = 50  # new categories kept in ColumnDrift.new_categories
-
-
-@dataclass(frozen=True)
-class ColumnDrift:
-    """Drift of one column.
-
-    `status` is `compared` (score and verdict are Evidently's), `skipped` (a column
-    Evidently's preset does not compare, e.g. datetime, and that was not asked for
-    explicitly) or `problem` (could not be compared: `problem` says why, and
-    `schema_level` marks missing columns, type mismatches and mixed types).
-    `score` is a p-value for p-value methods (drift when below the threshold) and a
-    distance otherwise (drift when at or above it); it is None unless compared.
-    """
-
-    column: str
-    status: Status
-    column_type: ColumnType | None = None
-    method: str | None = None
-    threshold: float | None = None
-    score: float | None = None
-    drifted: bool = False
-    problem: str | None = None
-    schema_level: bool = False
-    note: str | None = None
-    reference_rows: int = 0
-    current_rows: int = 0
-    new_categories: tuple[Any, ...] = ()  # up to 50 values seen in current but never in reference
-    evidently_type: str | None = None  # Evidently's ColumnType value: "num", "cat" or "text"
-
-    @property
-    def method_display_name(self) -> str | None:
-        return STATTESTS[self.method].display_name if self.method else None
-
-    @property
-    def score_kind(self) -> str | None:
-        return STATTESTS[self.method].kind if self.method else None
-
-
-@dataclass(frozen=True)
-class DriftResult:
-    """Dataset verdict: drifted when `drift_share >= share_threshold` (Evidently's rule),
-    where `drift_share` is drifted / compared columns."""
-
-    dataset_drift: bool
-    drift_share: float
-    share_threshold: float
-    number_of_columns: int
-    number_of_drifted_columns: int
-    columns: tuple[ColumnDrift, ...] = field(default_factory=tuple)
-    reference_rows: int = 0
-    current_rows: int = 0
-    problem: str | None = None
-
-    def column(self, name: str) -> ColumnDrift:
-        for col in self.columns:
-            if col.column == name:
-                return col
-        raise KeyError(f"column {name!r} is not part of this drift result")
-
-    @property
-    def compared(self) -> tuple[ColumnDrift, ...]:
-        return tuple(c for c in self.columns if c.status == "compared")
-
-    @property
-    def drifted_columns(self) -> tuple[str, ...]:
-        return tuple(c.column for c in self.columns if c.drifted)
-
-    @property
-    def problems(self) -> tuple[ColumnDrift, ...]:
-        return tuple(c for c in self.columns if c.status == "problem")
 
 
 def _candidate_columns(reference: pd.DataFrame, current: pd.DataFrame, spec: DriftSpec) -> tuple[list[str], bool]:
@@ -161,11 +97,20 @@ def _compare_column(
     if method is not None and type_key not in STATTESTS[method].types:
         allowed = ", ".join(_TYPE_LABEL[t] for t in STATTESTS[method].types)
         return _problem(column, f"method {method!r} does not apply to a {_TYPE_LABEL[type_key]} column (it takes: {allowed})")
-    keep_series = type_key == "text" or (method is not None and needs_series(method))
+    calibrated = method is None and spec.mode == "dq_monitor"
+    keep_series = (type_key == "text" and not calibrated) or (method is not None and needs_series(method))
     col = prepare(ref, cur, type_key, method, keep_series)
     if col.n_ref == 0 or col.n_cur == 0:
         side = "reference" if col.n_ref == 0 else "current"
         return _problem(column, f"all values are missing (or infinite) in the {side} data")
+    label: ColumnType = _TYPE_LABEL[type_key]  # type: ignore[assignment]
+    if type_key != "text" and col.n_values <= 2:
+        label = "binary"
+    common = dict(
+        column=column, column_type=label, reference_rows=col.n_ref, current_rows=col.n_cur, evidently_type=type_key
+    )
+    if calibrated:  # text (mostly distinct strings) is compared as categories: its frequent values
+        return _calibrated_column(col, column, spec, common)
     method = method or default_method(col)
     if threshold is None:
         threshold = STATTESTS[method].default_threshold
@@ -173,12 +118,6 @@ def _compare_column(
         score, drifted = run_stattest(method, col, threshold)
     except Exception as exc:  # a delegated Evidently method can fail on unusual data: report, don't crash
         return _problem(column, f"{STATTESTS[method].display_name} failed: {type(exc).__name__}: {exc}")
-    label: ColumnType = _TYPE_LABEL[type_key]  # type: ignore[assignment]
-    if type_key != "text" and col.n_values <= 2:
-        label = "binary"
-    common = dict(
-        column=column, column_type=label, reference_rows=col.n_ref, current_rows=col.n_cur, evidently_type=type_key
-    )
     if math.isnan(score):
         return ColumnDrift(**common, status="problem", method=method, threshold=threshold,
                            problem=f"{STATTESTS[method].display_name} is undefined for these values")
@@ -192,7 +131,47 @@ def _compare_column(
         drifted=bool(drifted),
         note=_note(col, method, new),
         new_categories=new[1],
+        p_value=score if STATTESTS[method].kind == "p_value" else None,
     )
+
+
+def _calibrated_column(col: PreparedColumn, column: str, spec: DriftSpec, common: dict) -> ColumnDrift:
+    """The calibrated test of one column; `drifted` is decided in `compare` after Benjamini-Hochberg."""
+    if col.keys is not None:  # categorical, binary, or numeric with at most 5 distinct values
+        result = categorical_test(col.ref_counts, col.cur_counts, column_seed(spec.seed, column))
+        floor = spec.cat_effect_floor
+    else:
+        result = numeric_test(col.ref_sorted, col.cur_sorted)
+        floor = spec.num_effect_floor
+    new = _new_categories(col)
+    notes = [n for n in (_note(col, result.method, new), result.note) if n]
+    return ColumnDrift(
+        **common,
+        status="compared",
+        method=result.method,
+        threshold=float(floor),
+        score=result.effect,
+        note="; ".join(notes) or None,
+        new_categories=new[1],
+        p_value=result.p_value,
+        effect_size=result.effect,
+        effect_floor=float(floor),
+        effect_name=result.effect_name,
+    )
+
+
+def _adjust(results: tuple[ColumnDrift, ...], alpha: float) -> tuple[ColumnDrift, ...]:
+    """Benjamini-Hochberg over the calibrated columns, then each one's verdict."""
+    idx = [i for i, c in enumerate(results) if c.status == "compared" and c.calibrated]
+    if not idx:
+        return results
+    adjusted = benjamini_hochberg(np.array([results[i].p_value for i in idx]))
+    out = list(results)
+    for i, p_adj in zip(idx, adjusted):
+        c = results[i]
+        drifted = bool(p_adj <= alpha and c.effect_size >= c.effect_floor)
+        out[i] = dataclasses.replace(c, p_value_adjusted=float(p_adj), drifted=drifted)
+    return tuple(out)
 
 
 def _new_categories(col: PreparedColumn) -> tuple[int, tuple[Any, ...]]:
@@ -226,7 +205,8 @@ def compare(
     *,
     workers: int | None = None,
 ) -> DriftResult:
-    """Compare `current` with `reference` the way Evidently's DataDriftPreset does.
+    """Compare `current` with `reference`: the calibrated test (`mode: dq_monitor`, the
+    default) or exactly the way Evidently's DataDriftPreset does (`mode: evidently`).
 
     Every statistic is computed once per column on the full data (see
     `dq_monitor.drift` for the exactness argument). Bad input never raises: it is
@@ -244,7 +224,8 @@ def compare(
         return DriftResult(
             dataset_drift=False, drift_share=0.0, share_threshold=spec.drift_share, number_of_columns=0,
             number_of_drifted_columns=0, columns=tuple(_problem(c, text) for c in columns),
-            reference_rows=len(reference), current_rows=len(current), problem=text,
+            reference_rows=len(reference), current_rows=len(current), problem=text, mode=spec.mode,
+            alpha=spec.alpha if spec.mode == "dq_monitor" else None,
         )
 
     def run(column: str) -> ColumnDrift:
@@ -262,6 +243,8 @@ def compare(
     else:
         results = tuple(run(c) for c in columns)
 
+    if spec.mode == "dq_monitor":
+        results = _adjust(results, spec.alpha)
     compared = [c for c in results if c.status == "compared"]
     drifted = sum(1 for c in compared if c.drifted)
     share = drifted / len(compared) if compared else 0.0
@@ -276,4 +259,6 @@ def compare(
         reference_rows=len(reference),
         current_rows=len(current),
         problem=problem,
+        mode=spec.mode,
+        alpha=spec.alpha if spec.mode == "dq_monitor" else None,
     )

@@ -8,3 +8,9 @@ METHOD_NAMES = (
     "fisher_exact", "g_test", "hellinger", "jensenshannon", "kl_div", "ks", "mannw", "perc_text_content_drift",
     "psi", "t_test", "wasserstein", "z",
 )
+
+#: The calibrated mode's defaults: Benjamini-Hochberg level across columns, and the smallest effect
+#: (normed Wasserstein / Cramer's V) that counts as drift (Cohen's "small" for V; Evidently's default
+#: Wasserstein threshold).
+DEFAULT_ALPHA = 0.05
+DEFAULT_EFFECT_FLOOR = 0.1

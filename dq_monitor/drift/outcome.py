@@ -36,22 +36,30 @@ def _cell(text: Any) -> str:
 
 
 def markdown_table(result: DriftResult) -> str:
-    """One row per column: type, method, threshold, score, verdict, remarks."""
+    """One row per column: type, method, threshold, score, verdict, remarks (`mode: evidently`), or
+    type, test, p-value, adjusted p-value, effect, floor, verdict, remarks (`mode: dq_monitor`)."""
+    calibrated = result.mode == "dq_monitor"
+    header = (["column", "type", "test", "p-value", "p_adj", "effect", "floor", "drifted", "remarks"] if calibrated
+              else ["column", "type", "method", "threshold", "score", "drifted", "remarks"])
     lines = [
         f"Dataset drift: **{'yes' if result.dataset_drift else 'no'}** — "
         f"{result.number_of_drifted_columns} of {result.number_of_columns} columns drifted "
-        f"(share {result.drift_share:.3f}, threshold {result.share_threshold:g})",
+        f"(share {result.drift_share:.3f}, threshold {result.share_threshold:g})"
+        + (f"; p-values Benjamini-Hochberg adjusted, alpha {result.alpha:g}" if calibrated else ""),
         "",
-        "| column | type | method | threshold | score | drifted | remarks |",
-        "|---|---|---|---|---|---|---|",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
     ]
     for col in result.columns:
-        if col.status == "compared":
-            verdict = "**yes**" if col.drifted else "no"
-            row = [col.column, col.column_type, col.method_display_name, _fmt(col.threshold), _fmt(col.score), verdict,
-                   col.note or ""]
+        if col.status != "compared":
+            row = [col.column, col.column_type or ""] + [""] * (len(header) - 4) + [col.status, col.problem or ""]
+        elif calibrated:
+            effect = f"{_fmt(col.score)} {col.effect_name or col.method_display_name}"
+            row = [col.column, col.column_type, col.test_name, _fmt(col.p_value), _fmt(col.p_value_adjusted), effect,
+                   _fmt(col.threshold), "**yes**" if col.drifted else "no", col.note or ""]
         else:
-            row = [col.column, col.column_type or "", "", "", "", col.status, col.problem or ""]
+            row = [col.column, col.column_type, col.method_display_name, _fmt(col.threshold), _fmt(col.score),
+                   "**yes**" if col.drifted else "no", col.note or ""]
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     return "\n".join(lines)
 
@@ -67,6 +75,11 @@ def _column_details(col: ColumnDrift, reference: str | None, report: str | None)
         "score_kind": col.score_kind,
         "reference_rows": col.reference_rows,
         "current_rows": col.current_rows,
+        "p_value": col.p_value,
+        "p_value_adjusted": col.p_value_adjusted,
+        "effect_size": col.effect_size,
+        "effect_floor": col.effect_floor,
+        "effect_name": col.effect_name,
         "new_categories": [str(v) for v in col.new_categories[:50]],
         "note": col.note,
         "reference": reference,
@@ -74,7 +87,12 @@ def _column_details(col: ColumnDrift, reference: str | None, report: str | None)
     }
 
 
-def _drift_message(col: ColumnDrift) -> str:
+def _drift_message(col: ColumnDrift, alpha: float | None) -> str:
+    if col.calibrated:
+        return (
+            f"column '{col.column}' drifted: {col.test_name} p_adj {_fmt(col.p_value_adjusted)} (alpha {alpha:g}), "
+            f"effect {_fmt(col.effect_size)} ({col.effect_name}, floor {_fmt(col.effect_floor)})"
+        )
     kind = "p-value" if col.score_kind == "p_value" else "score"
     return (
         f"column '{col.column}' drifted: {col.method_display_name} {kind} {_fmt(col.score)} "
@@ -118,7 +136,8 @@ def to_check_outcome(
         )
     for col in result.columns:
         if col.drifted:
-            add(f"drift:{col.column}", _drift_message(col), _column_details(col, ref_text, report))
+            details = _column_details(col, ref_text, report) | {"alpha": result.alpha}
+            add(f"drift:{col.column}", _drift_message(col, result.alpha), details)
         elif col.status == "problem":
             level = "schema problem" if col.schema_level else "data problem"
             add(
@@ -144,6 +163,8 @@ def to_check_outcome(
         if problems:
             message += f" {len(problems)} column(s) could not be compared."
     metadata: dict[str, Any] = {
+        "mode": result.mode,
+        "alpha": result.alpha,
         "dataset_drift": result.dataset_drift,
         "drift_share": result.drift_share,
         "share_threshold": result.share_threshold,

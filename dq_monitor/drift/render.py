@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor.drift.engine import ColumnDrift, DriftResult
-from dq_monitor.drift.stattests import STATTESTS
 
 _REGISTRY_LOCK = threading.Lock()
 
@@ -70,12 +69,18 @@ def _exact_stattest(col: ColumnDrift, tag: str):
 
     test = StatTest(
         name=f"dq_monitor_full_data_{tag}_{col.column}",
-        display_name=f"{STATTESTS[col.method].display_name}, full data",
+        display_name=_display_name(col),
         allowed_feature_types=[ColumnType(col.evidently_type)],
         default_threshold=float(col.threshold),
     )
     register_stattest(test, full_data_result)
     return test, full_data_result
+
+
+def _display_name(col: ColumnDrift) -> str:
+    if col.calibrated:  # the score Evidently shows is the effect size, its threshold the floor
+        return f"{col.effect_name}, full data ({col.test_name} p_adj {col.p_value_adjusted:.3g})"
+    return f"{col.method_display_name}, full data"
 
 
 def _unregister(tests) -> None:

@@ -8,6 +8,10 @@ YAML::
       # reference: {strategy: window, n: 7, mode: concat}      # or mode: sample, sample_rows: 100000
       columns: [temp, hum, cnt]           # default: every column except ignore_columns
       ignore_columns: [instant, dteday]
+      mode: dq_monitor                    # calibrated test (default), or: evidently (Evidently 0.7's verdicts)
+      alpha: 0.05                         # dq_monitor: Benjamini-Hochberg false discovery rate over columns
+      num_effect_floor: 0.1               # dq_monitor: smallest normed Wasserstein distance that drifts
+      cat_effect_floor: 0.1               # dq_monitor: smallest Cramér's V that drifts
       drift_share: 0.5                    # dataset drifts when drifted/compared >= drift_share
       method: null                        # Evidently stattest name for every column (default: auto)
       num_method: null                    # ... for numeric columns
@@ -21,6 +25,12 @@ YAML::
       report_sample_rows: 5000            # rows per side the Evidently HTML is rendered from
       retention: 30                       # keep the last N HTML reports per dataset
       seed: 0                             # sampling seed (HTML sample, window sample mode)
+
+`mode: dq_monitor` (the default) tests every column with the calibrated test of
+`dq_monitor.drift.calibrated` (p-value adjusted across columns, plus an effect floor).
+`mode: evidently` reproduces Evidently 0.7's `DataDriftPreset` verdicts exactly.
+In both modes a column with a configured method (per column, per type or global) uses
+that Evidently method and threshold; the thresholds apply to configured methods only.
 
 Method and threshold resolution follows Evidently's `DataDriftOptions`: a
 `per_column` entry wins, then the type-specific key, then the global key, then
@@ -37,7 +47,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dq_monitor.core.outcome import Severity
-from dq_monitor.drift.methods import METHOD_NAMES
+from dq_monitor.drift.methods import DEFAULT_ALPHA, DEFAULT_EFFECT_FLOOR, METHOD_NAMES
 
 
 class _Strict(BaseModel):
@@ -53,8 +63,13 @@ def _check_method(value: str | None) -> str | None:
 class ColumnOverride(_Strict):
     """Per-column method and/or threshold, e.g. `{method: psi, threshold: 0.2}`."""
 
-    method: str | None = None
-    threshold: float | None = Field(default=None, ge=0)
+    method: str | None = Field(
+        default=None,
+        description="Evidently stattest for this column (e.g. ks, chisquare, wasserstein, psi, jensenshannon)",
+    )
+    threshold: float | None = Field(
+        default=None, ge=0, description="threshold of that stattest (p-value or distance, as Evidently defines it)"
+    )
 
     @field_validator("method")
     @classmethod
@@ -74,11 +89,16 @@ class ReferenceSpec(_Strict):
       of rows and every snapshot in it weighs the same.
     """
 
-    strategy: Literal["previous", "first", "snapshot", "window"] = "previous"
-    snapshot_id: str | None = None
-    n: int | None = Field(default=None, ge=1)
-    mode: Literal["concat", "sample"] = "concat"
-    sample_rows: int = Field(default=100_000, ge=1)
+    strategy: Literal["previous", "first", "snapshot", "window"] = Field(
+        default="previous",
+        description="previous (latest clean earlier snapshot), first, snapshot (by id) or window (last n)",
+    )
+    snapshot_id: str | None = Field(default=None, description="the reference snapshot for strategy: snapshot")
+    n: int | None = Field(default=None, ge=1, description="how many earlier snapshots strategy: window uses")
+    mode: Literal["concat", "sample"] = Field(
+        default="concat", description="window: concat stacks all rows; sample takes an equal seeded sample from each"
+    )
+    sample_rows: int = Field(default=100_000, ge=1, description="window mode sample: total reference rows")
 
     @model_validator(mode="after")
     def _consistent(self) -> "ReferenceSpec":
@@ -96,22 +116,52 @@ class ReferenceSpec(_Strict):
 class DriftSpec(_Strict):
     """Validated `drift` config section (see the module docstring for the YAML)."""
 
-    reference: ReferenceSpec = Field(default_factory=ReferenceSpec)
-    columns: list[str] | None = None
-    ignore_columns: list[str] = Field(default_factory=list)
-    drift_share: float = Field(default=0.5, gt=0, le=1)
-    method: str | None = None
-    num_method: str | None = None
-    cat_method: str | None = None
-    threshold: float | None = Field(default=None, ge=0)
-    num_threshold: float | None = Field(default=None, ge=0)
-    cat_threshold: float | None = Field(default=None, ge=0)
-    per_column: dict[str, ColumnOverride] = Field(default_factory=dict)
-    severity: Severity = Severity.WARN
-    blocking: bool = False
-    report_sample_rows: int = Field(default=5000, ge=10)
-    retention: int = Field(default=30, ge=1)
-    seed: int = 0
+    reference: ReferenceSpec = Field(
+        default_factory=ReferenceSpec, description="which earlier snapshot(s) the current one is compared with"
+    )
+    columns: list[str] | None = Field(
+        default=None, description="compare only these columns (default: all columns of either side)"
+    )
+    ignore_columns: list[str] = Field(default_factory=list, description="columns never compared (ids, timestamps)")
+    mode: Literal["dq_monitor", "evidently"] = Field(
+        default="dq_monitor",
+        description="dq_monitor: calibrated tests with effect floors and Benjamini-Hochberg (default); evidently: Evidently 0.7 DataDriftPreset verdicts exactly",
+    )
+    alpha: float = Field(
+        default=DEFAULT_ALPHA,
+        gt=0,
+        lt=1,
+        description="mode dq_monitor: false-discovery rate across columns (Benjamini-Hochberg)",
+    )
+    num_effect_floor: float = Field(
+        default=DEFAULT_EFFECT_FLOOR,
+        ge=0,
+        description="mode dq_monitor: smallest normed Wasserstein distance that counts as drift",
+    )
+    cat_effect_floor: float = Field(
+        default=DEFAULT_EFFECT_FLOOR, ge=0, description="mode dq_monitor: smallest Cramer's V that counts as drift"
+    )
+    drift_share: float = Field(
+        default=0.5, gt=0, le=1, description="dataset drift when at least this share of compared columns drifted"
+    )
+    method: str | None = Field(
+        default=None, description="Evidently stattest for every column (overrides the per-type defaults)"
+    )
+    num_method: str | None = Field(default=None, description="Evidently stattest for numeric columns")
+    cat_method: str | None = Field(default=None, description="Evidently stattest for categorical columns")
+    threshold: float | None = Field(default=None, ge=0, description="threshold for every column's stattest")
+    num_threshold: float | None = Field(default=None, ge=0, description="threshold for numeric columns' stattest")
+    cat_threshold: float | None = Field(default=None, ge=0, description="threshold for categorical columns' stattest")
+    per_column: dict[str, ColumnOverride] = Field(
+        default_factory=dict, description="column name -> {method, threshold} overrides"
+    )
+    severity: Severity = Field(default=Severity.WARN, description="severity of the dataset-drift finding")
+    blocking: bool = Field(default=False, description="an ERROR dataset drift blocks downstream assets")
+    report_sample_rows: int = Field(
+        default=5000, ge=10, description="rows per side in the rendered Evidently HTML report (scores stay full-data)"
+    )
+    retention: int = Field(default=30, ge=1, description="keep the last N HTML reports per dataset")
+    seed: int = Field(default=0, description="seed of every sampling and permutation step")
 
     @field_validator("reference", mode="before")
     @classmethod
@@ -206,7 +256,9 @@ def select_reference(
         if ref.snapshot_id == current_snapshot_id:
             raise ReferenceUnavailable(f"reference snapshot {ref.snapshot_id!r} is the current snapshot itself")
         if ref.snapshot_id not in ids:
-            raise ReferenceUnavailable(f"reference snapshot {ref.snapshot_id!r} is not among the known earlier snapshots")
+            raise ReferenceUnavailable(
+                f"reference snapshot {ref.snapshot_id!r} is not among the known earlier snapshots"
+            )
         return ReferenceSelection((str(ref.snapshot_id),), "single")
     if not ids:
         raise ReferenceUnavailable(
@@ -222,9 +274,7 @@ def select_reference(
     return ReferenceSelection(window, "sample", sample_rows=ref.sample_rows)
 
 
-def build_reference_frame(
-    frames: Sequence[pd.DataFrame], selection: ReferenceSelection, seed: int = 0
-) -> pd.DataFrame:
+def build_reference_frame(frames: Sequence[pd.DataFrame], selection: ReferenceSelection, seed: int = 0) -> pd.DataFrame:
     """Combine the loaded reference snapshots (same order as `selection.snapshot_ids`)."""
     if len(frames) != len(selection.snapshot_ids):
         raise ValueError(f"expected {len(selection.snapshot_ids)} reference frames, got {len(frames)}")

@@ -8,8 +8,10 @@ import pytest
 from scipy import stats
 
 from dq_monitor.drift import compare
-from dq_monitor.drift.baseline import disagreements, evidently_drift
 from dq_monitor.drift.stattests import STATTESTS, wasserstein_sorted
+from dq_monitor_tests.support.evidently_oracle import disagreements, evidently_drift
+
+EVIDENTLY = {"mode": "evidently"}  # these tests pin parity with Evidently
 
 
 def _frame(rng: np.random.Generator, n: int, drift: bool) -> pd.DataFrame:
@@ -46,7 +48,7 @@ def _pairs() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
 @pytest.mark.parametrize("name", list(_pairs()))
 def test_every_verdict_and_method_equals_evidently_on_synthetic_pairs(name):
     reference, current = _pairs()[name]
-    ours = compare(reference, current)
+    ours = compare(reference, current, EVIDENTLY)
     theirs = evidently_drift(reference, current)
 
     assert disagreements(ours, theirs) == []
@@ -59,22 +61,22 @@ def test_every_verdict_and_method_equals_evidently_on_synthetic_pairs(name):
 def test_the_pairs_cover_every_automatic_method_and_both_verdicts():
     seen_methods, seen_verdicts, seen_dataset = set(), set(), set()
     for reference, current in _pairs().values():
-        result = compare(reference, current)
+        result = compare(reference, current, EVIDENTLY)
         seen_methods |= {c.method for c in result.compared}
         seen_verdicts |= {c.drifted for c in result.compared}
         seen_dataset.add(result.dataset_drift)
     assert seen_methods == {"ks", "chisquare", "z", "wasserstein", "jensenshannon"}
     assert seen_verdicts == {True, False}
     assert seen_dataset == {False}  # the dataset-level True case is the share-threshold test below
-    large = compare(*_pairs()["large reference (Wasserstein, Jensen-Shannon)"])
+    large = compare(*_pairs()["large reference (Wasserstein, Jensen-Shannon)"], EVIDENTLY)
     assert set(large.drifted_columns) == {"shifted", "scaled", "shifted_flag", "shifted_city"}
     assert large.column("shifted_city").new_categories == ("e",)
-    mixed = compare(*_pairs()["1001 reference rows, 10% NaN takes one column under 1000"])
+    mixed = compare(*_pairs()["1001 reference rows, 10% NaN takes one column under 1000"], EVIDENTLY)
     assert mixed.column("same_normal").method == "wasserstein" and mixed.column("with_nan").method == "ks"
 
 
 def test_column_types_follow_evidently_inference_including_binary():
-    result = compare(*_pairs()["small reference (K-S, chi-square, Z-test)"])
+    result = compare(*_pairs()["small reference (K-S, chi-square, Z-test)"], EVIDENTLY)
     types = {c.column: c.column_type for c in result.columns}
     assert types == {
         "same_normal": "numeric", "shifted": "numeric", "scaled": "numeric", "exponential": "numeric",
@@ -89,6 +91,7 @@ def test_configured_methods_and_thresholds_match_evidently_options():
     rng = np.random.default_rng(7)
     reference, current = _frame(rng, 1500, False), _frame(rng, 1500, True)
     spec = {
+        "mode": "evidently",
         "num_method": "psi",
         "cat_method": "chisquare",
         "threshold": 0.2,
@@ -116,7 +119,7 @@ def test_dataset_drift_is_reached_at_exactly_the_share_threshold_like_evidently(
     current = pd.DataFrame({f"c{i}": rng.normal(size=1500) for i in range(4)})
     current["c0"] += 1
     current["c1"] += 1
-    ours = compare(reference, current, {"drift_share": 0.5})
+    ours = compare(reference, current, {"drift_share": 0.5, "mode": "evidently"})
     theirs = evidently_drift(reference, current, drift_share=0.5)
     assert ours.drift_share == 0.5 and ours.dataset_drift is True
     assert theirs.dataset_drift is True

@@ -71,6 +71,7 @@ def test_window_frames_are_concatenated_or_sampled_evenly_and_reproducibly():
 
 def test_the_spec_has_evidently_defaults_and_reads_the_yaml_shapes():
     spec = parse_spec(None)
+    assert spec.mode == "dq_monitor"  # the calibrated test; mode: evidently gives Evidently's verdicts
     assert spec.drift_share == 0.5 and spec.severity is Severity.WARN and spec.blocking is False
     assert spec.reference.strategy == "previous" and spec.report_sample_rows == 5000 and spec.retention == 30
     full = parse_spec({"reference": {"strategy": "window", "n": 7, "mode": "sample"}, "columns": "temp",

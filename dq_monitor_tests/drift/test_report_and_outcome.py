@@ -41,7 +41,7 @@ def drifted_pair() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def result(drifted_pair):
-    return compare(*drifted_pair)
+    return compare(*drifted_pair, {"mode": "evidently"})
 
 
 def test_the_html_is_an_evidently_report_carrying_the_full_data_scores(drifted_pair, result, tmp_path):

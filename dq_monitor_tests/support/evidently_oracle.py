@@ -1,8 +1,7 @@
 """Evidently's own DataDriftPreset verdicts, read back into plain Python.
 
-Used to check that `compare` agrees with Evidently (tests, `bench/drift.py`) and
-by anyone who wants to verify a verdict against the original. Imports Evidently
-lazily; this is the slow path on purpose (full `Report.run`).
+The oracle that `mode: evidently` is checked against (tests, `bench/drift.py`); test support, not
+shipped in the wheel. Imports Evidently lazily; this is the slow path on purpose (full `Report.run`).
 """
 
 from __future__ import annotations
