@@ -23,6 +23,7 @@ from dq_monitor.core.names import (
     own_asset_names,
 )
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
+from dq_monitor.defs.asset_checks import OWN_CHECK_METADATA
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.store import FindingRecord, Store
@@ -128,7 +129,8 @@ def build_check_evaluation_sensor(project: ProjectConfig) -> dg.SensorDefinition
         for record in records:
             event = record.event_log_entry.dagster_event
             evaluation = event.event_specific_data if event else None
-            if evaluation is None or evaluation.asset_key.path[-1] in own:
+            if evaluation is None or evaluation.asset_key.path[-1] in own \
+                    or OWN_CHECK_METADATA in (evaluation.metadata or {}):  # written by build_dq_checks
                 continue
             dataset = evaluation.asset_key.to_user_string()
             snapshot = evaluation.partition or "-"

@@ -1,4 +1,4 @@
-"""`dq_monitor.defs.component.DqMonitorComponent`: declare monitored datasets in a `defs.yaml`.
+"""`DqMonitorComponent` (monitored datasets) and `DqChecksComponent` (checks on your own assets) for `defs.yaml`.
 
     type: dq_monitor.defs.component.DqMonitorComponent
     attributes:
@@ -40,3 +40,62 @@ class DqMonitorComponent(dg.Component, dg.Model, dg.Resolvable):
                 raw["alerts"] = self.alerts
             project = parse_config(raw, source=str(base / "defs.yaml"), base_dir=base)
         return build_definitions(project, automation_running=self.automation_running)
+
+
+#: `partitions:` of a DqChecksComponent target -> the Dagster partitions definition it names.
+_TIME_PARTITIONS = {"hourly": dg.HourlyPartitionsDefinition, "daily": dg.DailyPartitionsDefinition,
+                    "weekly": dg.WeeklyPartitionsDefinition, "monthly": dg.MonthlyPartitionsDefinition}
+
+
+def partitions_from_yaml(raw: Any, where: str) -> dg.PartitionsDefinition | None:
+    """`{type: daily, start_date: "2026-01-01"}` (hourly/daily/weekly/monthly) or `{type: static, partition_keys: [...]}`."""
+    if raw is None:
+        return None
+    options = dict(raw) if isinstance(raw, dict) else {}
+    kind = options.pop("type", None)
+    try:
+        if kind == "static":
+            return dg.StaticPartitionsDefinition(list(options["partition_keys"]))
+        if kind in _TIME_PARTITIONS:
+            return _TIME_PARTITIONS[kind](**options)
+    except (KeyError, TypeError, ValueError, dg.DagsterInvalidDefinitionError) as exc:
+        raise ConfigError(f"{where}, field 'partitions': {exc}") from None
+    raise ConfigError(f"{where}, field 'partitions': type must be one of static, {', '.join(_TIME_PARTITIONS)}")
+
+
+class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
+    """dq_monitor checks on your own assets (`build_dq_checks` from YAML).
+
+        type: dq_monitor.DqChecksComponent
+        attributes:
+          storage: {home: .dq_monitor}      # optional: adds the `dq_store` resource
+          targets:
+            - {asset: orders, partitions: {type: daily, start_date: "2026-01-01"}, schema: {learn: true}, volume: adaptive}
+
+    A target names its asset by key; a partitioned asset's `partitions:` must repeat its definition.
+    """
+
+    targets: list[dict[str, Any]]
+    storage: dict[str, Any] | None = None
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        from dq_monitor.defs.asset_checks import build_dq_checks, dq_resources
+
+        base = context.path if context.path.is_dir() else context.path.parent
+        source = str(base / "defs.yaml")
+        checks: list[dg.AssetChecksDefinition] = []
+        for i, raw in enumerate(self.targets):
+            spec = dict(raw)
+            asset = spec.pop("asset", None)
+            if not isinstance(asset, str) or not asset:
+                raise ConfigError(f"{source}: targets[{i}]: 'asset' (the asset key, e.g. raw/orders) is required")
+            partitions = partitions_from_yaml(spec.pop("partitions", None), f"{source}: target {asset!r}")
+            checks += build_dq_checks(asset, spec, base_dir=base, partitions_def=partitions, source=source)
+        resources = {}
+        if self.storage is not None:
+            unknown = set(self.storage) - {"home", "database_url"}
+            if unknown:
+                raise ConfigError(f"{source}: field 'storage': unknown key(s) {sorted(unknown)} (home, database_url)")
+            home = base / self.storage.get("home", ".dq_monitor")
+            resources = dq_resources(home=home, database_url=self.storage.get("database_url"))
+        return dg.Definitions(asset_checks=checks, resources=resources)

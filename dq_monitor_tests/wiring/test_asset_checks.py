@@ -1,0 +1,169 @@
+"""`build_dq_checks` on a user's own assets: real materializations with the default (pickle) IO manager."""
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+import yaml
+
+from dq_monitor import build_dq_checks, dq_resources
+from dq_monitor.config import ConfigError, parse_config
+from dq_monitor.defs.alerts import build_check_evaluation_sensor
+from dq_monitor.store import Store
+
+DAILY = dg.DailyPartitionsDefinition("2026-01-01")
+DAYS = ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]
+DROPPED, SMALL, NULLS = "2026-01-02", "2026-01-04", "2026-01-05"
+SPEC = {
+    "primary_key": ["order_id"], "timestamp_column": "created_at",
+    "schema": {"columns": {"order_id": {"type": "int", "nullable": False}, "amount": "float",
+                           "created_at": "datetime"}},
+    "volume": {"min_rows": 50, "max_change_pct": 50, "adaptive": True},
+    "freshness": {"max_age": "1d"},
+    "monitors": [{"metric": "null_rate", "column": "amount"}],
+}
+EXPECTED_FAILURES = {
+    DROPPED: {"orders_schema_matches_contract", "orders_schema_unchanged"},
+    SMALL: {"orders_row_count_in_bounds", "orders_row_count_change_is_normal"},
+    NULLS: {"orders_schema_matches_contract"},
+}
+CONSOLIDATED = {"event_log_storage": {"module": "dagster._core.storage.event_log",
+                                      "class": "ConsolidatedSqliteEventLogStorage"}}
+
+
+def orders_frame(day: str) -> pd.DataFrame:
+    rows = 10 if day == SMALL else 100
+    frame = pd.DataFrame({"order_id": range(rows), "amount": [12.5] * rows,
+                          "created_at": pd.date_range(day, periods=rows, freq="min", tz="UTC")})
+    if day == DROPPED:
+        frame = frame.drop(columns="amount")
+    if day == NULLS:
+        frame["order_id"] = frame["order_id"].astype("float64")
+        frame.loc[:4, "order_id"] = None
+    return frame
+
+
+@dg.asset(partitions_def=DAILY)
+def orders(context: dg.AssetExecutionContext) -> pd.DataFrame:
+    return orders_frame(context.partition_key)
+
+
+@dg.asset(partitions_def=DAILY)
+def order_totals(orders: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"total": [orders["amount"].sum()]})
+
+
+@dg.asset
+def customers() -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": [1, 2, 3], "email": ["a@x.io", "b@x.io", None]})
+
+
+def _instance(tmp_path: Path):
+    events = {**CONSOLIDATED["event_log_storage"], "config": {"base_dir": str(tmp_path / "events")}}
+    (tmp_path / "dagster").mkdir(exist_ok=True)
+    return dg.instance_for_test(temp_dir=str(tmp_path / "dagster"), overrides={"event_log_storage": events})
+
+
+def run_day(instance, checks, resources, day: str) -> tuple[set[str], set[str]]:
+    """(failed checks, materialized assets) of one partition's run."""
+    result = dg.materialize([orders, order_totals, *checks], partition_key=day, instance=instance,
+                            resources=resources, raise_on_error=False)
+    failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    built = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    return failed, built
+
+
+def test_exactly_the_bad_partitions_fail_their_checks_block_downstream_and_backfill_alike(
+        tmp_path: Path, database_url: str) -> None:
+    checks = build_dq_checks(orders, SPEC)
+    resources = dq_resources(home=tmp_path / "dq", database_url=database_url)
+    with _instance(tmp_path) as instance:
+        on_the_day = {day: run_day(instance, checks, resources, day) for day in DAYS}
+        backfill = {day: run_day(instance, checks, resources, day) for day in [NULLS, DAYS[2], DAYS[0], SMALL, DROPPED]}
+        sensor = build_check_evaluation_sensor(parse_config({"datasets": []}))
+        sensor(dg.build_sensor_context(instance=instance), dq_store=resources["dq_store"])
+    assert {day: failed for day, (failed, _) in on_the_day.items()} == {
+        day: EXPECTED_FAILURES.get(day, set()) for day in DAYS}
+    # The ERROR contract blocks the downstream asset on the broken partitions only.
+    assert {day for day, (_, built) in on_the_day.items() if "order_totals" in built} == {DAYS[0], DAYS[2], SMALL}
+    assert all("orders" in built for _, built in on_the_day.values())
+    assert backfill == on_the_day
+    store = Store(database_url)
+    open_findings = {(f.snapshot, f.check) for f in store.findings(dataset="orders", status="open")}
+    assert open_findings == {(day, check) for day, failed in EXPECTED_FAILURES.items() for check in failed}
+    assert {f.source for f in store.findings(dataset="orders")} == {"dq_monitor"}  # the sensor skipped them
+    snapshots = {s.snapshot: s for s in store.snapshots("orders")}
+    assert sorted(snapshots) == DAYS and snapshots[SMALL].row_count == 10
+    assert snapshots[DAYS[0]].snapshot_time == pd.Timestamp("2026-01-01", tz="UTC")
+    assert {e.snapshot for e in store.evaluations(dataset="orders")} == set(DAYS)
+    assert [v for _, _, v in store.metric_series("orders", "row_count")] == [100, 100, 100, 10, 100]
+
+
+def test_an_unpartitioned_asset_gets_one_snapshot_per_materialization(tmp_path: Path) -> None:
+    checks = build_dq_checks(customers, {"schema": {"learn": True}, "volume": {"min_rows": 1}})
+    resources = dq_resources(home=tmp_path / "dq")
+    with _instance(tmp_path) as instance:
+        for _ in range(2):
+            result = dg.materialize([customers, *checks], instance=instance, resources=resources)
+            assert {e.check_name: e.passed for e in result.get_asset_check_evaluations()} == {
+                "customers_schema_matches_contract": True, "customers_schema_unchanged": True,
+                "customers_row_count_in_bounds": True}
+    store = Store(f"sqlite:///{tmp_path / 'dq' / 'findings.db'}")
+    assert len(store.snapshots("customers")) == 2
+
+
+def test_a_metadata_only_target_is_judged_from_its_materialization_metadata(tmp_path: Path) -> None:
+    table = dg.AssetSpec(dg.AssetKey(["warehouse", "payments"]))
+    checks = build_dq_checks(table, {"schema": {"columns": {"id": "int", "amount": "float"}},
+                                     "volume": {"min_rows": 1}})
+    spec = next(iter(checks[0].check_specs))
+    assert "metadata" in (spec.description or "")
+    job = dg.define_asset_job("check_payments", selection=dg.AssetSelection.checks_for_assets(table.key))
+    defs = dg.Definitions(assets=[table], asset_checks=checks, jobs=[job], resources=dq_resources(home=tmp_path / "dq"))
+    verdicts = []
+    with _instance(tmp_path) as instance:
+        for columns, rows in ([("id", "int64"), ("amount", "float64")], 5), ([("id", "int64")], 0):
+            schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in columns])
+            instance.report_runless_asset_event(dg.AssetMaterialization(table.key, metadata={
+                "dagster/row_count": rows, "dagster/column_schema": schema}))
+            result = defs.resolve_job_def("check_payments").execute_in_process(instance=instance, raise_on_error=False)
+            verdicts.append({e.check_name: e.passed for e in result.get_asset_check_evaluations()})
+    assert verdicts[0] == {"warehouse_payments_schema_matches_contract": True,
+                           "warehouse_payments_schema_unchanged": True, "warehouse_payments_row_count_in_bounds": True}
+    assert verdicts[1] == {"warehouse_payments_schema_matches_contract": False,
+                           "warehouse_payments_schema_unchanged": False,
+                           "warehouse_payments_row_count_in_bounds": False}
+
+
+def test_the_component_loads_from_a_defs_yaml_and_builds_the_same_checks(tmp_path: Path) -> None:
+    from dagster.components.testing import create_defs_folder_sandbox
+
+    from dq_monitor import DqChecksComponent
+
+    with create_defs_folder_sandbox() as sandbox:
+        defs_path = sandbox.defs_folder_path / "quality"
+        defs_path.mkdir(parents=True)
+        (defs_path / "defs.yaml").write_text(yaml.safe_dump({
+            "type": "dq_monitor.DqChecksComponent",
+            "attributes": {"storage": {"home": str(tmp_path / "dq")}, "targets": [
+                {"asset": "orders", "partitions": {"type": "daily", "start_date": "2026-01-01"}, **SPEC}]},
+        }))
+        with sandbox.load_component_and_build_defs(defs_path=defs_path) as (component, defs):
+            assert isinstance(component, DqChecksComponent)
+            from_yaml = {(s.key, s.blocking, s.partitions_def) for c in defs.asset_checks for s in c.check_specs}
+            assert "dq_store" in defs.resources
+    from_code = {(s.key, s.blocking, s.partitions_def) for c in build_dq_checks(orders, SPEC) for s in c.check_specs}
+    assert from_yaml == from_code and len(from_code) == 7
+
+
+@pytest.mark.parametrize(("asset", "spec", "message"), [
+    ("orders", {"volume": {"min_rowz": 1}}, "target 'orders', field 'volume.min_rowz': unknown key"),
+    ("orders", {"drift": {"reference": "previous"}}, "target 'orders', field 'drift': not available"),
+    ("orders", {"source": {"kind": "files"}}, "target 'orders', field 'source': unknown key"),
+    (dg.AssetSpec("raw"), {"expectations": {}}, "target 'raw', field 'expectations': needs the asset's data"),
+    (dg.AssetSpec("raw"), {"monitors": [{"metric": "null_rate", "column": "a"}]}, "field 'monitors'"),
+])
+def test_a_bad_spec_is_a_load_time_error_naming_target_and_field(asset, spec, message) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        build_dq_checks(asset, spec)
