@@ -64,8 +64,8 @@ def secret_env(config: Any) -> dict[str, str]:
 
 
 def _asset_of(project: ProjectConfig, finding: FindingRecord) -> str:
-    if finding.source != "dq_monitor":
-        return finding.dataset  # a user's own check: the dataset is its asset key
+    if finding.source != "dq_monitor" or all(ds.name != finding.dataset for ds in project.datasets):
+        return finding.dataset  # a user's own check, or build_dq_checks on a user's asset: it names the asset
     return asset_for_check_type(finding.dataset, finding.check_type)
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from dq_monitor import build_dq_checks, dq_resources
 from dq_monitor.config import ConfigError, parse_config
-from dq_monitor.defs.alerts import build_check_evaluation_sensor
+from dq_monitor.defs.alerts import _asset_of, build_check_evaluation_sensor
 from dq_monitor.store import Store
 
 DAILY = dg.DailyPartitionsDefinition("2026-01-01")
@@ -134,6 +134,11 @@ def test_a_metadata_only_target_is_judged_from_its_materialization_metadata(tmp_
     assert verdicts[1] == {"warehouse_payments_schema_matches_contract": False,
                            "warehouse_payments_schema_unchanged": False,
                            "warehouse_payments_row_count_in_bounds": False}
+    store = Store(f"sqlite:///{tmp_path / 'dq' / 'findings.db'}")
+    found = store.findings(dataset="warehouse_payments", status="open")
+    assert {f.check for f in found} == set(verdicts[1])
+    # Alerts name the user's asset, not a dq_monitor snapshot asset.
+    assert {_asset_of(parse_config({"datasets": []}), f) for f in found} == {"warehouse_payments"}
 
 
 def test_the_component_loads_from_a_defs_yaml_and_builds_the_same_checks(tmp_path: Path) -> None:
