@@ -9,11 +9,13 @@ from dq_monitor.detectors.base import BaseDetector
 from dq_monitor.detectors.ecod import ECODDetector
 from dq_monitor.detectors.ensemble import EnsembleDetector
 from dq_monitor.detectors.iforest import IsolationForestDetector
+from dq_monitor.detectors.knn import KNNDetector
 from dq_monitor.detectors.lof import LOFDetector
 from dq_monitor.detectors.univariate import IQRDetector, RobustZDetector, ZScoreDetector
 
-#: The detector `score_frame` uses when the spec names none. Chosen on the ADBench
-#: evaluation (bench/eval_point_anomalies.py): IForest + ECOD beats either alone.
+#: The detector `score_frame` uses when the spec names none: the standardised average of
+#: IForest, ECOD and k-NN (see `ensemble.DEFAULT_MEMBERS`), chosen on the ADBench evaluation
+#: over all dev sets (bench/eval_point_anomalies.py, bench/README_anomalies.md).
 DEFAULT_DETECTOR = "ensemble"
 
 _REGISTRY: dict[str, Callable[..., BaseDetector]] = {
@@ -23,9 +25,9 @@ _REGISTRY: dict[str, Callable[..., BaseDetector]] = {
     "iforest": IsolationForestDetector,
     "lof": LOFDetector,
     "ecod": ECODDetector,
+    "knn": KNNDetector,
     "ensemble": EnsembleDetector,
 }
-
 
 
 def _autoencoder(**params) -> BaseDetector:
