@@ -123,7 +123,7 @@ def anomaly_rate_outcome(
             "reason": row["reason"],
             "model_version": scored.model_version,
         }
-        text = f"anomalous row {key} (score {row['score']:.2f}, {row['severity']}): {row['reason']}"
+        text = f"anomalous row {key} (anomaly score {row['score']:.2f}, tier {row['severity']}): {row['reason']}"
         findings.append(Finding(dataset, snapshot, name, finding_severity, text, details, key=key))
         if len(preview) < PREVIEW_ROWS:
             preview.append(
