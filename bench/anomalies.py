@@ -154,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<28} {r['fit_s']:9.2f} {r['fit_cpu']:8.2f} {r['score_s']:11.2f} {r['score_cpu']:10.2f} "
               f"{r['baseline_mb']:13.0f} {r['peak_mb']:8.0f}")
     sk, fr = best["sklearn"], best["frame"]
-    print(f"\nscoring 1M x 20, default model (frame) / sklearn IsolationForest: wall {fr['score_s'] / sk['score_s']:.2f}x, "
-          f"cpu {fr['score_cpu'] / sk['score_cpu']:.2f}x (target <= 1.5x)")
+    print(f"\nscoring 1M x 20, default model (frame) / sklearn IsolationForest: "
+          f"wall {fr['score_s'] / sk['score_s']:.2f}x, cpu {fr['score_cpu'] / sk['score_cpu']:.2f}x (target <= 1.5x)")
 
     sizes = (100_000, 1_000_000) if args.quick else (100_000, 1_000_000, 5_000_000)
     print("\nScoring cost vs rows (model fitted on 100k rows; chunked scoring)")

@@ -241,6 +241,22 @@ def test_knn_compares_with_a_bounded_reference_sample_and_calibrates_leave_one_o
     assert far[1] > 10 * far[0]
 
 
+def test_knn_log_distance_keeps_the_ranking_and_tames_the_tail(data):
+    X, _ = data
+    linear = build("knn", random_state=0).fit(X)
+    logged = build("knn", log_distance=True, random_state=0).fit(X)
+    a, b = linear.score_samples(X), logged.score_samples(X)
+    assert spearmanr(a, b).statistic == pytest.approx(1.0)
+    np.testing.assert_allclose(b, np.log1p(a / logged.unit_))
+    assert _default_knn_params()["log_distance"] is True
+
+
+def _default_knn_params():
+    from dq_monitor.detectors.ensemble import DEFAULT_MEMBERS
+
+    return next(item[1] for item in DEFAULT_MEMBERS if not isinstance(item, str) and item[0] == "knn")
+
+
 def test_knn_shrinks_its_neighbourhood_when_the_reference_is_tiny():
     det = build("knn", n_neighbors=5).fit(np.random.default_rng(0).normal(size=(3, 2)))
     assert det.n_neighbors_ == 2
@@ -267,8 +283,11 @@ def test_the_autoencoder_is_registered_when_torch_is_installed():
 
 
 # ADBench dev sets with fewer than 400 rows (fast; chosen by size, not by result).
-SMALL_ADBENCH = ("14_glass", "15_Hepatitis", "21_Lymphography", "37_Stamps", "39_vertebral", "42_WBC", "45_wine", "46_WPBC")
-ADBENCH = Path(os.environ.get("DQ_MONITOR_SHARED_DATASETS", Path(__file__).resolve().parents[1].parent / "shared" / "datasets")) / "adbench"
+SMALL_ADBENCH = (
+    "14_glass", "15_Hepatitis", "21_Lymphography", "37_Stamps", "39_vertebral", "42_WBC", "45_wine", "46_WPBC"
+)
+_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+ADBENCH = Path(os.environ.get("DQ_MONITOR_SHARED_DATASETS", _SHARED)) / "adbench"
 
 
 def test_the_default_frame_detector_is_not_below_plain_isolation_forest_on_small_adbench_sets():

@@ -11,6 +11,10 @@ the full training set in an exploratory comparison.
 
 Training rows are calibrated leave-one-out: a training row that is itself in the
 reference sample would otherwise count itself as a neighbour at distance 0.
+
+`log_distance=True` scores log(1 + d / d0), d0 the median leave-one-out distance of the
+reference rows: the same ranking, but a tail that grows like ECOD's tail surprise rather
+than linearly, which is what the default ensemble averages (see ensemble.py).
 """
 
 from __future__ import annotations
@@ -35,12 +39,14 @@ class KNNDetector(BaseDetector):
         self,
         n_neighbors=5,
         max_samples=256,
+        log_distance=False,
         random_state=None,
         contamination=None,
         threshold_quantile=0.99,
     ):
         self.n_neighbors = n_neighbors
         self.max_samples = max_samples
+        self.log_distance = log_distance
         self.random_state = random_state
         self.contamination = contamination
         self.threshold_quantile = threshold_quantile
@@ -59,19 +65,29 @@ class KNNDetector(BaseDetector):
         # Leave-one-out calibration needs one neighbour more than scoring does.
         self.n_neighbors_ = int(min(self.n_neighbors, reference.shape[0] - 1))
         self.estimator_ = NearestNeighbors(n_neighbors=self.n_neighbors_ + 1, algorithm="brute").fit(reference)
+        self.unit_ = 1.0
+        if self.log_distance:
+            d0 = float(np.median(self._leave_one_out(X)))
+            self.unit_ = d0 if d0 > 0 else 1.0
+
+    def _leave_one_out(self, X):
+        dist = self._distances(X, self.n_neighbors_ + 1)
+        return np.where(dist[:, 0] == 0, dist[:, -1], dist[:, -2])
+
+    def _scaled(self, d):
+        return np.log1p(d / self.unit_) if self.log_distance else d
 
     def _distances(self, X, k):
         dist, _ = self.estimator_.kneighbors((X - self.center_) / self.scale_, n_neighbors=k, return_distance=True)
         return dist
 
     def _score(self, X):
-        return self._distances(X, self.n_neighbors_)[:, -1]
+        return self._scaled(self._distances(X, self.n_neighbors_)[:, -1])
 
     def _calibration_scores(self, X):
         """Training rows, leave-one-out: a zero-distance nearest neighbour is taken to be the row itself."""
         out = np.empty(X.shape[0], dtype=np.float64)
         step = 262_144
         for start in range(0, X.shape[0], step):
-            dist = self._distances(X[start : start + step], self.n_neighbors_ + 1)
-            out[start : start + step] = np.where(dist[:, 0] == 0, dist[:, -1], dist[:, -2])
+            out[start : start + step] = self._scaled(self._leave_one_out(X[start : start + step]))
         return out
