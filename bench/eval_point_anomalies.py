@@ -1,15 +1,22 @@
-"""ADBench evaluation of the point-anomaly detectors (not run in CI).
+"""ADBench evaluation of the default anomaly detector over every dev set (not run in CI).
 
 Protocol (ADBench, Han et al. 2022): for each dataset and seed 0, 1, 2 a 70/30
-stratified split; each detector is fitted on the training part *without labels*,
-scores the test part; ROC-AUC and PR-AUC (average precision) are averaged over
-the seeds. Printed next to the published numbers, which are read from the
-datasets README (not copied here).
+stratified split; the detector is fitted on the training part *without labels* and
+scores the test part; ROC-AUC is averaged over the seeds. Per set it prints:
 
-    python bench/eval_point_anomalies.py [--detectors iforest,ecod,ensemble] [--datasets DIR]
+* dq_monitor default: `dq_monitor.anomalies.score_frame(train, test, None)` (the
+  frame path users get: feature encoding, then the default detector);
+* plain IForest: scikit-learn `IsolationForest(random_state=seed)` on the same split;
+* published IForest and the best of ADBench's 14 unsupervised detectors, read from the
+  datasets README (Table D4; not copied here).
 
-Datasets: `$DQ_MONITOR_DATASETS` or `<repo>/../shared/datasets`.
-Also scores the demo-style planted anomalies through `score_frame` (precision/recall).
+    python bench/eval_point_anomalies.py [--datasets DIR] [--with-smtp] [--detectors ecod,knn] [--no-demo] [--seeded]
+
+Datasets: `$DQ_MONITOR_DATASETS` or `<repo>/../shared/datasets`. smtp (95k rows) is left
+out by default, as in the datasets README's reference means. `--detectors` adds columns
+for registry detectors fitted directly on the raw matrix. Also scores the demo-style
+planted anomalies through the demo's own anomaly spec (precision/recall).
+Exit status 0 when the default's mean ROC-AUC is at least plain IForest's.
 """
 
 from __future__ import annotations
@@ -18,19 +25,19 @@ import argparse
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
+import pandas as pd
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from dq_monitor.detectors import DEFAULT_DETECTOR, available, build
+from dq_monitor.anomalies import score_frame
+from dq_monitor.detectors import build
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2)
-FILES = ("6_cardio.npz", "38_thyroid.npz", "23_mammography.npz", "28_pendigits.npz")
-IFOREST_TOLERANCE = 1.5
 
 
 def datasets_dir(arg: str | None) -> Path:
@@ -38,94 +45,112 @@ def datasets_dir(arg: str | None) -> Path:
 
 
 def published_numbers(readme: Path) -> dict[str, dict[str, float]]:
-    """Parse the adbench table of the datasets README: file -> {iforest, ecod, lof, iforest_pr}."""
+    """Parse the adbench table of the datasets README: set name -> {iforest, ecod, best}.
+
+    Rows hold two sets each: `| cardio | 93.19 | 94.44 | 95.5 |  Stamps | 91.21 | 91.41 | 93.4 |`.
+    """
     out: dict[str, dict[str, float]] = {}
+    number = re.compile(r"^\d+(\.\d+)?$")
     for line in readme.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"\|\s*(\S+\.npz)\s*\|(.*)\|\s*$", line)
-        if not m:
-            continue
-        cells = [c.strip() for c in m.group(2).split("|")]
-        # n | d | anomaly % | ROC IForest | ROC ECOD | ROC LOF | PR IForest
-        out[m.group(1)] = {
-            "iforest": float(cells[3]),
-            "ecod": float(cells[4]),
-            "lof": float(cells[5]),
-            "iforest_pr": float(cells[6]),
-        }
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        for i in range(0, len(cells) - 3, 4):
+            name, *vals = cells[i : i + 4]
+            if name and all(number.match(v) for v in vals):
+                out[name] = dict(zip(("iforest", "ecod", "best"), map(float, vals)))
     return out
 
 
-def evaluate(name: str, X: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    rocs, prs, secs = [], [], []
+def set_name(file: Path) -> str:
+    """`6_cardio.npz` -> `cardio`."""
+    return file.stem.split("_", 1)[1]
+
+
+def split(X: np.ndarray, y: np.ndarray, seed: int):
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+
+
+def score_default(X_tr: np.ndarray, X_te: np.ndarray, spec: dict | None = None) -> np.ndarray:
+    cols = [f"x{j}" for j in range(X_tr.shape[1])]
+    scores = score_frame(pd.DataFrame(X_tr, columns=cols), pd.DataFrame(X_te, columns=cols), spec)
+    return scores["raw_score"].to_numpy()
+
+
+def evaluate_set(X: np.ndarray, y: np.ndarray, detectors: list[str], seeded: bool = False) -> dict[str, float]:
+    """Mean ROC-AUC (%) over the seeds for the default, plain IForest and any extra detectors.
+
+    `seeded`: the default's `random_state` follows the split seed (as plain IForest's does)
+    instead of the spec default 0, a check that the comparison is not one lucky seed.
+    """
+    rocs: dict[str, list[float]] = {}
     for seed in SEEDS:
-        X_tr, X_te, _, y_te = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-        params = {"random_state": seed} if "random_state" in build(name).get_params() else {}
-        t0 = time.perf_counter()
-        det = build(name, **params).fit(X_tr)
-        s = det.score_samples(X_te)
-        secs.append(time.perf_counter() - t0)
-        rocs.append(roc_auc_score(y_te, s))
-        prs.append(average_precision_score(y_te, s))
-    return 100 * float(np.mean(rocs)), 100 * float(np.mean(prs)), float(np.mean(secs))
+        X_tr, X_te, _, y_te = split(X, y, seed)
+        scores = {
+            "default": score_default(X_tr, X_te, {"random_state": seed} if seeded else None),
+            "plain": -IsolationForest(random_state=seed).fit(X_tr).score_samples(X_te),
+        }
+        for name in detectors:
+            params = {"random_state": seed} if "random_state" in build(name).get_params() else {}
+            scores[name] = build(name, **params).fit(X_tr).score_samples(X_te)
+        for key, s in scores.items():
+            rocs.setdefault(key, []).append(roc_auc_score(y_te, s))
+    return {key: 100 * float(np.mean(v)) for key, v in rocs.items()}
+
+
+def dev_files(root: Path, with_smtp: bool) -> list[Path]:
+    files = sorted((root / "adbench").glob("*.npz"), key=lambda p: set_name(p).lower())
+    return [f for f in files if with_smtp or set_name(f) != "smtp"]
+
+
+def print_table(rows: list[tuple[str, dict[str, float], dict[str, float]]], detectors: list[str]) -> dict:
+    """The per-set table plus the mean row; returns the means."""
+    extra = "".join(f" | {d}" for d in detectors)
+    print(f"| set | dq_monitor default | plain IForest | published IForest | best published{extra} |")
+    print("|---|---|---|---|---|" + "---|" * len(detectors))
+    fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+    for name, ours, pub in rows:
+        cells = [ours["default"], ours["plain"], pub.get("iforest"), pub.get("best"), *(ours[d] for d in detectors)]
+        print(f"| {name} | " + " | ".join(fmt(c) for c in cells) + " |")
+    keys = ["default", "plain", *detectors]
+    means = {k: float(np.mean([r[1][k] for r in rows])) for k in keys}
+    for k in ("iforest", "best"):
+        vals = [r[2].get(k) for r in rows]
+        means["published_" + k] = float(np.mean(vals)) if all(v is not None for v in vals) else None
+    cells = [means["default"], means["plain"], means["published_iforest"], means["published_best"],
+             *(means[d] for d in detectors)]
+    print(f"| **mean ({len(rows)} sets)** | " + " | ".join(f"**{fmt(c)}**" for c in cells) + " |")
+    return means
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", help="folder holding adbench/ and README.md")
-    ap.add_argument("--detectors", default=",".join(n for n in available()), help="comma-separated names")
+    ap.add_argument("--with-smtp", action="store_true", help="include smtp (95k rows)")
+    ap.add_argument("--detectors", default="", help="extra registry detectors, comma-separated")
+    ap.add_argument("--no-demo", action="store_true", help="skip the demo planted-anomaly evaluation")
+    ap.add_argument("--seeded", action="store_true",
+                    help="score_frame(train, test, {'random_state': seed}) instead of spec None")
     args = ap.parse_args(argv)
     root = datasets_dir(args.datasets)
     if not (root / "adbench").is_dir():
         print(f"ADBench data not found under {root}/adbench (set DQ_MONITOR_DATASETS)", file=sys.stderr)
         return 2
     published = published_numbers(root / "README.md")
-    names = [n.strip() for n in args.detectors.split(",") if n.strip()]
-
-    results: dict[tuple[str, str], tuple[float, float, float]] = {}
-    print(f"ADBench protocol: 70/30 stratified split, fit on train without labels, mean of seeds {SEEDS}")
-    header = f"{'dataset':<18} {'detector':<12} {'ROC-AUC':>8} {'PR-AUC':>8} {'published ROC':>14} {'published PR':>13} {'sec':>6}"
-    print(header)
-    print("-" * len(header))
-    for file in FILES:
-        data = np.load(root / "adbench" / file)
+    detectors = [n.strip() for n in args.detectors.split(",") if n.strip()]
+    print(f"ADBench protocol: 70/30 stratified split, fit on train without labels, ROC-AUC (%) mean of seeds {SEEDS}\n")
+    rows = []
+    for file in dev_files(root, args.with_smtp):
+        data = np.load(file)
         X, y = data["X"].astype(np.float64), data["y"].astype(int)
-        pub = published.get(file, {})
-        for name in names:
-            roc, pr, sec = evaluate(name, X, y)
-            results[(file, name)] = (roc, pr, sec)
-            pub_roc = pub.get(name)
-            pub_pr = pub.get("iforest_pr") if name == "iforest" else None
-            fmt = lambda v: f"{v:.2f}" if v is not None else "-"  # noqa: E731
-            print(f"{file:<18} {name:<12} {roc:8.2f} {pr:8.2f} {fmt(pub_roc):>14} {fmt(pub_pr):>13} {sec:6.2f}")
+        rows.append((set_name(file), evaluate_set(X, y, detectors, args.seeded), published.get(set_name(file), {})))
+    means = print_table(rows, detectors)
+    wins = sum(r[1]["default"] > r[1]["plain"] for r in rows)
+    ok = means["default"] >= means["plain"]
+    print(f"\nDefault vs plain IForest: {means['default']:.2f} vs {means['plain']:.2f} mean ROC-AUC "
+          f"({means['default'] - means['plain']:+.2f}), higher on {wins} of {len(rows)} sets: "
+          f"{'ok' if ok else 'BELOW'}")
+    if not args.no_demo:
         print()
-
-    print("Mean ROC-AUC over the four datasets")
-    pub_if_mean = float(np.mean([published[f]["iforest"] for f in FILES]))
-    for name in names:
-        mean = float(np.mean([results[(f, name)][0] for f in FILES]))
-        pub = [published[f].get(name) for f in FILES]
-        pub_txt = f"{np.mean(pub):.2f}" if all(p is not None for p in pub) else "-"
-        tag = " (default)" if name == DEFAULT_DETECTOR else ""
-        print(f"  {name + tag:<22} {mean:6.2f}   published {pub_txt}")
-
-    ok = True
-    if "iforest" in names:
-        print(f"\nIsolation Forest vs published ROC-AUC (tolerance {IFOREST_TOLERANCE} points)")
-        for f in FILES:
-            diff = results[(f, "iforest")][0] - published[f]["iforest"]
-            good = abs(diff) <= IFOREST_TOLERANCE
-            ok &= good
-            print(f"  {f:<18} {diff:+6.2f}  {'ok' if good else 'OUT OF TOLERANCE'}")
-    if DEFAULT_DETECTOR in names:
-        mean = float(np.mean([results[(f, DEFAULT_DETECTOR)][0] for f in FILES]))
-        good = mean >= pub_if_mean
-        ok &= good
-        print(
-            f"\nDefault detector {DEFAULT_DETECTOR!r}: mean ROC-AUC {mean:.2f} vs published IForest mean "
-            f"{pub_if_mean:.2f}: {'ok' if good else 'BELOW'}"
-        )
-    print()
-    ok &= demo_evaluation()
+        ok &= demo_evaluation()
     return 0 if ok else 1
 
 

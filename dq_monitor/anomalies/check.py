@@ -176,7 +176,7 @@ def _row_findings(dataset: str, snapshot: str, check: str, severity: Severity, s
             "reason": row["reason"],
             "model_version": model_version,
         }
-        text = f"anomalous row {key} (score {row['score']:.2f}, {row['severity']}): {row['reason']}"
+        text = f"anomalous row {key} (anomaly score {row['score']:.2f}, tier {row['severity']}): {row['reason']}"
         findings.append(Finding(dataset, snapshot, check, severity, text, details, key=key))
         if len(preview) < PREVIEW_ROWS:
             preview.append(

@@ -70,16 +70,16 @@ def _numeric_reason(encoder, rows, i, j, raw, med, mad, scale, group_sizes) -> s
     context = ""
     if encoder.baseline is not None:
         key = rows[encoder.baseline.column].iloc[i]
-        who = f"{encoder.baseline.column} {format_value(key)}"
+        who = f"{encoder.baseline.column} {format_key(key)}"
         context = f" for {who}" if group_sizes[i] > 0 else f" of all rows ({who} has too little history of its own)"
     if mad[i, j] > 0:
         n = abs(x - med[i, j]) / mad[i, j]
         median = format_value(med[i, j])
-        return f"{f.name} = {format_value(x)} is {_count(n)} MADs {direction} the median{context} ({median})"
+        return f"{f.name} = {format_value(x)} is {_count(n)} MADs {direction} the median{context} (median {median})"
     n = abs(x - med[i, j]) / scale[i, j]
     return (
         f"{f.name} = {format_value(x)} is {_count(n)} typical deviations {direction} "
-        f"the usual value{context} ({format_value(med[i, j])})"
+        f"the usual value{context} (usual value {format_value(med[i, j])})"
     )
 
 
@@ -88,14 +88,26 @@ def _categorical_reason(encoder, rows, i, k) -> str:
     value = rows[f.name].iloc[i]
     missing = value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
     count = f.counts.get(_MISSING if missing else value, 0)
-    label = f"{f.name} is missing" if missing else f"{f.name} = {format_value(value)}"
+    label = f"{f.name} is missing" if missing else f"{f.name} = {format_key(value)}"
     if count == 0:
         text = f"{label}, never seen in the {f.n:,} reference rows"
         if len(f.counts) == 1:
             only = next(iter(f.counts))
-            text += f" (always {'missing' if only == _MISSING else format_value(only)})"
+            text += f" (always {'missing' if only == _MISSING else format_key(only)})"
         return text
     return f"{label}, rare: {count:,} of {f.n:,} reference rows ({100 * count / f.n:.2g}%)"
+
+
+def format_key(value) -> str:
+    """An identifier or code as written: 123456 and 123456.0 -> '123456' (no thousands separators).
+
+    Measurements go through `format_value` ('5,000'); group keys and categorical codes through this.
+    """
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    return format_value(value)
 
 
 def _count(n: float) -> str:

@@ -12,6 +12,7 @@ from dq_monitor.detectors.base import BaseDetector, DetectorInputError
 from dq_monitor.detectors.ecod import ECODDetector
 from dq_monitor.detectors.ensemble import EnsembleDetector
 from dq_monitor.detectors.iforest import IsolationForestDetector
+from dq_monitor.detectors.knn import KNNDetector
 from dq_monitor.detectors.lof import LOFDetector
 from dq_monitor.detectors.registry import DEFAULT_DETECTOR, available, build
 from dq_monitor.detectors.univariate import IQRDetector, RobustZDetector, ZScoreDetector
@@ -24,6 +25,7 @@ __all__ = [
     "EnsembleDetector",
     "IQRDetector",
     "IsolationForestDetector",
+    "KNNDetector",
     "LOFDetector",
     "RobustZDetector",
     "ZScoreDetector",

@@ -103,8 +103,23 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
 def _band(lower: float | None, upper: float | None) -> str:
-    return f"[{_fmt(lower) if lower is not None else '-inf'}, {_fmt(upper) if upper is not None else '+inf'}]"
+    """`[lo, hi]`, or `at most hi` / `at least lo` when one side is open (never `-inf`)."""
+    if _finite(lower) and _finite(upper):
+        return f"[{_fmt(lower)}, {_fmt(upper)}]"
+    if _finite(upper):
+        return f"at most {_fmt(upper)}"
+    if _finite(lower):
+        return f"at least {_fmt(lower)}"
+    return "unbounded"
+
+
+def _distance(score: float | None) -> str:
+    return f", {_fmt(score)} robust std devs away" if _finite(score) else ""
 
 
 def _message(what: str, verdict: LatestVerdict) -> str:
@@ -135,8 +150,8 @@ def _message(what: str, verdict: LatestVerdict) -> str:
         side = "above" if (verdict.observed or 0) > (verdict.expected or 0) else "below"
         message = (
             f"{what} = {_fmt(verdict.observed)} is {side} the normal band "
-            f"{_band(verdict.warn_lower, verdict.warn_upper)} (expected {_fmt(verdict.expected)}, "
-            f"{_fmt(verdict.score)} robust std devs away)"
+            f"{_band(verdict.warn_lower, verdict.warn_upper)} (expected {_fmt(verdict.expected)}"
+            f"{_distance(verdict.score)})"
         )
         if verdict.marked_expected:
             message += "; marked expected by a user"

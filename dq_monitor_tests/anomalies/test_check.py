@@ -62,7 +62,8 @@ def test_a_snapshot_with_many_anomalies_fails_with_one_finding_per_row(model):
     assert f.details["primary_key"] == {"txn_id": 20_000}
     assert f.details["reason"].startswith("amount = 10,000 is ")
     assert f.details["score"] > 4 and f.details["tier"] == "high"
-    assert f.message.startswith("anomalous row txn_id=20000 (score ")
+    assert f.message.startswith("anomalous row txn_id=20000 (anomaly score ")
+    assert f", tier {f.details['tier']}): amount = 10,000 is " in f.message
     assert f.to_dict()["details"]["primary_key"] == {"txn_id": 20000}  # JSON-able for the store
 
 

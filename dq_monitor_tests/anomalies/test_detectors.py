@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from pyod.models.ecod import ECOD as PyODECOD
@@ -211,6 +214,55 @@ def test_the_ensemble_can_take_the_max_of_named_members_with_parameters(data):
     np.testing.assert_allclose(scores, det.member_scores(X).max(axis=1))
 
 
+def test_the_default_ensemble_averages_z_standardised_iforest_ecod_and_knn(data):
+    X, y = data
+    det = build(DEFAULT_DETECTOR, random_state=0).fit(X)
+    assert [type(m).__name__ for m in det.estimators_] == ["IsolationForestDetector", "ECODDetector", "KNNDetector"]
+    assert det.combine == "mean" and det.normalize == "zscore"
+    np.testing.assert_allclose(det.score_samples(X), det.member_scores(X).mean(axis=1))
+    # members are standardised on their training scores (k-NN's taken leave-one-out)
+    calibration = np.column_stack([m._calibration_scores(X) for m in det.estimators_])
+    z = (calibration - det.offsets_) / det.scales_
+    np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(z.std(axis=0), 1.0, rtol=1e-9)
+
+
+def test_knn_compares_with_a_bounded_reference_sample_and_calibrates_leave_one_out():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 3))
+    det = build("knn", max_samples=256, random_state=0).fit(X)
+    assert det.estimator_.n_samples_fit_ == 256
+    small = build("knn", random_state=0).fit(X[:100])
+    # every training row is in the reference: in-sample scores would count the row itself
+    assert small.threshold_ > np.quantile(small.score_samples(X[:100]), 0.99) * 0.99
+    loo = small._calibration_scores(X[:100])
+    assert (loo > 0).all() and (loo >= small.score_samples(X[:100])).all()
+    far = small.score_samples(np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 50.0]]))
+    assert far[1] > 10 * far[0]
+
+
+def test_knn_log_distance_keeps_the_ranking_and_tames_the_tail(data):
+    X, _ = data
+    linear = build("knn", random_state=0).fit(X)
+    logged = build("knn", log_distance=True, random_state=0).fit(X)
+    a, b = linear.score_samples(X), logged.score_samples(X)
+    assert spearmanr(a, b).statistic == pytest.approx(1.0)
+    np.testing.assert_allclose(b, np.log1p(a / logged.unit_))
+    assert _default_knn_params()["log_distance"] is True
+
+
+def _default_knn_params():
+    from dq_monitor.detectors.ensemble import DEFAULT_MEMBERS
+
+    return next(item[1] for item in DEFAULT_MEMBERS if not isinstance(item, str) and item[0] == "knn")
+
+
+def test_knn_shrinks_its_neighbourhood_when_the_reference_is_tiny():
+    det = build("knn", n_neighbors=5).fit(np.random.default_rng(0).normal(size=(3, 2)))
+    assert det.n_neighbors_ == 2
+    assert np.isfinite(det.score_samples(np.zeros((4, 2)))).all()
+
+
 def test_the_default_detector_is_registered():
     assert DEFAULT_DETECTOR in available()
 
@@ -228,3 +280,38 @@ def test_the_autoencoder_is_registered_when_torch_is_installed():
     X, y = planted(seed=1)
     det = make("autoencoder").fit(X[y == 0])
     assert roc_auc_score(y, det.score_samples(X)) > 0.9
+
+
+# ADBench dev sets with fewer than 400 rows (fast; chosen by size, not by result).
+SMALL_ADBENCH = (
+    "14_glass", "15_Hepatitis", "21_Lymphography", "37_Stamps", "39_vertebral", "42_WBC", "45_wine", "46_WPBC"
+)
+_SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+ADBENCH = Path(os.environ.get("DQ_MONITOR_SHARED_DATASETS", _SHARED)) / "adbench"
+
+
+def test_the_default_frame_detector_is_not_below_plain_isolation_forest_on_small_adbench_sets():
+    """Quality floor (ADBench protocol): default mean ROC-AUC >= plain IForest's minus one point.
+
+    The full comparison over every dev set is bench/eval_point_anomalies.py.
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    from dq_monitor.anomalies import score_frame
+
+    missing = [s for s in SMALL_ADBENCH if not (ADBENCH / f"{s}.npz").is_file()]
+    if missing:
+        pytest.skip(f"ADBench dev sets not found under {ADBENCH} (missing {', '.join(missing)}); "
+                    "set DQ_MONITOR_SHARED_DATASETS to the shared datasets folder")
+    ours, plain = [], []
+    for name in SMALL_ADBENCH:
+        data = np.load(ADBENCH / f"{name}.npz")
+        X, y = data["X"].astype(float), data["y"].astype(int)
+        for seed in (0, 1, 2):
+            X_tr, X_te, _, y_te = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+            cols = [f"x{j}" for j in range(X.shape[1])]
+            s = score_frame(pd.DataFrame(X_tr, columns=cols), pd.DataFrame(X_te, columns=cols), None)
+            ours.append(roc_auc_score(y_te, s["raw_score"]))
+            plain.append(roc_auc_score(y_te, -IsolationForest(random_state=seed).fit(X_tr).score_samples(X_te)))
+    assert 100 * np.mean(ours) >= 100 * np.mean(plain) - 1.0, (np.mean(ours), np.mean(plain))

@@ -364,3 +364,33 @@ def test_nullable_integers_booleans_and_missing_group_keys_are_handled():
     renamed = cur.assign(shop=cur["shop"].map({"a": 1, "b": 2}))
     notes = score_with_model(model, renamed).notes
     assert any("no shop value of the snapshot has its own baseline" in n for n in notes)
+
+
+def test_reasons_say_what_each_number_is_and_write_identifiers_without_thousands_separators():
+    rng = np.random.default_rng(3)
+    n = 3000
+    ref = pd.DataFrame(
+        {
+            "user_id": rng.choice([12_345, 67_890], n),
+            "amount": rng.normal(33.4, 2.0, n),
+            "zip": pd.Categorical(rng.choice([10_001, 10_002, 10_003], n), categories=[10_001, 10_002, 10_003, 99_999]),
+        }
+    )
+    cur = ref.head(50).copy()
+    cur.loc[0, "amount"] = 5_000.0
+    cur.loc[1, "zip"] = 99_999  # a categorical code: written as it is
+    out = score_frame(ref, cur, {"group_by": "user_id", "random_state": 0})
+    amount = out.loc[0, "reason"]
+    user = cur.loc[0, "user_id"]
+    assert amount.startswith("amount = 5,000 is ") and f"above the median for user_id {user} (median 33" in amount
+    assert "12,345" not in amount and "67,890" not in amount
+    assert out.loc[1, "reason"].startswith("zip = 99999, never seen in the 3,000 reference rows")
+
+
+def test_format_key_writes_integer_ids_as_they_are():
+    from dq_monitor.anomalies.features import format_value
+    from dq_monitor.anomalies.reasons import format_key
+
+    assert format_key(1234567) == "1234567" and format_key(np.int64(20_000)) == "20000"
+    assert format_key(20_000.0) == "20000" and format_key("A-1") == "'A-1'" and format_key(1.5) == "1.500"
+    assert format_value(1234567) == "1,234,567"  # measurements keep their separators

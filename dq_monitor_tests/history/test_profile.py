@@ -140,7 +140,7 @@ def test_outcome_of_a_spike_only_monitor_shows_an_open_lower_band():
     series = history(list(0.01 + rng.normal(0, 0.001, 30)) + [0.011], "null_rate:email")
     verdict = evaluate_latest(series, {"metric": "null_rate", "column": "email", "direction": "spike"})
     outcome = monitor_outcome("users", verdict)
-    assert outcome.passed and outcome.metadata["lower"] is None and outcome.metadata["band"].startswith("[-inf, ")
+    assert outcome.passed and outcome.metadata["lower"] is None and outcome.metadata["band"].startswith("at most ")
 
 
 def test_evaluating_an_old_snapshot_as_of_its_time_ignores_later_snapshots():
@@ -157,3 +157,11 @@ def test_evaluating_an_old_snapshot_as_of_its_time_ignores_later_snapshots():
     assert evaluate_latest(series, spec, as_of=str(at.date())) == old
     row = detect(series, spec).loc[at]
     assert (old.expected, old.lower, old.state) == (row["expected"], row["lower"], row["state"])
+
+
+def test_band_text_never_shows_infinities_or_a_dash_for_a_missing_distance():
+    from dq_monitor.history.verdict import _band, _distance
+
+    assert _band(float("-inf"), 0.0) == "at most 0" and _band(None, 5.0) == "at most 5"
+    assert _band(2.0, float("inf")) == "at least 2" and _band(1.0, 2.0) == "[1, 2]"
+    assert _distance(None) == "" and _distance(float("nan")) == "" and _distance(3.0) == ", 3 robust std devs away"
