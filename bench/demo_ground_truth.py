@@ -187,9 +187,10 @@ def row_finding_table(findings: list[dict], truth) -> pd.DataFrame:
     for row in (r for r in truth if r["fault"] == "point_anomalies"):
         cols = row["primary_key_columns"]
         want = {key(k if isinstance(k, dict) else {cols[0]: k}) for k in row["primary_keys"]}
-        got = {key(f["details"]["primary_key"]) for f in findings
+        # One finding per snapshot; its evidence rows (details.top_rows) carry the primary keys.
+        got = {key(r["primary_key"]) for f in findings
                if f["snapshot"] == row["snapshot"] and f["check"] == row["check"]
-               and isinstance(f.get("details", {}).get("primary_key"), dict)}
+               for r in f.get("details", {}).get("top_rows", []) if isinstance(r.get("primary_key"), dict)}
         hit = len(want & got)
         rows.append({"snapshot": row["snapshot"], "check": row["check"], "labeled rows": len(want),
                      "reported rows": len(got), "true positives": hit,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # The scoring modules import sklearn; they load on first use so that validating a config
 # (which needs only `AnomalySpec`) stays light.
 _LAZY = {
-    "anomaly_rate_outcome": "check", "check_name": "check", "model_unavailable_outcome": "check",
+    "anomaly_rate_outcome": "check", "check_name": "check", "not_evaluated_outcome": "check",
     "AnomalyInputError": "features", "FeatureEncoder": "features",
     "FittedModel": "fitted", "ScoredSnapshot": "fitted", "fit_model": "fitted", "score_with_model": "fitted",
     "sidecar_path": "fitted",
@@ -69,7 +69,7 @@ __all__ = [
     "anomaly_rate_outcome",
     "check_name",
     "fit_model",
-    "model_unavailable_outcome",
+    "not_evaluated_outcome",
     "parse_spec",
     "score_frame",
     "score_with_model",

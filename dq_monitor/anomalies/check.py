@@ -6,10 +6,16 @@ above `max_rate_ratio` times the rate the model expects (its rate on the referen
 extra anomalies in a small snapshot do not page anyone. It also fails when any row
 reaches the `fail_on_tier` severity tier (default "medium": twice as far from
 typical as the anomaly threshold), because ten absurd readings in two thousand rows
-are news even though they barely move the rate. Every anomalous row at or
-above `alert_threshold` becomes a finding (highest scores first, at most
-`max_findings`), keyed by the row's primary key; those findings carry the check's
-severity when the check fails and INFO (recorded, not alerted) when it passes.
+are news even though they barely move the rate.
+
+One snapshot gives at most one finding: when (and only when) the check fails, a finding
+keyed `snapshot` at the check's severity whose details carry the evidence -- the top
+anomalous rows at or above `alert_threshold` (primary key, score, tier, reason; highest
+scores first, at most `max_findings` rows). A passing snapshot records no finding (its
+expected handful of anomalous rows stays in the evaluation's metadata and in the scores
+Parquet), so the findings list holds news, not one INFO line per unusual row. Rows at the
+fail tier always fail the check when `fail_on_tier` is set; with `fail_on_tier: null` they
+are evidence of a failing rate only.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 RATE_P_VALUE = 1e-3
 #: Rows shown in the UI metadata.
 PREVIEW_ROWS = 10
+#: The key of the one finding a failing snapshot gets.
+SNAPSHOT_KEY = "snapshot"
 
 
 def check_name(dataset: str) -> str:
@@ -45,7 +53,7 @@ def anomaly_rate_outcome(
     *,
     primary_key: Sequence[str] = (),
 ) -> CheckOutcome:
-    """Build the check outcome (verdict, findings, metrics) for one scored snapshot."""
+    """Build the check outcome (verdict, at most one finding, metrics) for one scored snapshot."""
     spec = parse_spec(spec, dataset=dataset)
     name = check_name(dataset)
     base_meta = {"model_version": scored.model_version, "notes": list(scored.notes)}
@@ -63,33 +71,38 @@ def anomaly_rate_outcome(
         )
 
     rate = _RateTest.of(scores, scored.expected_rate, spec)
-    # Row findings alert (check severity) only when the check fails; on a normal snapshot
-    # the expected handful of anomalous rows is recorded as INFO, so it does not page anyone.
-    finding_severity = spec.severity if rate.problems else Severity.INFO
     alert = scores[scores["is_anomaly"] & (scores["score"] >= spec.alert_threshold)]
     alert = alert.sort_values("score", ascending=False, kind="stable")
-    shown = alert.head(spec.max_findings)
-    findings, preview = _row_findings(dataset, snapshot, name, finding_severity, shown, current, primary_key,
-                                      scored.model_version)
-
-    verdict = f"{rate.k:,} of {n:,} rows anomalous ({rate.rate:.2%}), expected about {scored.expected_rate:.2%}"
-    problems = rate.problems
-    message = f"{dataset}: {' and '.join(problems)}: {verdict}" if problems else f"{dataset}: {verdict}"
-    metadata = {
-        **base_meta,
+    top = _top_rows(alert.head(spec.max_findings), current, primary_key)
+    band = rate_band(scored.expected_rate, spec.max_rate_ratio)
+    verdict = (f"{rate.k} of {n} rows anomalous ({rate.rate:.2%}); normal band {band} "
+               f"(expected {scored.expected_rate:.2%})")
+    message = f"{dataset}: {' and '.join(rate.problems)}: {verdict}" if rate.problems else f"{dataset}: {verdict}"
+    evidence = {
         "n_rows": n,
         "n_anomalies": rate.k,
         "anomaly_rate": rate.rate,
         "expected_rate": scored.expected_rate,
         "max_rate": spec.max_rate_ratio * scored.expected_rate,
+        "normal_band": band,
         "binomial_p_value": rate.p_value,
         "rows_at_fail_tier": rate.severe,
         "rows_above_alert_threshold": int(len(alert)),
-        "findings_truncated": int(max(len(alert) - len(shown), 0)),
-        "top_anomalies": preview,
+        "rows_not_shown": int(max(len(alert) - len(top), 0)),
     }
-    return CheckOutcome(check=name, passed=not problems, severity=spec.severity, message=message, metadata=metadata,
-                        findings=tuple(findings), metrics=_score_metrics(scores["score"].to_numpy(), rate.rate))
+    metadata = {**base_meta, **evidence, "top_anomalies": [_preview(r) for r in top[:PREVIEW_ROWS]]}
+    findings: tuple[Finding, ...] = ()
+    if rate.problems:
+        details = {**evidence, "model_version": scored.model_version, "top_rows": top}
+        findings = (Finding(dataset, snapshot, name, spec.severity, message, details, key=SNAPSHOT_KEY),)
+    return CheckOutcome(check=name, passed=not rate.problems, severity=spec.severity, message=message,
+                        metadata=metadata, findings=findings, metrics=_score_metrics(scores["score"].to_numpy(),
+                                                                                     rate.rate))
+
+
+def rate_band(expected_rate: float, max_rate_ratio: float) -> str:
+    """The normal anomaly-rate band, one string for the summary and the metadata."""
+    return f"0% to {max_rate_ratio * expected_rate:.2%}"
 
 
 def _unscorable_outcome(dataset: str, snapshot: str, scored: ScoredSnapshot, spec: AnomalySpec,
@@ -141,9 +154,9 @@ class _RateTest:
             severe = int((scores["score"].to_numpy() >= spec.severity_tiers[spec.fail_on_tier]).sum())
         problems = []
         if too_high:
-            problems.append("anomaly rate is abnormally high")
+            problems.append(f"anomaly rate is abnormally high (binomial p {p_value:.1e})")
         if severe:
-            problems.append(f"{severe:,} row(s) reach the {spec.fail_on_tier!r} severity tier")
+            problems.append(f"{severe} row(s) reach the {spec.fail_on_tier!r} severity tier")
         return cls(k, rate, p_value, severe, tuple(problems))
 
 
@@ -157,43 +170,43 @@ def _score_metrics(s: np.ndarray, rate: float) -> dict[str, float]:
     }
 
 
-def _row_findings(dataset: str, snapshot: str, check: str, severity: Severity, shown: pd.DataFrame,
-                  current: pd.DataFrame, primary_key: Sequence[str],
-                  model_version: str) -> tuple[list[Finding], list[dict[str, Any]]]:
-    """One finding per shown row, keyed by its primary key, and the first `PREVIEW_ROWS` for the UI."""
+def _top_rows(shown: pd.DataFrame, current: pd.DataFrame, primary_key: Sequence[str]) -> list[dict[str, Any]]:
+    """The evidence rows (already sorted and capped), each with its primary key, score, tier and reason."""
     pk = [c for c in primary_key if c in current.columns]
-    findings = []
-    preview = []
+    rows = []
     for idx, row in shown.iterrows():
         key_values = {c: _plain(current.at[idx, c]) for c in pk}
-        key = "|".join(f"{c}={v}" for c, v in key_values.items()) or f"row={idx}"
-        details = {
-            "primary_key": key_values,
-            "row_index": _plain(idx),
+        rows.append({
+            "key": "|".join(f"{c}={v}" for c, v in key_values.items()) or f"row={idx}",
             "score": float(row["score"]),
-            "raw_score": float(row["raw_score"]),
             "tier": row["severity"],
             "reason": row["reason"],
-            "model_version": model_version,
-        }
-        text = f"anomalous row {key} (anomaly score {row['score']:.2f}, tier {row['severity']}): {row['reason']}"
-        findings.append(Finding(dataset, snapshot, check, severity, text, details, key=key))
-        if len(preview) < PREVIEW_ROWS:
-            preview.append(
-                {"key": key, "score": round(float(row["score"]), 3), "tier": row["severity"], "reason": row["reason"]}
-            )
-    return findings, preview
+            "primary_key": key_values,
+            "raw_score": float(row["raw_score"]),
+            "row_index": _plain(idx),
+        })
+    return rows
 
 
-def model_unavailable_outcome(dataset: str, snapshot: str, reason: str, spec=None) -> CheckOutcome:
-    """No model could be fitted (e.g. too little history): the check is skipped, not failed."""
-    spec = parse_spec(spec, dataset=dataset)
+def _preview(row: dict[str, Any]) -> dict[str, Any]:
+    return {"key": row["key"], "score": round(row["score"], 3), "tier": row["tier"], "reason": row["reason"]}
+
+
+def not_evaluated_outcome(dataset: str, snapshot: str, *, needs: int, has: int, spec=None) -> CheckOutcome:
+    """No model was trained before this snapshot: the check did not run, so it does not pass.
+
+    A failed WARN evaluation without a finding: honest in the UI (not green), nothing to alert on,
+    and it does not disqualify the snapshot from training (only findings do). The evaluation is
+    replaced when the snapshot is re-checked once a model exists.
+    """
+    parse_spec(spec, dataset=dataset)
     return CheckOutcome(
         check=check_name(dataset),
-        passed=True,
-        severity=Severity.INFO,
-        message=f"{dataset}: anomaly check skipped for {snapshot}: {reason}",
-        metadata={"skipped": reason},
+        passed=False,
+        severity=Severity.WARN,
+        message=(f"{dataset}: {snapshot} not evaluated: no anomaly model trained before this snapshot; "
+                 f"needs {needs} clean snapshot(s) before it, has {has}"),
+        metadata={"not_evaluated": True, "clean_snapshots_needed": needs, "clean_snapshots_before": has},
     )
 
 

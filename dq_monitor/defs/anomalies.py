@@ -49,6 +49,35 @@ def _load_frames(ctx: DatasetContext, snapshot_ids: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
+class TrainingError(Exception):
+    """The model cannot be trained as of a snapshot; the message says why."""
+
+
+def min_training_snapshots(spec: AnomalySpec) -> int:
+    return min(MIN_TRAINING_SNAPSHOTS, spec.reference_snapshots)
+
+
+def train_model(ctx: DatasetContext, spec: AnomalySpec, store: Store, as_of: str | None) -> tuple[Any, list[str], Any]:
+    """Fit on the clean, materialized snapshots before `as_of` (default: the newest ones); (model, window, path).
+
+    The model is recorded as trained for `as_of` (or the newest snapshot), so it becomes the current
+    model from that snapshot on and never judges an earlier one.
+    """
+    from dq_monitor.anomalies import AnomalyInputError, fit_model
+
+    before = store.get_snapshot(ctx.name, as_of) if as_of else None
+    window = training_snapshots(store, ctx.name, before=before, n=spec.reference_snapshots)
+    window = [s for s in window if snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s).exists()]
+    if not window:
+        raise TrainingError(f"{ctx.name}: no clean, materialized snapshot to train the anomaly model on")
+    try:
+        model = fit_model(_load_frames(ctx, window), spec, snapshot_ids=window)
+    except AnomalyInputError as exc:
+        raise TrainingError(f"{ctx.name}: cannot train the anomaly model on {', '.join(window)}: {exc}") from None
+    trained_for = before.snapshot if before else store.snapshots(ctx.name)[-1].snapshot
+    return model, window, _registry(ctx).save(model, as_of=trained_for)
+
+
 def build_model_asset(ctx: DatasetContext, spec: AnomalySpec) -> dg.AssetsDefinition:
     key = dg.AssetKey(names.anomaly_model_asset(ctx.name))
 
@@ -59,24 +88,13 @@ def build_model_asset(ctx: DatasetContext, spec: AnomalySpec) -> dg.AssetsDefini
               "Each materialisation is a new model version.")
     def anomaly_model(context: dg.AssetExecutionContext, config: ModelTrainingConfig,
                       dq_store: FindingsStoreResource) -> dg.MaterializeResult:
-        from dq_monitor.anomalies import AnomalyInputError, fit_model
-
-        store = dq_store.get_store()
-        before = store.get_snapshot(ctx.name, config.as_of) if config.as_of else None
-        window = training_snapshots(store, ctx.name, before=before, n=spec.reference_snapshots)
-        missing = [s for s in window
-                   if not snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s).exists()]
-        window = [s for s in window if s not in missing]
-        if not window:
-            raise dg.Failure(f"{ctx.name}: no clean, materialized snapshot to train the anomaly model on")
         try:
-            model = fit_model(_load_frames(ctx, window), spec, snapshot_ids=window)
-        except AnomalyInputError as exc:
-            raise dg.Failure(f"{ctx.name}: cannot train the anomaly model on {', '.join(window)}: {exc}") from None
-        path = model.save(_registry(ctx).path_for(model.version))
+            model, window, path = train_model(ctx, spec, dq_store.get_store(), config.as_of)
+        except TrainingError as exc:
+            raise dg.Failure(str(exc)) from None
         meta = model.metadata()
         context.log.info(f"{ctx.name}: model {model.version} trained on {len(window)} snapshot(s), "
-                         f"{model.n_reference_rows:,} rows, features {model.features}")
+                         f"{model.n_reference_rows} rows, features {model.features}")
         return dg.MaterializeResult(metadata={
             "version": dg.MetadataValue.text(model.version),
             "detector": dg.MetadataValue.text(model.detector_name),
@@ -119,15 +137,51 @@ def score_snapshot(ctx: DatasetContext, spec: AnomalySpec, model_path: Any, snap
     return outcome, model.version, metadata
 
 
+def model_for(ctx: DatasetContext, spec: AnomalySpec, store: Store, snapshot_id: str,
+              context: dg.AssetExecutionContext) -> tuple[Any, CheckOutcome | None]:
+    """The model current at `snapshot_id`, training it first (as of the snapshot) when one is due.
+
+    Training here, not only in the model asset, is what makes a backlog under sensors come out like
+    `check --all`: the run of each snapshot trains exactly what the CLI's pre-run hook would have.
+    Returns (model entry, None), or (None, the not-evaluated outcome) when no model can exist yet.
+    """
+    from dq_monitor.anomalies import not_evaluated_outcome
+
+    registry = _registry(ctx)
+    pinned = _model_judged_before(store, registry, ctx.name, snapshot_id)
+    if pinned is not None:
+        return pinned, None
+    needs = min_training_snapshots(spec)
+    reason = retraining_reason(store, registry, ctx.name, as_of=snapshot_id, window=spec.reference_snapshots,
+                               min_snapshots=needs)
+    if reason is not None:
+        try:
+            model, window, _ = train_model(ctx, spec, store, snapshot_id)
+            context.log.info(f"{ctx.name}: trained anomaly model {model.version} on {', '.join(window)} ({reason})")
+        except TrainingError as exc:
+            context.log.warning(str(exc))
+    entry = registry.usable_for(store, ctx.name, snapshot_id)
+    if entry is not None:
+        return entry, None
+    before = store.get_snapshot(ctx.name, snapshot_id)
+    has = len(training_snapshots(store, ctx.name, before=before, n=spec.reference_snapshots)) if before else 0
+    return None, not_evaluated_outcome(ctx.name, snapshot_id, needs=needs, has=has, spec=spec)
+
+
+def _model_judged_before(store: Store, registry: ModelRegistry, dataset: str, snapshot_id: str) -> Any:
+    """The model an earlier evaluation of this snapshot used, if it is still on disk: a re-check keeps its judge."""
+    earlier = [e for e in store.evaluations(dataset=dataset, snapshot=snapshot_id)
+               if e.check == names.anomaly_rate_check(dataset)]
+    version = earlier[0].metadata.get("model_version") if earlier else None
+    return next((e for e in registry.entries() if e.version == version), None) if version else None
+
+
 def materialize_anomalies(ctx: DatasetContext, spec: AnomalySpec, context: dg.AssetExecutionContext,
                           current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
-    from dq_monitor.anomalies import model_unavailable_outcome
-
     snapshot_id = context.partition_key
-    entry = _registry(ctx).usable_for(store, ctx.name, snapshot_id)
+    entry, outcome = model_for(ctx, spec, store, snapshot_id, context)
     if entry is None:
-        outcome = model_unavailable_outcome(ctx.name, snapshot_id, "no model trained on earlier snapshots yet "
-                                            f"(materialize {names.anomaly_model_asset(ctx.name)})", spec)
+        assert outcome is not None
         model_version, metadata = "none", {}
     else:
         outcome, model_version, metadata = score_snapshot(ctx, spec, entry.path, snapshot_id, current)
@@ -170,7 +224,7 @@ def build_model_sensor(ctx: DatasetContext, spec: AnomalySpec, job: Any, running
     def _sensor(context: dg.SensorEvaluationContext, dq_store: FindingsStoreResource):
         store = dq_store.get_store()
         reason = retraining_reason(store, _registry(ctx), ctx.name, as_of=None, window=spec.reference_snapshots,
-                                   min_snapshots=min(MIN_TRAINING_SNAPSHOTS, spec.reference_snapshots))
+                                   min_snapshots=min_training_snapshots(spec))
         if reason is None:
             return dg.SkipReason(f"{ctx.name}: the anomaly model is current")
         newest = store.snapshots(ctx.name)[-1].snapshot
@@ -209,7 +263,7 @@ def before_snapshot_run(ctx: DatasetContext, defs: dg.Definitions, instance: dg.
         return None
     spec = _spec(ctx)
     reason = retraining_reason(store, _registry(ctx), ctx.name, as_of=snapshot_id, window=spec.reference_snapshots,
-                               min_snapshots=min(MIN_TRAINING_SNAPSHOTS, spec.reference_snapshots))
+                               min_snapshots=min_training_snapshots(spec))
     if reason is None:
         return None
     defs.resolve_job_def(names.anomaly_model_job(ctx.name)).execute_in_process(

@@ -1,9 +1,12 @@
 """Versioned anomaly models on disk, and when a dataset needs a (re)trained one.
 
 Models live in `<artifact root>/<dataset>/models/<version>.joblib` with a JSON sidecar
-(training snapshots, features, fitted_at). A snapshot is scored by the newest model whose
-training snapshots all come before it, so a backfill never scores old data with a model
-that has seen the future.
+(training snapshots, features, fitted_at, and `as_of`: the snapshot it was trained for, from
+which on it is the current model). A snapshot is judged by the model that was current at its
+time: trained only on snapshots before it, and trained for it or for an earlier snapshot --
+never one trained later for a newer snapshot, even when that model's window happens to end
+before it. So a backfill never scores old data with a model that has seen the future, and
+re-running `check --all` gives every snapshot the same model, verdict and scores again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class ModelEntry:
     version: str
     snapshot_ids: tuple[str, ...]
     fitted_at: str
+    as_of: str | None = None  # None: written before `as_of` existed; current after its newest training snapshot
 
 
 class ModelRegistry:
@@ -32,6 +36,14 @@ class ModelRegistry:
     def path_for(self, version: str) -> Path:
         return self.folder / f"{version}.joblib"
 
+    def save(self, model, as_of: str) -> Path:
+        """Write `model` (a FittedModel) and its sidecar, recording the snapshot it was trained for."""
+        path = model.save(self.path_for(model.version))
+        sidecar = path.with_name(path.name + ".json")
+        meta = json.loads(sidecar.read_text())
+        sidecar.write_text(json.dumps({**meta, "as_of": as_of}, indent=2, sort_keys=True))
+        return path
+
     def entries(self) -> list[ModelEntry]:
         out = []
         for sidecar in sorted(self.folder.glob("*.joblib.json")):
@@ -40,18 +52,29 @@ class ModelRegistry:
             except (OSError, ValueError):
                 continue
             out.append(ModelEntry(sidecar.with_suffix(""), str(meta.get("version")), tuple(meta.get("snapshot_ids", [])),
-                                  str(meta.get("fitted_at", ""))))
+                                  str(meta.get("fitted_at", "")), meta.get("as_of")))
         return sorted(out, key=lambda e: e.fitted_at)
 
     def usable_for(self, store: Store, dataset: str, snapshot: str) -> ModelEntry | None:
-        """Newest model trained only on snapshots before `snapshot`."""
+        """The model current at `snapshot`'s time: trained only on earlier snapshots, for it or an earlier one.
+
+        Among those, the one trained for the latest snapshot wins (then the newest fit), so the choice
+        depends only on what happened up to `snapshot`, not on models trained after it.
+        """
         current = store.get_snapshot(dataset, snapshot)
         if current is None:
             return None
         times = {s.snapshot: (s.snapshot_time, s.snapshot) for s in store.snapshots(dataset)}
         here = (current.snapshot_time, snapshot)
-        usable = [e for e in self.entries() if e.snapshot_ids and all(times.get(s, here) < here for s in e.snapshot_ids)]
-        return usable[-1] if usable else None
+        usable = []
+        for e in self.entries():
+            trained = [times.get(s, here) for s in e.snapshot_ids]
+            if not trained or any(t >= here for t in trained):
+                continue
+            became_current = times.get(e.as_of, here) if e.as_of else max(trained)
+            if became_current <= here:
+                usable.append((became_current, e.fitted_at, e))
+        return max(usable, key=lambda u: u[:2])[2] if usable else None
 
 
 def training_snapshots(store: Store, dataset: str, *, before: SnapshotRecord | None, n: int) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from dq_monitor.anomalies import (
     anomaly_rate_outcome,
     fit_model,
-    model_unavailable_outcome,
+    not_evaluated_outcome,
     score_with_model,
 )
 from dq_monitor.core.outcome import Severity
@@ -45,36 +45,40 @@ def test_a_normal_snapshot_passes_and_records_rate_and_score_quantiles(model):
     assert out.metrics["anomaly_score_p50"] < out.metrics["anomaly_score_p90"] < out.metrics["anomaly_score_p99"]
     assert out.metadata["expected_rate"] == pytest.approx(model.expected_rate)
     assert out.metadata["model_version"] == model.version
-    assert all(f.severity == Severity.INFO for f in out.findings)  # recorded, not alerted
+    assert out.findings == ()  # a normal snapshot is not news: its anomalous rows stay in the metadata
+    assert out.metadata["normal_band"] in out.message  # the summary and the metadata show the same band
 
 
-def test_a_snapshot_with_many_anomalies_fails_with_one_finding_per_row(model):
+def test_a_snapshot_with_many_anomalies_fails_with_one_finding_holding_the_top_rows(model):
     cur = frame(2000, 2, start_id=20_000)
     cur.loc[:99, "amount"] = 10_000.0  # 5% of rows, far above the ~0.5% expected
     out = outcome(model, cur)
     assert not out.passed
     assert "anomaly rate is abnormally high" in out.message
     assert out.metadata["n_anomalies"] >= 100
-    keys = {f.key for f in out.findings}
-    assert {f"txn_id={20_000 + i}" for i in range(100)} <= keys
-    f = next(f for f in out.findings if f.key == "txn_id=20000")
+    assert len(out.findings) == 1
+    f = out.findings[0]
+    assert f.key == "snapshot" and f.message == out.message
     assert f.severity == Severity.WARN and f.check == "payments_anomaly_rate_is_normal"
-    assert f.details["primary_key"] == {"txn_id": 20_000}
-    assert f.details["reason"].startswith("amount = 10,000 is ")
-    assert f.details["score"] > 4 and f.details["tier"] == "high"
-    assert f.message.startswith("anomalous row txn_id=20000 (anomaly score ")
-    assert f", tier {f.details['tier']}): amount = 10,000 is " in f.message
-    assert f.to_dict()["details"]["primary_key"] == {"txn_id": 20000}  # JSON-able for the store
+    assert f.details["normal_band"] == out.metadata["normal_band"] and f.details["normal_band"] in f.message
+    keys = [r["key"] for r in f.details["top_rows"]]
+    assert {f"txn_id={20_000 + i}" for i in range(100)} <= set(keys)
+    row = next(r for r in f.details["top_rows"] if r["key"] == "txn_id=20000")
+    assert row["primary_key"] == {"txn_id": 20_000}
+    assert row["reason"].startswith("amount = 10")
+    assert row["score"] > 4 and row["tier"] == "high"
+    assert f.to_dict()["details"]["top_rows"][0]["primary_key"]["txn_id"] >= 20000  # JSON-able for the store
 
 
-def test_findings_are_capped_highest_scores_first_and_respect_the_alert_threshold(model):
+def test_evidence_rows_are_capped_highest_scores_first_and_respect_the_alert_threshold(model):
     cur = frame(2000, 3, start_id=30_000)
     cur.loc[:49, "amount"] = 100 + 10 * np.arange(50, 100)  # growing severity
     out = outcome(model, cur, max_findings=5, alert_threshold=2.0)
-    assert len(out.findings) == 5
-    assert [f.key for f in out.findings] == [f"txn_id={30_000 + i}" for i in range(49, 44, -1)]
-    assert all(f.details["score"] >= 2.0 for f in out.findings)
-    assert out.metadata["findings_truncated"] == out.metadata["rows_above_alert_threshold"] - 5
+    assert len(out.findings) == 1
+    rows = out.findings[0].details["top_rows"]
+    assert [r["key"] for r in rows] == [f"txn_id={30_000 + i}" for i in range(49, 44, -1)]
+    assert all(r["score"] >= 2.0 for r in rows)
+    assert out.metadata["rows_not_shown"] == out.metadata["rows_above_alert_threshold"] - 5
     assert len(out.metadata["top_anomalies"]) == 5
 
 
@@ -84,7 +88,8 @@ def test_a_few_extra_anomalies_in_a_small_snapshot_do_not_fail_the_rate_test(mod
     out = outcome(model, cur, fail_on_tier=None)
     assert out.metadata["n_anomalies"] >= 1
     assert out.passed  # 1 of 40 is above 3x the rate but not significant
-    assert len(out.findings) == out.metadata["rows_above_alert_threshold"]
+    assert out.findings == ()
+    assert len(out.metadata["top_anomalies"]) == out.metadata["rows_above_alert_threshold"]
 
 
 def test_a_single_absurd_value_fails_the_check_through_the_severity_tier(model):
@@ -103,8 +108,8 @@ def test_without_a_primary_key_findings_are_keyed_by_row_index(model):
     cur.index = pd.RangeIndex(500, 600)
     cur.loc[510, "fee"] = 9.0
     scored = score_with_model(model, cur)
-    out = anomaly_rate_outcome("payments", "s", scored, cur, SPEC)
-    assert "row=510" in {f.key for f in out.findings}
+    out = anomaly_rate_outcome("payments", "s", scored, cur, {**SPEC, "fail_on_tier": "low"})
+    assert "row=510" in {r["key"] for r in out.findings[0].details["top_rows"]}
 
 
 def test_a_column_mismatch_fails_the_check_with_a_clear_finding(model):
@@ -124,7 +129,10 @@ def test_an_empty_snapshot_passes_with_nothing_to_score(model):
     assert out.passed and "has no rows" in out.message and not out.findings
 
 
-def test_a_missing_model_skips_the_check_with_the_reason():
-    out = model_unavailable_outcome("payments", "s", "the reference window has 3 row(s)")
-    assert out.passed and out.severity == Severity.INFO
-    assert out.message == "payments: anomaly check skipped for s: the reference window has 3 row(s)"
+def test_without_a_model_the_check_is_not_evaluated_and_does_not_pass():
+    out = not_evaluated_outcome("payments", "s", needs=3, has=1)
+    assert not out.passed and out.severity == Severity.WARN
+    assert out.message == ("payments: s not evaluated: no anomaly model trained before this snapshot; "
+                           "needs 3 clean snapshot(s) before it, has 1")
+    assert out.findings == ()  # nothing to alert on, and the snapshot stays usable for training
+    assert out.metadata["not_evaluated"] is True

@@ -65,3 +65,15 @@ def test_findings_json_carries_the_documented_fields(demo_run, capsys: pytest.Ca
     items = json.loads(capsys.readouterr().out)
     assert items and {"dataset", "snapshot", "check", "severity", "message", "details", "created_at"} <= set(items[0])
     assert {i["dataset"] for i in items} == {"sensors"}
+
+
+def test_each_labeled_anomaly_day_fails_with_one_finding_per_snapshot(demo_run) -> None:
+    out, _, store = demo_run
+    truth = {(t["dataset"], t["snapshot"]) for t in json.loads((out / "ground_truth.json").read_text())
+             if t["check"].endswith("_anomaly_rate_is_normal")}
+    failed = {(e.dataset, e.snapshot) for e in store.evaluations() if e.check.endswith("_anomaly_rate_is_normal")
+              and not e.passed and not e.metadata.get("not_evaluated")}
+    assert truth and truth <= failed
+    findings = [(f.dataset, f.snapshot) for f in store.findings(status="open") if f.check.endswith("_anomaly_rate_is_normal")]
+    assert len(findings) == len(set(findings))  # one finding per snapshot, the rows are its evidence
+    assert set(findings) <= failed
