@@ -74,11 +74,12 @@ def test_flush_delivers_once_and_a_silence_mutes(tmp_path: Path, monkeypatch, ca
         monkeypatch.setenv("DQ_MONITOR_ALERT_EMAIL_TO", "oncall@example.com")
         assert main(["alerts", "flush", "--config", config]) == 0
         assert main(["alerts", "flush", "--config", config]) == 0  # nothing new: nothing re-sent
-        # Slack once; email once to on-call (ERROR route) and once to the dataset's owner (owners route).
+        # Slack once; email once to on-call (ERROR route) and once to the dataset's owner (owners route,
+        # ERROR findings only by default: the WARN row-count-change finding is not in the owner's mail).
         assert len(slack.delivered()) == 1 and smtp.count() == 2
         by_recipient = {m["To"]: m["Subject"] for m in smtp.received()}
         assert by_recipient == {"oncall@example.com": "[ERROR] orders: 1 failing check on snapshot orders_2026-01-02",
-                                "orders-team@example.com": "[ERROR] orders: 2 failing checks on snapshot "
+                                "orders-team@example.com": "[ERROR] orders: 1 failing check on snapshot "
                                                            "orders_2026-01-02"}
         payload = slack.delivered()[0].payload
         assert "orders" in str(payload) and "10 rows is below the minimum of 50" in str(payload)
