@@ -1,4 +1,4 @@
-"""Finding dataset snapshots (files in a local folder or an fsspec path).
+"""Finding dataset snapshots (files in a local folder or an fsspec path; SQL sources in `sql_discover`).
 
 A snapshot is one file (`snapshot_unit: file`) or one folder of files
 (`snapshot_unit: folder`). Its id is stable: derived from its path relative to
@@ -9,33 +9,18 @@ keys.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 
 import fsspec
 import pandas as pd
 
+from dq_monitor.snapshots.ref import SnapshotRef, SourceError
 from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T_ -]?(\d{2})[:-]?(\d{2})(?:[:-]?(\d{2}))?)?")
 _SUFFIXES = {"csv": (".csv", ".csv.gz", ".tsv"), "parquet": (".parquet", ".pq"), "jsonl": (".jsonl", ".json", ".ndjson", ".jsonl.gz")}
-
-
-class SourceError(Exception):
-    """The source as a whole cannot be listed (missing folder, bad URL)."""
-
-
-@dataclass(frozen=True)
-class SnapshotRef:
-    dataset: str
-    snapshot_id: str
-    path: str
-    files: tuple[str, ...]
-    snapshot_time: datetime
-    bytes: int
-
 
 
 def snapshot_id_for(relative: str) -> str:
@@ -86,7 +71,9 @@ def discover_snapshots(dataset: SnapshotDataset, root_path: str) -> list[Snapsho
     """All snapshots currently present, oldest first. Raises SourceError if the root is missing."""
     source = dataset.source
     if not isinstance(source, FilesSource):
-        raise SourceError(f"dataset {dataset.name!r}: source kind {source.kind!r} has no file snapshots")
+        from dq_monitor.snapshots.sql_discover import discover_sql
+
+        return [snapshot.ref for snapshot in discover_sql(dataset)]
     try:
         fs, root = open_filesystem(root_path)
         exists = fs.isdir(root)
@@ -124,6 +111,10 @@ def _ref(dataset: str, sid: str, path: str, files: tuple[str, ...], size: int, m
 
 
 def find_snapshot(dataset: SnapshotDataset, root_path: str, snapshot_id: str) -> SnapshotRef:
+    if not isinstance(dataset.source, FilesSource):  # a SQL snapshot id names its time bucket: no listing
+        from dq_monitor.snapshots.sql_discover import sql_ref
+
+        return sql_ref(dataset.name, dataset.source, snapshot_id)
     for ref in discover_snapshots(dataset, root_path):
         if ref.snapshot_id == snapshot_id:
             return ref

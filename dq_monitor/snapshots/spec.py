@@ -29,18 +29,47 @@ class FilesSource(StrictModel):
     csv_options: dict[str, Any] = Field(default_factory=dict, description="extra pandas.read_csv keyword arguments")
 
 
-class SqlSource(StrictModel):
-    """A SQL table or query read through SQLAlchemy; each read is one snapshot."""
+class PartitionBy(StrictModel):
+    """One snapshot per time bucket of a timestamp/date column."""
 
-    kind: Literal["sql"] = Field(default="sql", description="sql: each read of a table or query is a snapshot")
-    url_env: str = Field(description="name of the environment variable holding the SQLAlchemy URL")
-    table: str | None = Field(default=None, description="table to read (give table or query)")
-    query: str | None = Field(default=None, description="SELECT to run (give table or query)")
+    column: str = Field(description="date or timestamp column whose buckets are the snapshots")
+    grain: Literal["hour", "day", "week", "month"] = Field(default="day", description="bucket size (weeks start on Monday)")
+
+
+class SqlSource(StrictModel):
+    """A SQL table or read-only query profiled in the database (see README "SQL tables").
+
+    With `partition_by`, each time bucket is a snapshot (id `2011-01-01`, `2011-01-01T05` for hours,
+    `2011-01` for months); with `snapshot: full` (the default) each run profiles the whole table.
+    """
+
+    kind: Literal["sql"] = Field(default="sql", description="sql: a table or SELECT profiled in the database")
+    url_env: str = Field(description="name of the environment variable holding the SQLAlchemy URL (never logged)")
+    table: str | None = Field(default=None, description="table to profile, optionally schema-qualified (give table or query)")
+    query: str | None = Field(default=None, description="a single read-only SELECT to profile (give table or query)")
+    partition_by: PartitionBy | None = Field(default=None, description="one snapshot per time bucket of a column")
+    snapshot: Literal["full"] | None = Field(default=None, description="full: one snapshot of the whole table per run")
+    late_data: str | None = Field(default=None, description="duration (e.g. 2d): re-evaluate the buckets this recent "
+                                  "on every sensor tick so late rows change their verdict")
+    sample_rows: int = Field(default=100_000, ge=1, description="at most this many rows of a snapshot are read for "
+                             "row-level features (drift, anomalies, GX), with a seeded per-dialect sample")
+    sample_seed: int = Field(default=0, ge=0, description="seed of the sample, so re-runs read the same rows")
 
     @model_validator(mode="after")
-    def _table_or_query(self) -> "SqlSource":
+    def _valid(self) -> "SqlSource":
+        from dq_monitor.core.durations import parse_duration
+        from dq_monitor.snapshots.sql_query import validate_select
+
         if (self.table is None) == (self.query is None):
             raise ValueError("give exactly one of 'table' or 'query'")
+        if self.partition_by is not None and self.snapshot is not None:
+            raise ValueError("give either 'partition_by' or 'snapshot: full', not both")
+        if self.query is not None:
+            validate_select(self.query)
+        if self.late_data is not None:
+            parse_duration(self.late_data)
+            if self.partition_by is None:
+                raise ValueError("'late_data' needs 'partition_by' (it re-evaluates recent buckets)")
         return self
 
 
