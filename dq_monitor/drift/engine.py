@@ -198,6 +198,25 @@ def _note(col: PreparedColumn, method: str, new: tuple[int, tuple[Any, ...]]) ->
     return "; ".join(notes) or None
 
 
+def _compare_columns(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], explicit: bool,
+                     spec: DriftSpec, workers: int | None) -> tuple[ColumnDrift, ...]:
+    """Every column's verdict, `workers` columns at a time in threads."""
+
+    def run(column: str) -> ColumnDrift:
+        # Check and compare in one task so a column's hashed profiles are freed as soon as it is done.
+        checked = _check_column(column, reference, current, explicit)
+        if isinstance(checked, ColumnDrift):
+            return checked
+        type_key, ref_side, cur_side = checked
+        return _compare_column(column, ref_side, cur_side, type_key, spec)
+
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers > 1 and len(columns) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return tuple(pool.map(run, columns))
+    return tuple(run(c) for c in columns)
+
+
 def compare(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -228,21 +247,7 @@ def compare(
             alpha=spec.alpha if spec.mode == "dq_monitor" else None,
         )
 
-    def run(column: str) -> ColumnDrift:
-        # Check and compare in one task so a column's hashed profiles are freed as soon as it is done.
-        checked = _check_column(column, reference, current, explicit)
-        if isinstance(checked, ColumnDrift):
-            return checked
-        type_key, ref_side, cur_side = checked
-        return _compare_column(column, ref_side, cur_side, type_key, spec)
-
-    workers = workers or min(4, os.cpu_count() or 1)
-    if workers > 1 and len(columns) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = tuple(pool.map(run, columns))
-    else:
-        results = tuple(run(c) for c in columns)
-
+    results = _compare_columns(reference, current, columns, explicit, spec, workers)
     if spec.mode == "dq_monitor":
         results = _adjust(results, spec.alpha)
     compared = [c for c in results if c.status == "compared"]

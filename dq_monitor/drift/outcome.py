@@ -100,26 +100,9 @@ def _drift_message(col: ColumnDrift, alpha: float | None) -> str:
     )
 
 
-def to_check_outcome(
-    result: DriftResult,
-    dataset: str,
-    snapshot: str,
-    spec: "DriftSpec | dict[str, Any] | None" = None,
-    reference: "ReferenceSelection | str | None" = None,
-    report_path: "str | Path | None" = None,
-) -> CheckOutcome:
-    """The check `<dataset>_has_no_dataset_drift`.
-
-    Passes when the dataset verdict is "no drift" and every selected column could
-    be compared. Findings: one per drifted column (method, threshold, score), one per
-    column that could not be compared (schema-level ones say so), one for the dataset
-    verdict when it drifted, and one when nothing could be compared at all.
-    """
-    spec = parse_spec(spec)
-    check = check_name(dataset)
-    ref_text = reference.description if isinstance(reference, ReferenceSelection) else reference
-    report = str(report_path) if report_path is not None else None
-    severity: Severity = spec.severity
+def _drift_findings(result: DriftResult, dataset: str, snapshot: str, check: str, severity: Severity,
+                    ref_text: str | None, report: str | None) -> list[Finding]:
+    """One finding per drifted column, per column that could not be compared, and for the dataset."""
     findings: list[Finding] = []
 
     def add(key: str, message: str, details: dict[str, Any]) -> None:
@@ -149,20 +132,24 @@ def to_check_outcome(
     if result.problem is not None:
         add("problem:dataset", f"drift of {dataset} could not be computed: {result.problem}",
             {"problem": result.problem, "reference": ref_text, "report": report})
+    return findings
 
-    problems = result.problems
-    passed = not result.dataset_drift and not problems and result.problem is None
+
+def _summary(result: DriftResult) -> str:
     if result.problem is not None:
-        message = f"Drift could not be computed: {result.problem}."
-    else:
-        message = (
-            f"{result.number_of_drifted_columns} of {result.number_of_columns} columns drifted "
-            f"(share {result.drift_share:.3f}, dataset drift at >= {result.share_threshold:g}): "
-            + ("dataset drift." if result.dataset_drift else "no dataset drift.")
-        )
-        if problems:
-            message += f" {len(problems)} column(s) could not be compared."
-    metadata: dict[str, Any] = {
+        return f"Drift could not be computed: {result.problem}."
+    message = (
+        f"{result.number_of_drifted_columns} of {result.number_of_columns} columns drifted "
+        f"(share {result.drift_share:.3f}, dataset drift at >= {result.share_threshold:g}): "
+        + ("dataset drift." if result.dataset_drift else "no dataset drift.")
+    )
+    if result.problems:
+        message += f" {len(result.problems)} column(s) could not be compared."
+    return message
+
+
+def _metadata(result: DriftResult, ref_text: str | None, report: str | None) -> dict[str, Any]:
+    return {
         "mode": result.mode,
         "alpha": result.alpha,
         "dataset_drift": result.dataset_drift,
@@ -178,12 +165,35 @@ def to_check_outcome(
         "report": report,
         "table": markdown_table(result),
     }
+
+
+def to_check_outcome(
+    result: DriftResult,
+    dataset: str,
+    snapshot: str,
+    spec: "DriftSpec | dict[str, Any] | None" = None,
+    reference: "ReferenceSelection | str | None" = None,
+    report_path: "str | Path | None" = None,
+) -> CheckOutcome:
+    """The check `<dataset>_has_no_dataset_drift`.
+
+    Passes when the dataset verdict is "no drift" and every selected column could
+    be compared. Findings: one per drifted column (method, threshold, score), one per
+    column that could not be compared (schema-level ones say so), one for the dataset
+    verdict when it drifted, and one when nothing could be compared at all.
+    """
+    spec = parse_spec(spec)
+    check = check_name(dataset)
+    ref_text = reference.description if isinstance(reference, ReferenceSelection) else reference
+    report = str(report_path) if report_path is not None else None
+    findings = _drift_findings(result, dataset, snapshot, check, spec.severity, ref_text, report)
+    passed = not result.dataset_drift and not result.problems and result.problem is None
     return CheckOutcome(
         check=check,
         passed=passed,
-        severity=severity,
-        message=message,
-        metadata=metadata,
+        severity=spec.severity,
+        message=_summary(result),
+        metadata=_metadata(result, ref_text, report),
         findings=tuple(findings),
         metrics=drift_metrics(result),
     )

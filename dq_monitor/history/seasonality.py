@@ -82,15 +82,23 @@ def detect_period(times_ns: np.ndarray, values: np.ndarray, step_ns: int) -> int
     highest peak, repeats at least twice in the data and has autocorrelation of
     at least `MIN_PERIOD_ACF` and `PERIOD_ACF_Z` standard errors.
     """
+    resid = _regular_residuals(times_ns, values, step_ns)
+    if resid is None:
+        return 0
+    return _shortest_strong_peak(_autocorrelation(resid))
+
+
+def _regular_residuals(times_ns: np.ndarray, values: np.ndarray, step_ns: int) -> np.ndarray | None:
+    """The series on a regular grid, gaps filled, detrended, clipped and scaled to [-1, 1] (None: unusable)."""
     finite = np.isfinite(values)
     if step_ns <= 0 or finite.sum() < 8:
-        return 0
+        return None
     t = times_ns[finite]
     v = values[finite].astype(float)
     pos = np.floor((t - t[0]) / step_ns + 0.5).astype(np.int64)
     length = int(pos[-1]) + 1
     if length < 8 or length > 50 * len(v):
-        return 0  # too sparse for a grid to mean anything
+        return None  # too sparse for a grid to mean anything
     grid = np.full(length, np.nan)
     grid[pos] = v
     center = np.median(v)
@@ -100,7 +108,7 @@ def detect_period(times_ns: np.ndarray, values: np.ndarray, step_ns: int) -> int
     grid = grid - center
     spread = np.max(np.abs(grid))
     if not np.isfinite(spread) or spread == 0:
-        return 0
+        return None
     grid = grid / spread
     resid = grid - grid.mean() - x * (x @ grid) / (x @ x)
     k = max(1, length // 200)
@@ -109,12 +117,22 @@ def detect_period(times_ns: np.ndarray, values: np.ndarray, step_ns: int) -> int
     resid = resid - resid.mean()
     peak_size = np.max(np.abs(resid))
     if not np.isfinite(peak_size) or peak_size == 0:
-        return 0
-    resid = resid / peak_size  # the autocorrelation is scale-free; this avoids overflow
+        return None
+    return resid / peak_size  # the autocorrelation is scale-free; this avoids overflow
+
+
+def _autocorrelation(resid: np.ndarray) -> np.ndarray:
+    """Unbiased autocorrelation at every lag, through the FFT."""
+    length = len(resid)
     size = 1 << int(2 * length - 1).bit_length()
     spectrum = np.fft.rfft(resid, size)
     acov = np.fft.irfft(spectrum * np.conj(spectrum), size)[:length]
-    acf = acov / acov[0] * length / np.maximum(length - np.arange(length), 1)  # unbiased
+    return acov / acov[0] * length / np.maximum(length - np.arange(length), 1)  # unbiased
+
+
+def _shortest_strong_peak(acf: np.ndarray) -> int:
+    """The shortest autocorrelation peak within 90% of the highest significant one, or 0."""
+    length = len(acf)
     max_lag = length // 2
     if max_lag < 3:
         return 0
