@@ -1,7 +1,8 @@
 """Per-dataset job, new-snapshot sensor and cron schedule."""
 
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import (
@@ -9,12 +10,16 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 
 from dq_monitor.core import names
+from dq_monitor.core.durations import parse_duration
 from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.defs.snapshots import snapshot_ref_tags
 from dq_monitor.snapshots import SnapshotRef, SourceError, discover_snapshots
+from dq_monitor.snapshots.spec import SqlSource
+from dq_monitor.snapshots.sql import late_bucket_count
+from dq_monitor.snapshots.sql_discover import SqlSnapshot, discover_sql
 
 #: Runs requested per sensor tick; the rest follow on later ticks (a big backlog never floods the queue).
 MAX_RUNS_PER_TICK = 25
@@ -43,11 +48,12 @@ def source_outcome(dataset: str, error: str | None) -> CheckOutcome:
                                           {"problem": "source_unavailable"}, key="source"),))
 
 
-def discover_or_record(ctx: DatasetContext, store_resource: FindingsStoreResource) -> list[SnapshotRef] | str:
-    """Snapshots at the source, or the error message after recording it as a finding."""
+def discover_or_record(ctx: DatasetContext, store_resource: FindingsStoreResource,
+                       discover: Callable[[], list[Any]] | None = None) -> list[Any] | str:
+    """Snapshots at the source (`discover()`, default: the refs), or the error message after recording it."""
     store = store_resource.get_store()
     try:
-        refs = discover_snapshots(ctx.dataset, ctx.root_path)
+        refs = discover() if discover else discover_snapshots(ctx.dataset, ctx.root_path)
     except SourceError as exc:
         store.record_outcome(ctx.name, NO_SNAPSHOT, source_outcome(ctx.name, str(exc)), check_type=CheckType.SOURCE.value)
         return str(exc)
@@ -71,6 +77,8 @@ def build_snapshot_sensor(ctx: DatasetContext, job: UnresolvedAssetJobDefinition
         description=f"Registers new snapshots of {ctx.name} as partitions and requests one run per snapshot.",
     )
     def _sensor(context: dg.SensorEvaluationContext, dq_store: FindingsStoreResource) -> dg.SensorResult | dg.SkipReason:
+        if isinstance(ctx.dataset.source, SqlSource):
+            return sql_sensor_result(ctx, context, dq_store)
         found = discover_or_record(ctx, dq_store)
         if isinstance(found, str):
             context.log.error(found)
@@ -87,6 +95,43 @@ def build_snapshot_sensor(ctx: DatasetContext, job: UnresolvedAssetJobDefinition
         )
 
     return _sensor
+
+
+def sql_run_request(ctx: DatasetContext, snapshot: SqlSnapshot) -> dg.RunRequest:
+    """The run key carries the data version (row count and newest value), so late rows re-trigger the bucket."""
+    return dg.RunRequest(partition_key=snapshot.ref.snapshot_id,
+                         run_key=f"{ctx.name}:{snapshot.ref.snapshot_id}:{snapshot.data_version}",
+                         tags={**ctx.tags, **snapshot_ref_tags(snapshot.ref)})
+
+
+def sql_sensor_result(ctx: DatasetContext, context: dg.SensorEvaluationContext,
+                      dq_store: FindingsStoreResource) -> dg.SensorResult | dg.SkipReason:
+    """New buckets are registered and run; the last `late_data` buckets are re-requested every tick (Dagster
+    skips a run key it has seen, so only a bucket whose data version changed runs again). `snapshot: full`
+    runs once per change of the table's data version (kept in the cursor)."""
+    source = ctx.dataset.source
+    assert isinstance(source, SqlSource)
+    found = discover_or_record(ctx, dq_store, lambda: discover_sql(ctx.dataset))
+    if isinstance(found, str):
+        context.log.error(found)
+        return dg.SkipReason(found)
+    if source.partition_by is None:
+        (full,) = found
+        if context.cursor == full.data_version:
+            return dg.SkipReason(f"{ctx.name} is unchanged ({full.data_version})")
+        return dg.SensorResult(run_requests=[sql_run_request(ctx, full)], cursor=full.data_version,
+                               dynamic_partitions_requests=[ctx.partitions_def.build_add_request([full.ref.snapshot_id])])
+    known = set(context.instance.get_dynamic_partitions(ctx.partitions_def.name))
+    new = [s for s in found if s.ref.snapshot_id not in known][:MAX_RUNS_PER_TICK]
+    late_n = late_bucket_count(parse_duration(source.late_data), source.partition_by.grain) if source.late_data else 0
+    late = [s for s in found[-late_n:] if s.ref.snapshot_id in known] if late_n else []
+    if not new and not late:
+        return dg.SkipReason(f"no new buckets of {ctx.name} ({len(found)} known)")
+    ids = [s.ref.snapshot_id for s in new]
+    return dg.SensorResult(
+        run_requests=[sql_run_request(ctx, s) for s in [*new, *late]],
+        dynamic_partitions_requests=[ctx.partitions_def.build_add_request(ids)] if ids else [],
+    )
 
 
 def build_schedule(ctx: DatasetContext, job: UnresolvedAssetJobDefinition, running: bool) -> dg.ScheduleDefinition:
