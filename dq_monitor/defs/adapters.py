@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +12,9 @@ import dagster as dg
 from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome, Severity
 from dq_monitor.store import Store
+
+#: Evaluation metadata key: milliseconds the check body took, from its start to just before the store write.
+DURATION_KEY = "duration_ms"
 
 
 def to_metadata(values: dict[str, Any]) -> dict[str, Any]:
@@ -53,12 +58,18 @@ def to_check_result(outcome: CheckOutcome, asset_key: dg.AssetKey | None = None)
 
 
 def record_check(store: Store, dataset: str, snapshot: str, outcome: CheckOutcome, *, asset_key: dg.AssetKey,
-                 check_type: CheckType, run_id: str | None, observed_at: datetime | None) -> dg.AssetCheckResult:
+                 check_type: CheckType, run_id: str | None, observed_at: datetime | None,
+                 started: float | None = None) -> dg.AssetCheckResult:
     """Record `outcome` (evaluation, findings, metrics) in the store, then return it as Dagster's check result.
 
     Every dq_monitor asset check goes through here, so the store and the Dagster UI never disagree.
     `observed_at` is the snapshot's time (the metric history's x axis); None means "now".
+    `started` is `time.perf_counter()` at the start of the check body: its duration becomes `duration_ms` in the
+    evaluation's metadata (in the store and in Dagster), so the slow check of a run is visible.
     """
+    if started is not None:
+        elapsed = round((time.perf_counter() - started) * 1000.0, 3)
+        outcome = replace(outcome, metadata={**outcome.metadata, DURATION_KEY: elapsed})
     store.record_outcome(dataset, snapshot, outcome, check_type=CheckType(check_type).value,
                          asset_key=asset_key.to_user_string(), run_id=run_id, observed_at=observed_at)
     return to_check_result(outcome, asset_key)

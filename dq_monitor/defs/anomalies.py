@@ -7,6 +7,7 @@ their reasons are shown in the UI, and `<dataset>_anomaly_rate_is_normal` fails 
 abnormal.
 """
 
+import time
 from typing import Any
 
 import dagster as dg
@@ -178,6 +179,7 @@ def _model_judged_before(store: Store, registry: ModelRegistry, dataset: str, sn
 
 def materialize_anomalies(ctx: DatasetContext, spec: AnomalySpec, context: dg.AssetExecutionContext,
                           current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
+    started = time.perf_counter()
     snapshot_id = context.partition_key
     entry, outcome = model_for(ctx, spec, store, snapshot_id, context)
     if entry is None:
@@ -187,7 +189,7 @@ def materialize_anomalies(ctx: DatasetContext, spec: AnomalySpec, context: dg.As
         outcome, model_version, metadata = score_snapshot(ctx, spec, entry.path, snapshot_id, current)
     result = record_check(store, ctx.name, snapshot_id, outcome, asset_key=dg.AssetKey(names.anomalies_asset(ctx.name)),
                           check_type=CheckType.ANOMALY, run_id=context.run.run_id,
-                          observed_at=snapshot_time_of(store, ctx.name, snapshot_id))
+                          observed_at=snapshot_time_of(store, ctx.name, snapshot_id), started=started)
     rate = outcome.metadata.get("anomaly_rate")
     metadata.update({
         "model_version": dg.MetadataValue.text(model_version),

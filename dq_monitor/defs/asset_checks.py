@@ -13,6 +13,7 @@ checks are partitioned like it. Findings, evaluations and metrics are keyed by t
 joined by `_` and the partition key.
 """
 
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -74,10 +75,12 @@ def _results(target: AssetTarget, planned: list[PlannedCheck], context: dg.Asset
              store: Any, seen: Observation, value: Any) -> Iterator[dg.AssetCheckResult]:
     rec = seen.record
     for check in planned:
+        started = time.perf_counter()
         outcome = check.evaluate(store, rec, value, seen.reference_time)
         outcome = replace(outcome, metadata={**outcome.metadata, OWN_CHECK_METADATA: True})
         yield record_check(store, target.name, rec.snapshot, outcome, asset_key=target.key,
-                           check_type=check.check_type, run_id=context.run.run_id, observed_at=rec.snapshot_time)
+                           check_type=check.check_type, run_id=context.run.run_id, observed_at=rec.snapshot_time,
+                           started=started)
 
 
 def _build_data_checks(target: AssetTarget, planned: list[PlannedCheck]) -> dg.AssetChecksDefinition:

@@ -7,6 +7,7 @@ yardstick for the next.
 """
 
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -38,6 +39,7 @@ def build_store_check(ctx: DatasetContext, name: str, description: str, check_ty
     @dg.asset_check(asset=ctx.snapshot_key, name=name, description=description, blocking=blocking,
                     partitions_def=ctx.partitions_def)
     def _check(context: dg.AssetCheckExecutionContext, dq_store: FindingsStoreResource) -> dg.AssetCheckResult:
+        started = time.perf_counter()
         store = dq_store.get_store()
         snapshot_id = context.partition_key
         record = store.get_snapshot(ctx.name, snapshot_id)
@@ -45,7 +47,8 @@ def build_store_check(ctx: DatasetContext, name: str, description: str, check_ty
             raise dg.Failure(f"{ctx.name}/{snapshot_id}: no ingested snapshot in the store; materialize "
                              f"{ctx.snapshot_key.to_user_string()} first")
         return record_check(store, ctx.name, snapshot_id, evaluate(store, record), asset_key=ctx.snapshot_key,
-                            check_type=check_type, run_id=context.run.run_id, observed_at=record.snapshot_time)
+                            check_type=check_type, run_id=context.run.run_id, observed_at=record.snapshot_time,
+                            started=started)
 
     return _check
 

@@ -1,5 +1,6 @@
 """`drift:` -> `<dataset>_drift_report` (an Evidently report per snapshot) and `<dataset>_has_no_dataset_drift`."""
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.A
                              current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
     from dq_monitor.drift import ReferenceUnavailable
 
+    started = time.perf_counter()
     snapshot_id = context.partition_key
     key = dg.AssetKey(names.drift_report_asset(ctx.name))
     try:
@@ -90,7 +92,8 @@ def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.A
     else:
         outcome, metadata = compare_and_report(ctx, spec, snapshot_id, current, selection, paths, context.log)
     result = record_check(store, ctx.name, snapshot_id, outcome, asset_key=key, check_type=CheckType.DRIFT,
-                          run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id))
+                          run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id),
+                          started=started)
     return dg.MaterializeResult(metadata=metadata, check_results=[result])
 
 

@@ -1,5 +1,7 @@
 """`expectations:` -> `<dataset>_passes_expectation_suite`, a Great Expectations suite run on every snapshot."""
 
+import time
+
 import dagster as dg
 import pandas as pd
 
@@ -34,11 +36,13 @@ def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
             validate_frame,  # GX is imported only where it runs
         )
 
+        started = time.perf_counter()
         snapshot_id = context.partition_key
         outcome = validate_frame(frame, suite_path, ctx.name, snapshot_id, primary_key, sample_size=spec.sample_size)
         store = dq_store.get_store()
         yield record_check(store, ctx.name, snapshot_id, outcome, asset_key=key, check_type=CheckType.EXPECTATIONS,
-                           run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id))
+                           run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id),
+                           started=started)
 
     return FeatureDefs(defs=dg.Definitions(asset_checks=[_check]))
 

@@ -7,6 +7,7 @@ partitions gives the same verdicts as running them on the day.
 """
 
 
+import time
 from dataclasses import replace
 
 import dagster as dg
@@ -56,6 +57,7 @@ def build_monitor_check(ctx: DatasetContext, spec: MonitorSpec) -> dg.AssetCheck
 
     @dg.asset_check(asset=asset_key, name=check_name, description=description, partitions_def=ctx.partitions_def)
     def _check(context: dg.AssetCheckExecutionContext, dq_store: FindingsStoreResource) -> dg.AssetCheckResult:
+        started = time.perf_counter()
         store = dq_store.get_store()
         snapshot_id = context.partition_key
         series, times = metric_history(store, ctx.name, spec.key)
@@ -66,7 +68,7 @@ def build_monitor_check(ctx: DatasetContext, spec: MonitorSpec) -> dg.AssetCheck
             verdict = replace(verdict, state="missing", is_anomaly=False, observed=None)
         outcome = monitor_outcome(ctx.name, verdict, snapshot_id)
         return record_check(store, ctx.name, snapshot_id, outcome, asset_key=asset_key, check_type=CheckType.HISTORY,
-                            run_id=context.run.run_id, observed_at=as_of)
+                            run_id=context.run.run_id, observed_at=as_of, started=started)
 
     return _check
 

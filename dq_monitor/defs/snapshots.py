@@ -184,7 +184,7 @@ def ingest_sql_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, 
         outcome = check_readable(ctx.name, ref.snapshot_id, [ReadProblem(ref.path, str(exc))], 1)
         yield record_check(store, ctx.name, ref.snapshot_id, outcome, asset_key=ctx.snapshot_key,
                            check_type=CheckType.READABILITY, run_id=context.run_id, observed_at=ref.snapshot_time,
-                         started=started)
+                           started=started)
         raise dg.Failure(description=str(exc)) from None
     newest = read.newest.replace(tzinfo=timezone.utc) if read.newest else None
     store.record_snapshot(ctx.name, ref.snapshot_id, source_path=ref.path, snapshot_time=ref.snapshot_time,
