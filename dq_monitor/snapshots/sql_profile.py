@@ -53,11 +53,14 @@ def _kind(column: sa.ColumnElement) -> str:
     return "numeric" if logical in ("int", "float") else "datetime" if logical == "datetime" else "category"
 
 
-def _quantile(rel: Relation, column: sa.ColumnElement, q: float) -> sa.ColumnElement | None:
+def _quantiles(rel: Relation, column: sa.ColumnElement) -> sa.ColumnElement | None:
+    """All three quantiles from one ordered-set aggregate (one sort of the column, not three), as an array."""
+    fractions = ", ".join(str(q) for _, q in QUANTILES)
     if rel.dialect == "postgresql":
-        return sa.func.percentile_cont(q).within_group(sa.cast(column, sa.Double))
+        return sa.func.percentile_cont(sa.literal_column(f"ARRAY[{fractions}]")).within_group(
+            sa.cast(column, sa.Double))
     if rel.dialect == "duckdb":
-        return sa.func.quantile_cont(column, q)
+        return sa.func.quantile_cont(sa.cast(column, sa.Double), sa.literal_column(f"[{fractions}]"))
     return None
 
 
@@ -89,10 +92,9 @@ def aggregate_statement(rel: Relation, where: sa.ColumnElement | None) -> tuple[
         add(sa.func.max(column), name, "max")
         if kind == "numeric":
             add(sa.func.avg(sa.cast(column, sa.Double)), name, "mean")
-            for metric, q in QUANTILES:
-                expr = _quantile(rel, column, q)
-                if expr is not None:
-                    add(expr, name, metric)
+            expr = _quantiles(rel, column)
+            if expr is not None:
+                add(expr, name, "quantiles")
     stmt = sa.select(*exprs).select_from(rel.selectable)
     return (stmt.where(where) if where is not None else stmt), layout
 
@@ -123,6 +125,9 @@ def profile_in_database(rel: Relation, where: sa.ColumnElement | None, *, timest
             non_null[column] = int(value or 0)
             null_counts[column] = rows - non_null[column]
             metrics[metric_key("null_rate", column)] = null_counts[column] / rows if rows else NAN
+        elif metric == "quantiles":
+            values = list(value) if value is not None else [None] * len(QUANTILES)
+            metrics.update({metric_key(m, column): _number(v) for (m, _), v in zip(QUANTILES, values)})
         elif metric == "top_count":
             metrics[metric_key("top_share", column)] = int(value) / non_null[column] if value and non_null[column] else NAN
         elif kinds[column] == "datetime":
@@ -135,7 +140,7 @@ def profile_in_database(rel: Relation, where: sa.ColumnElement | None, *, timest
         latest = newest[timestamp_column]
         metrics["freshness_lag_seconds"] = (NAN if latest is None else
                                             (pd.Timestamp(snapshot_time) - pd.Timestamp(latest, tz="UTC")).total_seconds())
-    from_sample = any(k == "numeric" for k in kinds.values()) and _quantile(rel, sa.column("x"), 0.5) is None
+    from_sample = any(k == "numeric" for k in kinds.values()) and _quantiles(rel, sa.column("x")) is None
     return SqlProfile(rows, metrics, null_counts, newest, from_sample)
 
 
