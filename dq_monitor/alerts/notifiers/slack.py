@@ -13,9 +13,6 @@ import socket
 import urllib.error
 from datetime import timedelta
 
-from slack_sdk import WebClient, WebhookClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
-
 from dq_monitor.alerts.notifiers.base import (
     NotifyResult,
     Permanent,
@@ -65,6 +62,10 @@ class SlackWebhookNotifier:
         return f"SlackWebhookNotifier(url={self.url!r})"
 
     def notify(self, notification: Notification) -> NotifyResult:
+        # slack_sdk is imported on first send: loading definitions need not pay for it.
+        from slack_sdk import WebhookClient
+        from slack_sdk.errors import SlackRequestError
+
         body, payload_digest = _payload(notification, self.base_url)
         client = WebhookClient(self.url.reveal(), timeout=self.timeout.total_seconds(),  # type: ignore[arg-type]
                                retry_handlers=[], logger=_transport_logger())
@@ -101,6 +102,9 @@ class SlackBotNotifier:
         return f"SlackBotNotifier(channel={self.channel!r}, token={self.token!r}, api_url={self.api_url!r})"
 
     def notify(self, notification: Notification) -> NotifyResult:
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError, SlackRequestError
+
         body, payload_digest = _payload(notification, self.base_url)
         channel = notification.channel.target or self.channel
         client = WebClient(token=self.token.reveal(), base_url=self.api_url,
