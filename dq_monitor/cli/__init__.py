@@ -18,13 +18,14 @@ from dq_monitor.cli import (
     dev,
     findings,
     mark_expected,
+    report,
     suggest_expectations,
 )
 from dq_monitor.cli.common import EXIT_USAGE, UsageError
 from dq_monitor.config import ConfigError
 from dq_monitor.store.engine import StoreUnavailable
 
-COMMANDS = (check, findings, db, demo, dev, alerts, mark_expected, suggest_expectations)
+COMMANDS = (check, findings, db, demo, dev, alerts, mark_expected, suggest_expectations, report)
 
 
 def build_parser() -> argparse.ArgumentParser:
