@@ -3,55 +3,33 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from dq_monitor_tests.support.paths import REPO_ROOT, SHARED_DATASETS  # noqa: F401 (re-exported for tests)
+from dq_monitor_tests.support.postgres import (  # noqa: F401
+    PG_ADMIN_URL,
+    require_postgres,
+    throwaway_database,
+)
 
 os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-PG_ADMIN_URL = os.environ.get("DQ_MONITOR_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-
-
-def _pg_available() -> bool:
-    try:
-        with sa.create_engine(PG_ADMIN_URL).connect() as conn:
-            conn.execute(sa.text("select 1"))
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A fresh Postgres database for one test, dropped afterwards.
+    """A fresh Postgres database for one test, dropped afterwards (CI=true: unreachable is an error)."""
+    require_postgres()
+    with throwaway_database() as (_name, url):
+        try:
+            yield url
+        finally:
+            from dq_monitor.defs.resources import _STORES
 
-    In CI (CI=true) an unreachable server is an error, never a skip.
-    """
-    if not _pg_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
-        pytest.skip("PostgreSQL is not reachable")
-    name = f"dqm_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield url
-    finally:
-        from dq_monitor.defs.resources import _STORES
-
-        for key in [k for k in _STORES if k == url]:
-            _STORES.pop(key).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            for key in [k for k in _STORES if k == url]:
+                _STORES.pop(key).dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -17,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from dq_monitor.snapshots.spec import SqlSource
-from dq_monitor_tests.conftest import PG_ADMIN_URL, _pg_available
 from dq_monitor_tests.support.paths import SHARED_DATASETS
+from dq_monitor_tests.support.postgres import require_postgres, throwaway_database
 
 BIKE_HOURS = SHARED_DATASETS / "bike_sharing" / "hour.csv"
 DIALECTS = ["postgres", "sqlite", "duckdb"]
@@ -43,22 +42,10 @@ def bike_postgres() -> Iterator[str]:
 
     Creating a database costs seconds on a busy machine, so each test gets a fresh *schema* instead
     (see `bike_database`), which is as isolated for these tests and far cheaper."""
-    if not _pg_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
-        pytest.skip("PostgreSQL is not reachable")
-    name = f"dqm_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    require_postgres()
+    with throwaway_database() as (_name, url):
         write_table(url, "hour", bike_hours())
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def bike_database(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:

@@ -19,21 +19,19 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import yaml
 
 from dq_monitor_tests.support.paths import REPO_ROOT
 
 DOCKER_DIR = REPO_ROOT / "docker"
 COMPOSE_FILE = DOCKER_DIR / "compose.yaml"
-PG_ADMIN_URL = os.environ.get("DQ_MONITOR_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+from dq_monitor_tests.support.postgres import PG_ADMIN_URL, throwaway_database  # noqa: F401 (re-exported)
+
 _VARIABLE = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
 
 
@@ -163,16 +161,3 @@ def wait_for_port(service: ServiceProcess, port: int, timeout: float) -> None:
     raise TimeoutError(f"{service.name} did not listen on {port} in {timeout}s:\n{service.log.read_text()[-4000:]}")
 
 
-@contextmanager
-def throwaway_database(prefix: str = "dqm_topology") -> Iterator[tuple[str, str]]:
-    """(name, SQLAlchemy URL) of a new database on the test server, dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
