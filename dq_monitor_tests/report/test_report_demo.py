@@ -80,7 +80,11 @@ def test_failed_checks_show_their_evidence(demo_report) -> None:
     payments = html.split('id="ds-payments"')[1].split("</section>")[0]
     assert "sample_failing_rows" in payments and "txn_id" in payments  # GX failing rows with their keys
     sensors = html.split('id="ds-sensors"')[1].split("</section>")[0]
-    assert "drifted_columns" in sensors or "drift" in sensors
+    # drifted columns with their scores and a link to the Evidently HTML of that snapshot
+    assert re.search(r'<a href="file://[^"]*/drift/sensors_2026-03-10\.html">', sensors)
+    assert "<dt>drifted_columns</dt>" in sensors and "<dt>score</dt>" in sensors
+    # the anomalous rows with their keys and reasons
+    assert "<h5>top_rows</h5>" in sensors and "<th>reason</th>" in sensors and "MADs above the median" in sensors
 
 
 def test_the_report_opens_offline_without_console_errors(demo_report, report_browser, tmp_path: Path) -> None:
