@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from dq_monitor.demo import write_demo
+from dq_monitor.store import Store
 from dq_monitor_tests.support.helpers import orders_csv, orders_dataset
 
 HEAVY = ("great_expectations", "evidently", "sklearn", "scipy", "torch")
@@ -25,6 +26,8 @@ MAX_LOAD_RATIO = 2.0
 LOAD = ("import json, sys; import dq_monitor.definitions; "
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
 FLOOR = "import dagster, pandas"
+CHECK = ("import json, sys; from dq_monitor.cli import main; code = main(['check', '--config', 'dq_monitor.yaml']); "
+         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
 
 
 def _python(code: str, config: Path | None = None) -> tuple[float, subprocess.CompletedProcess]:
@@ -44,16 +47,34 @@ def _loaded_modules(config: Path) -> tuple[float, set[str]]:
     return elapsed, set(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def test_a_config_without_expectations_drift_or_anomalies_imports_no_heavy_engine(tmp_path: Path) -> None:
+def _plain_config(tmp_path: Path) -> Path:
     (tmp_path / "data/orders").mkdir(parents=True)
     (tmp_path / "data/orders/orders_2026-01-01.csv").write_text(orders_csv(1))
     config = tmp_path / "dq_monitor.yaml"
     dataset = orders_dataset()
     assert not {"expectations", "drift", "anomalies"} & set(dataset)
     config.write_text(yaml.safe_dump({"datasets": [dataset]}))
-    _, modules = _loaded_modules(config)
+    return config
+
+
+def test_a_config_without_expectations_drift_or_anomalies_imports_no_heavy_engine(tmp_path: Path) -> None:
+    _, modules = _loaded_modules(_plain_config(tmp_path))
     assert "dq_monitor" in modules
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_checking_a_snapshot_of_a_plain_config_imports_no_heavy_engine_and_times_every_check(tmp_path: Path) -> None:
+    config = _plain_config(tmp_path)
+    _, done = _python(CHECK, config)
+    modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+    store = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}")
+    try:
+        evaluations = [e for e in store.evaluations(dataset="orders") if e.snapshot != "-"]
+    finally:
+        store.dispose()
+    assert len(evaluations) >= 6
+    assert all(float(e.metadata["duration_ms"]) >= 0.0 for e in evaluations), [e.check for e in evaluations]
 
 
 def test_the_demo_config_loads_without_gx_evidently_or_torch_and_near_the_import_floor(tmp_path: Path) -> None:
