@@ -7,13 +7,16 @@ import os
 from pathlib import Path
 
 from dq_monitor.cli.check import cmd_check
-from dq_monitor.cli.common import EXIT_OK, progress
+from dq_monitor.cli.common import EXIT_OK, UsageError, progress
 from dq_monitor.cli.dev import dagster_home, serve
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from dq_monitor.demo import write_demo
+    from dq_monitor.demo.generate import MIN_DAYS
 
+    if args.days < MIN_DAYS:
+        raise UsageError(f"--days {args.days}: the demo needs at least {MIN_DAYS} days to hold every injected fault")
     out = Path(args.dir)
     paths = write_demo(out, days=args.days, seed=args.seed)
     print(f"demo data written to {out}\n  config: {paths.config}\n  ground truth: {paths.ground_truth}")

@@ -39,4 +39,7 @@ def load_config(path: str | Path) -> ProjectConfig:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text: {exc}") from None
-    return parse_config(raw, source=str(path), base_dir=path.resolve().parent)
+    project = parse_config(raw, source=str(path), base_dir=path.resolve().parent)
+    if not project.datasets:  # a config file that watches nothing is a mistake, not a silent pass
+        raise ConfigError(f"{path}: field 'datasets': no datasets declared (list at least one under 'datasets:')")
+    return project

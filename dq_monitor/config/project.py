@@ -72,6 +72,13 @@ class DatasetConfig(StrictModel):
     def _no_monitors(cls, value: Any) -> Any:
         return [] if value is None else value
 
+    def named_columns(self) -> list[tuple[str, str]]:
+        """(field, column) for every column this dataset's config names outside the schema; reading a snapshot
+        reports each one the snapshot lacks (a typo never passes forever)."""
+        from dq_monitor.config.static import named_columns
+
+        return list(named_columns(self))
+
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:

@@ -12,7 +12,7 @@ from dq_monitor.config.project import DatasetConfig
 Problem = tuple[str, str]  # (field, message)
 
 
-def _named_columns(ds: DatasetConfig) -> Iterator[tuple[str, str]]:
+def named_columns(ds: DatasetConfig) -> Iterator[tuple[str, str]]:
     """(field, column) for every column the dataset's config names outside the schema."""
     for i, column in enumerate(ds.primary_key):
         yield f"primary_key[{i}]", column
@@ -42,7 +42,7 @@ def dataset_problems(ds: DatasetConfig) -> list[Problem]:
     problems: list[Problem] = []
     closed = ds.schema_.closed_columns if ds.schema_ is not None else None
     if closed is not None:
-        for field, column in _named_columns(ds):
+        for field, column in named_columns(ds):
             if column not in closed:
                 problems.append((field, f"column {column!r} is not in the schema contract "
                                         f"(declared: {', '.join(sorted(closed))})"))

@@ -85,7 +85,7 @@ def discover_snapshots(dataset: SnapshotDataset, root_path: str) -> list[Snapsho
     refs: list[SnapshotRef] = []
     if source.snapshot_unit == "file":
         for f in sorted(fs.glob(f"{root}/{source.pattern}")):
-            info = fs.info(f)
+            info = _info(fs, f)
             if info.get("type") == "directory":
                 continue
             rel = f[len(root) + 1 :]
@@ -95,14 +95,34 @@ def discover_snapshots(dataset: SnapshotDataset, root_path: str) -> list[Snapsho
             files = tuple(sorted(x for x in fs.glob(f"{d.rstrip('/')}/{source.pattern}") if not fs.isdir(x)))
             if not files:
                 continue
-            infos = [fs.info(x) for x in files]
+            infos = [_info(fs, x) for x in files]
             size = sum(int(i.get("size") or 0) for i in infos)
             times = [t for t in (_mtime(i) for i in infos) if t]
             rel = d.rstrip("/")[len(root) + 1 :]
             refs.append(_ref(dataset.name, _UNSAFE.sub("_", rel).strip("_") or "snapshot", d, files, size,
                              max(times) if times else None))
+    if not refs and _has_files(fs, root):
+        raise SourceError(f"dataset {dataset.name!r}: no snapshot files match {source.pattern!r} under {root_path!r} "
+                          f"(the folder holds other files; check source.pattern and source.snapshot_unit)")
     refs.sort(key=lambda r: (r.snapshot_time, r.snapshot_id))
     return refs
+
+
+def _info(fs: fsspec.AbstractFileSystem, path: str) -> dict:
+    """A file's listing entry; a path that cannot be stat-ed (a symlink loop, a dangling link, no permission)
+    still becomes a snapshot, so reading it reports the problem as a finding naming the file."""
+    try:
+        return fs.info(path)
+    except OSError:
+        return {"type": "file", "size": 0}
+
+
+def _has_files(fs: fsspec.AbstractFileSystem, root: str) -> bool:
+    """Whether the source folder holds anything at all (an empty folder is "no snapshots yet", not an error)."""
+    try:
+        return bool(fs.ls(root, detail=False))
+    except OSError:
+        return False
 
 
 def _ref(dataset: str, sid: str, path: str, files: tuple[str, ...], size: int, mtime: datetime | None) -> SnapshotRef:

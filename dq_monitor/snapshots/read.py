@@ -7,6 +7,7 @@ naming the file, and whatever could be read is returned.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 import warnings
@@ -63,7 +64,23 @@ def read_snapshot(dataset: SnapshotDataset, ref: SnapshotRef) -> ReadResult:
             )
         result.frame = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
     result.frame = _coerce_types(result.frame, dataset, ref, result.problems)
+    _infinities(result.frame, dataset, ref.path, result.problems)
+    _missing_named_columns(result.frame, dataset, ref.path, result.problems)
     return result
+
+
+def _missing_named_columns(frame: pd.DataFrame, dataset: SnapshotDataset, where: str,
+                           problems: list[ReadProblem]) -> None:
+    """Columns the config names (primary key, monitors, drift, ...) that the snapshot lacks."""
+    named = getattr(dataset, "named_columns", None)  # a DatasetConfig has it; bare SnapshotDatasets need not
+    if named is None or not len(frame.columns):
+        return
+    present = set(map(str, frame.columns))
+    contract = set(dataset.schema_.columns) if dataset.schema_ else set()  # the contract check reports those
+    for field_name, column in named():
+        if column not in present and column not in contract:
+            problems.append(ReadProblem(where, f"column {column!r} named by {field_name} is missing from the snapshot "
+                                               f"(columns: {', '.join(sorted(present))})"))
 
 
 def _read_bytes(raw: bytes, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
@@ -71,6 +88,12 @@ def _read_bytes(raw: bytes, source: FilesSource, name: str, problems: list[ReadP
         problems.append(ReadProblem(name, "file is empty (0 bytes)"))
         return None
     fmt = source.format
+    if raw[:2] == b"\x1f\x8b":  # gzip, by magic bytes (`.csv.gz`, or a compressed file without the suffix)
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            problems.append(ReadProblem(name, f"file is gzip-compressed but cannot be decompressed: {exc}"))
+            return None
     try:
         if fmt == "parquet":
             import pyarrow.parquet as pq
@@ -121,10 +144,13 @@ def _read_csv(text: str, source: FilesSource, name: str, problems: list[ReadProb
     sep = options.get("sep", options.get("delimiter", ","))
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header = next(csv.reader([first_line], delimiter=sep)) if first_line else []
-    dupes = _duplicates(header)
+    dupes = _duplicates(header) if options.get("header", "infer") is not None else []
     if dupes:
         problems.append(ReadProblem(name, f"duplicate column names in header: {dupes}"))
         return None
+    if "\x00" in text:
+        _nul_bytes(text, sep, header if options.get("header", "infer") is not None else options.get("names"),
+                   name, problems)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         frame = pd.read_csv(io.StringIO(text), on_bad_lines="warn", low_memory=False, **options)
@@ -134,6 +160,37 @@ def _read_csv(text: str, source: FilesSource, name: str, problems: list[ReadProb
         detail = "; ".join(f"line {n}: {why}" for n, why in lines[:5]) or bad[0][:300]
         problems.append(ReadProblem(name, f"{len(lines) or len(bad)} malformed row(s) skipped ({detail})"))
     return frame
+
+
+def _nul_bytes(text: str, sep: str, header: list[str] | None, name: str, problems: list[ReadProblem]) -> None:
+    """NUL bytes end a value in the CSV parser (`ab\\x00cd` would become `ab`): say where they are."""
+    lines = text.splitlines()
+    first = 1 if header is not None and header == next(csv.reader([lines[0].replace("\x00", "")], delimiter=sep),
+                                                        None) else 0
+    places = []
+    for i, line in enumerate(lines[first:], start=1):
+        if "\x00" in line:
+            cells = next(csv.reader([line.replace("\x00", "\ufffd")], delimiter=sep), [])
+            cols = [(header[j] if header and j < len(header) else f"#{j + 1}") for j, c in enumerate(cells)
+                    if "\ufffd" in c]
+            places.append(f"row {i}, column {', '.join(repr(c) for c in cols) or '?'}")
+    problems.append(ReadProblem(name, f"{len(places)} value(s) contain a NUL byte (\\x00), cut short at it by the "
+                                      f"parser ({'; '.join(places[:5])})"))
+
+
+def _infinities(frame: pd.DataFrame, dataset: SnapshotDataset, where: str, problems: list[ReadProblem]) -> None:
+    """inf/-inf are not valid numbers for a contract: each float column holding them is a problem."""
+    contract = dataset.schema_.columns if dataset.schema_ else {}
+    for col in frame.columns:
+        series = frame[col]
+        if not pd.api.types.is_float_dtype(series):
+            continue
+        count = int(np.isinf(series.to_numpy(dtype=float, na_value=np.nan)).sum())
+        if count:
+            spec = contract.get(col)
+            strict = spec is not None and getattr(spec, "nullable", True) is False
+            problems.append(ReadProblem(where, f"column {col!r}: {count} of {len(series)} value(s) are infinite "
+                                               f"(inf/-inf), not valid numbers", "ERROR" if strict else "WARN"))
 
 
 def _read_jsonl(text: str, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
@@ -176,6 +233,7 @@ def _coerce_types(frame: pd.DataFrame, dataset: SnapshotDataset, ref: SnapshotRe
         if pd.api.types.is_datetime64_any_dtype(series):
             parsed = series
         else:
+            series = _one_date_format(series, col, ref.path, problems)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 parsed = pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
@@ -187,6 +245,27 @@ def _coerce_types(frame: pd.DataFrame, dataset: SnapshotDataset, ref: SnapshotRe
             parsed = parsed.dt.tz_localize("UTC")
         frame[col] = parsed
     return frame
+
+
+_DATE_FAMILIES = (("YYYY-MM-DD", re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}")),
+                  ("MM/DD/YYYY or DD/MM/YYYY", re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{4}")),
+                  ("DD.MM.YYYY", re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{4}")))
+
+
+def _one_date_format(series: pd.Series, col: str, where: str, problems: list[ReadProblem]) -> pd.Series:
+    """Text dates in more than one format are ambiguous (day- or month-first): never guess. Keep the most common
+    format (ISO first), blank the others and say so, naming each format seen."""
+    text = series.dropna().astype(str)
+    seen = {label: int(text.str.match(rx).sum()) for label, rx in _DATE_FAMILIES}
+    seen = {label: n for label, n in seen.items() if n}
+    if len(seen) < 2:
+        return series
+    keep = max(seen, key=lambda label: (seen[label], label == "YYYY-MM-DD"))
+    rx = dict(_DATE_FAMILIES)[keep]
+    problems.append(ReadProblem(where, f"column {col!r}: mixed date formats ("
+                                + ", ".join(f"{label}: {n}" for label, n in seen.items())
+                                + f"); only {keep} values were parsed, the others are left empty"))
+    return series.where(series.isna() | series.astype(str).str.match(rx), None)
 
 
 def frame_nbytes(frame: pd.DataFrame) -> int:
