@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from dq_monitor.config.project import DatasetConfig
+if TYPE_CHECKING:  # project.py calls into this module, so only the type checker imports it back
+    from dq_monitor.config.project import DatasetConfig
 
 Problem = tuple[str, str]  # (field, message)
 
