@@ -159,3 +159,28 @@ def test_surprise_gate_and_level_shifts_stay_causal():
     assert (full["event"] == "level_shift").any() and full["is_anomaly"].iloc[1200]
     for cut in (350, 901, 915, 1201, 1400):
         pd.testing.assert_frame_equal(detect(series.iloc[:cut], {"seasonality": "none"}), full.iloc[:cut])
+
+
+def _hourly(values, name="value") -> pd.Series:
+    index = pd.date_range("2025-01-06", periods=len(values), freq="h")
+    return pd.Series(np.asarray(values, dtype=float), index=index, name=name)
+
+
+def test_hold_hours_keeps_an_alert_open_after_its_last_alerting_point():
+    values = 100 + np.random.default_rng(5).normal(0, 1, 200)
+    values[150] = 200.0  # one extreme hour
+    base = {"seasonality": "none", "surprise_days": None}
+    plain = detect(_hourly(values), base)
+    held = detect(_hourly(values), {**base, "hold_hours": 3})
+    assert plain["is_anomaly"].iloc[150] and not plain["is_anomaly"].iloc[151:154].any()
+    assert held["is_anomaly"].iloc[150:154].all() and not held["is_anomaly"].iloc[155:].any()
+
+
+def test_surprise_min_scores_decides_when_the_surprise_gate_starts():
+    rng = np.random.default_rng(11)
+    values = 100 + rng.standard_t(2, 400) * 3  # heavy-tailed: band crossings are ordinary here
+    early = detect(_hourly(values), {"seasonality": "none", "surprise_min_scores": 50})
+    late = detect(_hourly(values), {"seasonality": "none", "surprise_min_scores": 390})
+    # Before the gate starts every crossing alerts, so a later start can only alert more.
+    assert late["is_anomaly"].sum() > early["is_anomaly"].sum()
+    assert (late["is_anomaly"] | ~early["is_anomaly"]).all()
