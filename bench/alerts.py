@@ -7,7 +7,7 @@ process, as a mail server would be). Each scenario runs one
 exactly once, then runs a second pass that must send nothing (dedup).
 
     python bench/alerts.py                       # SQLite ledger (+ Postgres if reachable), migrated like the store
-    DQ_MONITOR_BENCH_PG_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/postgres python bench/alerts.py
+    DQ_MONITOR_TEST_PG_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/postgres python bench/alerts.py
 """
 
 from __future__ import annotations
@@ -24,16 +24,14 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from dq_monitor.alerts import AlertsConfig, SqlDeliveryLedger, run_once
 from dq_monitor.store import Store
 from dq_monitor_tests.support.alerts import SlackStandIn, free_port, make_alert
+from dq_monitor_tests.support.postgres import pg_available, throwaway_database
 
 TARGET_SECONDS = 10.0
 N_FINDINGS = 1000
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
-PG_URL = os.environ.get("DQ_MONITOR_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 
 def findings(n: int) -> list:
@@ -79,28 +77,15 @@ def make_ledger(kind: str, workdir: Path):
     if kind == "sqlite":
         store = migrated_store(f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}")
         return SqlDeliveryLedger(store.engine), store.dispose
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"dqm_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    store = migrated_store(PG_URL.rsplit("/", 1)[0] + f"/{name}")
+    database = throwaway_database("dqm_bench")
+    _name, url = database.__enter__()
+    store = migrated_store(url)
 
     def drop() -> None:
         store.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+        database.__exit__(None, None, None)
 
     return SqlDeliveryLedger(store.engine), drop
-
-
-def pg_available() -> bool:
-    try:
-        with sa.create_engine(PG_URL).connect() as conn:
-            conn.execute(sa.text("select 1"))
-        return True
-    except Exception:
-        return False
 
 
 class SmtpProcess:
