@@ -43,11 +43,16 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from dq_monitor.alerts.matchers import LABELS, Matcher, matchers_from
-from dq_monitor.alerts.receivers import EmailReceiver, ReceiverConfig, SlackBotReceiver, SlackWebhookReceiver
+from dq_monitor.alerts.receivers import (
+    EmailReceiver,
+    ReceiverConfig,
+    SlackBotReceiver,
+    SlackWebhookReceiver,
+)
 
 # one duration syntax across the whole config
 from dq_monitor.core.durations import parse_duration
+from dq_monitor.core.matchers import LABELS, Matcher, matchers_from
 from dq_monitor.core.models import AliasedStrictModel
 from dq_monitor.core.outcome import Severity
 
