@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from dq_monitor.alerts.escape import safe_url, truncate
 from dq_monitor.alerts.records import AlertInput, Notification
+from dq_monitor.core.names import ASSET_TARGET_DETAIL
 
 #: Detail keys shown first, in this order, when present (the "observed vs expected" story).
 PREFERRED_KEYS = (
@@ -27,7 +28,7 @@ PREFERRED_KEYS = (
 )
 #: Detail keys holding rows (lists of records) shown as a small table.
 ROW_KEYS = ("top_rows", "top_anomalies", "anomalous_rows", "rows", "examples", "sample", "unexpected_rows")
-_SKIP_KEYS = {"fingerprint", "links", "report_html"}
+_SKIP_KEYS = {"fingerprint", "links", "report_html", ASSET_TARGET_DETAIL}  # the last: routing, not evidence
 
 MAX_FACTS = 12
 MAX_ROWS = 5

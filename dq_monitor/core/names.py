@@ -162,5 +162,7 @@ def anomaly_model_schedule(dataset: str) -> str:
     return f"{dataset}_anomaly_model_schedule"
 
 
+#: Finding-details key of `build_dq_checks` findings: {"asset": the asset key, "owners": the spec's owners}.
+ASSET_TARGET_DETAIL = "dq_monitor/target"
 CHECK_EVALUATION_SENSOR = "dq_monitor_check_evaluation_sensor"
 ALERT_SENSOR = "dq_monitor_alert_sensor"

@@ -17,6 +17,7 @@ import dagster as dg
 from dq_monitor.config import ProjectConfig
 from dq_monitor.core.names import (
     ALERT_SENSOR,
+    ASSET_TARGET_DETAIL,
     CHECK_EVALUATION_SENSOR,
     CheckType,
     asset_for_check_type,
@@ -65,8 +66,21 @@ def secret_env(config: Any) -> dict[str, str]:
 
 def _asset_of(project: ProjectConfig, finding: FindingRecord) -> str:
     if finding.source != "dq_monitor" or all(ds.name != finding.dataset for ds in project.datasets):
-        return finding.dataset  # a user's own check, or build_dq_checks on a user's asset: it names the asset
+        # a user's own check, or build_dq_checks on a user's asset: it names the asset (by its key)
+        return str(_target_of(finding).get("asset") or finding.dataset)
     return asset_for_check_type(finding.dataset, finding.check_type)
+
+
+def _target_of(finding: FindingRecord) -> dict[str, Any]:
+    about = (finding.details or {}).get(ASSET_TARGET_DETAIL)
+    return about if isinstance(about, dict) else {}
+
+
+def _owners_of(owners: dict[str, tuple[str, ...]], finding: FindingRecord) -> tuple[str, ...]:
+    """A configured dataset's owners; for a `build_dq_checks` finding, the owners its spec names."""
+    if finding.dataset in owners:
+        return owners[finding.dataset]
+    return tuple(str(o) for o in _target_of(finding).get("owners") or ())
 
 
 def run_alert_pass(project: ProjectConfig, store: Store, *, now: datetime | None = None):
@@ -78,7 +92,7 @@ def run_alert_pass(project: ProjectConfig, store: Store, *, now: datetime | None
     alerts = []
     for f in store.alertable_findings(now - RESOLVED_LOOKBACK):
         links = {"run": f"/runs/{f.run_id}"} if f.run_id else {}
-        alerts.append(AlertInput.from_finding(f, owners=owners.get(f.dataset, ()), links=links,
+        alerts.append(AlertInput.from_finding(f, owners=_owners_of(owners, f), links=links,
                                               asset=_asset_of(project, f)))
     report = run_once(alerts, config, SqlDeliveryLedger(store.engine), now=now, env=secret_env(config))
     store.set_alert_states(report.alert_states)

@@ -25,7 +25,7 @@ from dq_monitor.defs.anomalies_training import (
     training_snapshots,
 )
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
-from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
+from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.store import Store
 
 MIN_TRAINING_SNAPSHOTS = 3
@@ -45,8 +45,7 @@ def _registry(ctx: DatasetContext) -> ModelRegistry:
 
 
 def _load_frames(ctx: DatasetContext, snapshot_ids: list[str]) -> pd.DataFrame:
-    frames = [pd.read_parquet(snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s))
-              for s in snapshot_ids]
+    frames = [pd.read_parquet(ctx.snapshot_parquet(s)) for s in snapshot_ids]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
@@ -68,7 +67,7 @@ def train_model(ctx: DatasetContext, spec: AnomalySpec, store: Store, as_of: str
 
     before = store.get_snapshot(ctx.name, as_of) if as_of else None
     window = training_snapshots(store, ctx.name, before=before, n=spec.reference_snapshots)
-    window = [s for s in window if snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s).exists()]
+    window = [s for s in window if ctx.snapshot_parquet(s).exists()]
     if not window:
         raise TrainingError(f"{ctx.name}: no clean, materialized snapshot to train the anomaly model on")
     try:

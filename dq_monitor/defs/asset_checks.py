@@ -23,12 +23,16 @@ import dagster as dg
 
 from dq_monitor.config.asset_checks import AssetChecksSpec, parse_asset_checks_spec
 from dq_monitor.core.errors import ConfigError
+from dq_monitor.core.names import ASSET_TARGET_DETAIL
+from dq_monitor.core.outcome import CheckOutcome
 from dq_monitor.defs.adapters import record_check
 from dq_monitor.defs.asset_observation import (
+    Judging,
     Observation,
     observe_frame,
     observe_metadata,
 )
+from dq_monitor.defs.asset_references import keep_sample, needs_samples
 from dq_monitor.defs.asset_targets import AssetTarget, PlannedCheck, plan_checks
 from dq_monitor.defs.resources import FindingsStoreResource
 
@@ -71,13 +75,21 @@ def _check_specs(target: AssetTarget, planned: list[PlannedCheck]) -> list[dg.As
                               partitions_def=target.partitions_def) for p in planned]
 
 
+def _for_alerts(target: AssetTarget, outcome: CheckOutcome) -> CheckOutcome:
+    """Mark the result as ours (the check-evaluation sensor skips it) and give each finding the asset key and
+    the spec's owners, which the alert pass routes by (`ASSET_TARGET_DETAIL`)."""
+    about = {"asset": target.key.to_user_string(), "owners": list(target.dataset.owners)}
+    findings = tuple(replace(f, details={**f.details, ASSET_TARGET_DETAIL: about}) for f in outcome.findings)
+    return replace(outcome, metadata={**outcome.metadata, OWN_CHECK_METADATA: True}, findings=findings)
+
+
 def _results(target: AssetTarget, planned: list[PlannedCheck], context: dg.AssetCheckExecutionContext,
-             store: Any, seen: Observation, value: Any) -> Iterator[dg.AssetCheckResult]:
-    rec = seen.record
+             dq_store: FindingsStoreResource, seen: Observation, value: Any) -> Iterator[dg.AssetCheckResult]:
+    store, rec = dq_store.get_store(), seen.record
+    judging = Judging(store, seen, Path(dq_store.home), context)
     for check in planned:
         started = time.perf_counter()
-        outcome = check.evaluate(store, rec, value, seen.reference_time)
-        outcome = replace(outcome, metadata={**outcome.metadata, OWN_CHECK_METADATA: True})
+        outcome = _for_alerts(target, check.evaluate(judging, value))
         yield record_check(store, target.name, rec.snapshot, outcome, asset_key=target.key,
                            check_type=check.check_type, run_id=context.run.run_id, observed_at=rec.snapshot_time,
                            started=started)
@@ -88,10 +100,11 @@ def _build_data_checks(target: AssetTarget, planned: list[PlannedCheck]) -> dg.A
                           ins={"value": dg.AssetIn(key=target.key)},
                           description=f"dq_monitor checks of {target.key.to_user_string()}, on its loaded value.")
     def _checks(context: dg.AssetCheckExecutionContext, value: Any, dq_store: FindingsStoreResource):
-        store = dq_store.get_store()
-        seen = observe_frame(store, target.name, value, timestamp_column=target.dataset.timestamp_column,
+        seen = observe_frame(dq_store.get_store(), target.name, value, timestamp_column=target.dataset.timestamp_column,
                              context=context, partitions_def=target.partitions_def, key=target.key)
-        yield from _results(target, planned, context, store, seen, value)
+        if needs_samples(target.dataset):
+            keep_sample(Path(dq_store.home), target.name, target.dataset, seen.record.snapshot, value, context.log)
+        yield from _results(target, planned, context, dq_store, seen, value)
 
     return _checks
 
@@ -101,10 +114,9 @@ def _build_metadata_checks(target: AssetTarget, planned: list[PlannedCheck]) -> 
                           description=f"dq_monitor checks of {target.key.to_user_string()}, on the metadata of "
                           "its latest materialization (no data is loaded).")
     def _checks(context: dg.AssetCheckExecutionContext, dq_store: FindingsStoreResource):
-        store = dq_store.get_store()
-        seen = observe_metadata(store, target.name, context=context, partitions_def=target.partitions_def,
-                                key=target.key)
-        yield from _results(target, planned, context, store, seen, None)
+        seen = observe_metadata(dq_store.get_store(), target.name, context=context,
+                                partitions_def=target.partitions_def, key=target.key)
+        yield from _results(target, planned, context, dq_store, seen, None)
 
     return _checks
 

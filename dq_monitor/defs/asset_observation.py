@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -37,6 +38,21 @@ class Observation:
 
     record: SnapshotRecord
     reference_time: datetime
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What one check of the recorded partition judges with: the store, the partition, where dq_monitor keeps
+    its files (`home`: the `dq_store` resource's) and the check's Dagster context (for its log)."""
+
+    store: Store
+    seen: Observation
+    home: Path
+    context: Any
+
+    @property
+    def record(self) -> SnapshotRecord:
+        return self.seen.record
 
 
 def materialization(context: dg.AssetCheckExecutionContext, key: dg.AssetKey) -> dg.EventLogEntry | None:

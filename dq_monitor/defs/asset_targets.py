@@ -17,18 +17,20 @@ from typing import Any
 import dagster as dg
 
 from dq_monitor.checks import check_freshness
-from dq_monitor.config.asset_checks import AssetChecksSpec
+from dq_monitor.config.asset_checks import DATA_SECTIONS, AssetChecksSpec
 from dq_monitor.core import names
 from dq_monitor.core.errors import ConfigError
 from dq_monitor.core.names import METRIC_ASSET, CheckType
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.defs import checks as core_checks
+from dq_monitor.defs.asset_observation import Judging
+from dq_monitor.defs.asset_references import evaluate_anomalies, evaluate_drift
 from dq_monitor.defs.history import expected_timestamps, metric_history, monitor_specs
 from dq_monitor.history import MonitorSpec, evaluate_latest, monitor_outcome
 from dq_monitor.store import SnapshotRecord, Store
 
-#: (store, recorded snapshot, the loaded value or None, freshness reference time) -> outcome
-Evaluate = Callable[[Store, SnapshotRecord, Any, datetime], CheckOutcome]
+#: (the recorded partition and where to judge it, the loaded value or None) -> outcome
+Evaluate = Callable[[Judging, Any], CheckOutcome]
 #: Metrics a metadata-only target records (from dagster/row_count and dagster/column_schema).
 METADATA_METRICS = ("row_count", "column_count")
 METADATA_NOTE = " Judged from the latest materialization's metadata (dagster/row_count, dagster/column_schema)."
@@ -71,7 +73,7 @@ class PlannedCheck:
 
 
 def _ignore_value(evaluate: Callable[[Store, SnapshotRecord], CheckOutcome]) -> Evaluate:
-    return lambda store, rec, value, reference: evaluate(store, rec)
+    return lambda judging, value: evaluate(judging.store, judging.record)
 
 
 def _needs(target: AssetTarget, check: str, what: str, present: bool, evaluate: Evaluate) -> Evaluate:
@@ -79,9 +81,10 @@ def _needs(target: AssetTarget, check: str, what: str, present: bool, evaluate: 
     if target.reads_data:
         return evaluate
 
-    def guarded(store: Store, rec: SnapshotRecord, value: Any, reference: datetime) -> CheckOutcome:
+    def guarded(judging: Judging, value: Any) -> CheckOutcome:
+        rec = judging.record
         if present(rec):
-            return evaluate(store, rec, value, reference)
+            return evaluate(judging, value)
         msg = f"{target.name}/{rec.snapshot}: the materialization has no {what} metadata to judge"
         return CheckOutcome(check, False, Severity.ERROR, msg, findings=(
             Finding(target.name, rec.snapshot, check, Severity.ERROR, msg, {"problem": "no_metadata", "key": what},
@@ -95,15 +98,17 @@ def _freshness(target: AssetTarget) -> Evaluate:
     assert spec is not None
     if not target.reads_data:  # no records to read: the materialization time is the newest data
         spec = spec.model_copy(update={"based_on": "snapshot"})
-    return lambda store, rec, value, reference: check_freshness(
-        target.name, rec.snapshot, spec, snapshot_time=reference, max_timestamp=rec.max_timestamp,
-        now=datetime.now(timezone.utc), timestamp_column=target.dataset.timestamp_column)
+    return lambda judging, value: check_freshness(
+        target.name, judging.record.snapshot, spec, snapshot_time=judging.seen.reference_time,
+        max_timestamp=judging.record.max_timestamp, now=datetime.now(timezone.utc),
+        timestamp_column=target.dataset.timestamp_column)
 
 
 def _monitor(target: AssetTarget, spec: MonitorSpec) -> Evaluate:
     check_name = spec.check_name(target.name)
 
-    def evaluate(store: Store, rec: SnapshotRecord, value: Any, reference: datetime) -> CheckOutcome:
+    def evaluate(judging: Judging, value: Any) -> CheckOutcome:
+        store, rec = judging.store, judging.record
         series, times = metric_history(store, target.name, spec.key)
         verdict = evaluate_latest(series, spec, expected=expected_timestamps(store, target.name, check_name, times),
                                   as_of=rec.snapshot_time)
@@ -119,12 +124,12 @@ def _expectations(target: AssetTarget) -> Evaluate:
     assert spec is not None
     suite = spec.suite_path(target.name, target.base_dir)
 
-    def evaluate(store: Store, rec: SnapshotRecord, value: Any, reference: datetime) -> CheckOutcome:
+    def evaluate(judging: Judging, value: Any) -> CheckOutcome:
         from dq_monitor.expectations import (
             validate_frame,  # GX is imported only where it runs
         )
 
-        return validate_frame(value, suite, target.name, rec.snapshot, list(target.dataset.primary_key),
+        return validate_frame(value, suite, target.name, judging.record.snapshot, list(target.dataset.primary_key),
                               sample_size=spec.sample_size)
 
     return evaluate
@@ -169,9 +174,10 @@ def _volume_checks(target: AssetTarget) -> list[PlannedCheck]:
 
 def _validate_for_metadata(target: AssetTarget, monitors: list[MonitorSpec]) -> None:
     where = f"{target.source}: target {target.key.to_user_string()!r}"
-    if not target.reads_data and target.dataset.expectations is not None:
-        raise ConfigError(f"{where}, field 'expectations': needs the asset's data, but the target is judged from "
-                          "metadata only (give it an IO manager, or `read: data`)")
+    for section in DATA_SECTIONS:
+        if not target.reads_data and getattr(target.dataset, section) is not None:
+            raise ConfigError(f"{where}, field {section!r}: needs the asset's data, but the target is judged from "
+                              "metadata only (give it an IO manager, or `read: data`)")
     for spec in monitors:
         if spec.metric in METRIC_ASSET:
             raise ConfigError(f"{where}, field 'monitors': metric {spec.metric!r} needs the {spec.metric} feature, "
@@ -200,6 +206,26 @@ def plan_checks(target: AssetTarget) -> list[PlannedCheck]:
                                     "The value passes the Great Expectations suite; severity follows each "
                                     "expectation's `severity`.", CheckType.EXPECTATIONS, _expectations(target),
                                     blocking=target.dataset.expectations.blocking))
+    planned += _reference_checks(target)
     if not target.reads_data:
         planned = [replace(p, description=p.description + METADATA_NOTE) for p in planned]
+    return planned
+
+
+def _reference_checks(target: AssetTarget) -> list[PlannedCheck]:
+    """Drift and anomalies: the partition against rows kept from earlier partitions (`asset_references`)."""
+    spec, name = target.dataset, target.name
+    planned = []
+    if spec.drift is not None:
+        planned.append(PlannedCheck(
+            names.drift_check(name), f"The share of drifted columns stays below drift_share, against "
+            f"{spec.drift.reference.strategy} among the clean partitions before this one (their kept samples).",
+            CheckType.DRIFT, lambda judging, value: evaluate_drift(name, spec, judging, value),
+            blocking=spec.drift.blocking))
+    if spec.anomalies is not None:
+        planned.append(PlannedCheck(
+            names.anomaly_rate_check(name), "The share of anomalous rows is not abnormally high; rows are scored "
+            f"by a {spec.anomalies.detector} model trained on up to {spec.anomalies.reference_snapshots} clean "
+            "partitions before this one.", CheckType.ANOMALY,
+            lambda judging, value: evaluate_anomalies(name, spec, judging, value)))
     return planned

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
 from dq_monitor.config import DatasetConfig, FilesSource, ProjectConfig
 from dq_monitor.core.names import snapshot_asset, snapshot_partitions
+from dq_monitor.defs.resources import snapshot_parquet_path
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -42,6 +44,10 @@ class DatasetContext:
     def snapshot_dir(self) -> str:
         """Where the snapshot IO manager keeps Parquet partitions (see `snapshot_parquet_path`)."""
         return str(self.project.home_dir / "snapshots")
+
+    def snapshot_parquet(self, snapshot_id: str) -> Path:
+        """One snapshot's data, as drift references and anomaly training read it."""
+        return snapshot_parquet_path(self.snapshot_dir, self.snapshot_key.path[-1], snapshot_id)
 
     @property
     def dagster_owners(self) -> list[str]:

@@ -13,7 +13,7 @@ from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome
 from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
-from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
+from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.store import Store, clean
 
@@ -36,7 +36,7 @@ def reference_paths(ctx: DatasetContext, store: Store, spec: DriftSpec, snapshot
     from dq_monitor.drift import ReferenceUnavailable, select_reference
 
     selection = select_reference(earlier_snapshots(store, ctx.name, snapshot_id), spec, snapshot_id)
-    paths = [snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s) for s in selection.snapshot_ids]
+    paths = [ctx.snapshot_parquet(s) for s in selection.snapshot_ids]
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise ReferenceUnavailable(f"reference data not materialized: {', '.join(missing)}")
@@ -76,6 +76,12 @@ def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, c
     return outcome, metadata
 
 
+def no_reference_outcome(dataset: str, spec: DriftSpec, why: Exception) -> CheckOutcome:
+    """A pass that says no drift was computed (the first snapshot, or its reference is not kept)."""
+    return CheckOutcome(names.drift_check(dataset), True, spec.severity, f"no drift computed: {why}",
+                        metadata={"reference": "none", "state": "no reference"})
+
+
 def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.AssetExecutionContext,
                              current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
     from dq_monitor.drift import ReferenceUnavailable
@@ -86,8 +92,7 @@ def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.A
     try:
         selection, paths = reference_paths(ctx, store, spec, snapshot_id)
     except ReferenceUnavailable as exc:
-        outcome = CheckOutcome(names.drift_check(ctx.name), True, spec.severity, f"no drift computed: {exc}",
-                               metadata={"reference": "none", "state": "no reference"})
+        outcome = no_reference_outcome(ctx.name, spec, exc)
         metadata: dict[str, Any] = {"reference": "none", "state": str(exc)}
     else:
         outcome, metadata = compare_and_report(ctx, spec, snapshot_id, current, selection, paths, context.log)

@@ -138,7 +138,7 @@ def test_a_metadata_only_target_is_judged_from_its_materialization_metadata(tmp_
     found = store.findings(dataset="warehouse_payments", status="open")
     assert {f.check for f in found} == set(verdicts[1])
     # Alerts name the user's asset, not a dq_monitor snapshot asset.
-    assert {_asset_of(parse_config({"datasets": []}), f) for f in found} == {"warehouse_payments"}
+    assert {_asset_of(parse_config({"datasets": []}), f) for f in found} == {"warehouse/payments"}
 
 
 def test_the_component_loads_from_a_defs_yaml_and_builds_the_same_checks(tmp_path: Path) -> None:
@@ -164,7 +164,9 @@ def test_the_component_loads_from_a_defs_yaml_and_builds_the_same_checks(tmp_pat
 
 @pytest.mark.parametrize(("asset", "spec", "message"), [
     ("orders", {"volume": {"min_rowz": 1}}, "target 'orders', field 'volume.min_rowz': unknown key"),
-    ("orders", {"drift": {"reference": "previous"}}, "target 'orders', field 'drift': not available"),
+    ("orders", {"drift": {"reference": "latest"}}, "target 'orders', field 'drift.reference.strategy'"),
+    (dg.AssetSpec("raw"), {"drift": {}}, "target 'raw', field 'drift': needs the asset's data"),
+    (dg.AssetSpec("raw"), {"anomalies": {}}, "target 'raw', field 'anomalies': needs the asset's data"),
     ("orders", {"source": {"kind": "files"}}, "target 'orders', field 'source': unknown key"),
     (dg.AssetSpec("raw"), {"expectations": {}}, "target 'raw', field 'expectations': needs the asset's data"),
     (dg.AssetSpec("raw"), {"monitors": [{"metric": "null_rate", "column": "a"}]}, "field 'monitors'"),
