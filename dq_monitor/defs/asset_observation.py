@@ -60,7 +60,11 @@ def materialization(context: dg.AssetCheckExecutionContext, key: dg.AssetKey) ->
     partitions = [context.partition_key] if context.has_partition_key else None
     result = context.instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=partitions),
                                                      limit=1, ascending=False)
-    return result.records[0].event_log_entry if result.records else None
+    event = result.records[0].event_log_entry if result.records else None
+    if event is not None and partitions is None and event.dagster_event and event.dagster_event.partition:
+        raise dg.Failure(f"{key.to_user_string()} is partitioned but its dq_monitor checks are not: pass its "
+                         "AssetsDefinition or AssetSpec to build_dq_checks, or give the target `partitions:`")
+    return event
 
 
 def _utc(timestamp: float) -> datetime:

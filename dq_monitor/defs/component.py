@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 
 from dq_monitor.config import ConfigError, load_config, parse_config
+from dq_monitor.defs.asset_discovery import FoundAsset, assets_in_code_location
 from dq_monitor.defs.builder import build_definitions
 
 
@@ -63,6 +64,13 @@ def partitions_from_yaml(raw: Any, where: str) -> dg.PartitionsDefinition | None
     raise ConfigError(f"{where}, field 'partitions': type must be one of static, {', '.join(_TIME_PARTITIONS)}")
 
 
+def _agree(given: dg.PartitionsDefinition | None, found: FoundAsset, where: str) -> None:
+    if given is not None and given != found.partitions_def:
+        own = found.partitions_def or "not partitioned"
+        raise ConfigError(f"{where}, field 'partitions': {given} disagrees with the asset's own partitions ({own}, "
+                          f"defined in {found.where}); drop 'partitions:' or make it match")
+
+
 class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
     """dq_monitor checks on your own assets (`build_dq_checks` from YAML).
 
@@ -72,7 +80,9 @@ class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
           targets:
             - {asset: orders, partitions: {type: daily, start_date: "2026-01-01"}, schema: {learn: true}, volume: adaptive}
 
-    A target names its asset by key; a partitioned asset's `partitions:` must repeat its definition.
+    A target names its asset by key; the component finds the asset in the rest of the code location's
+    defs folder and checks it with its own partitions (`asset_discovery`). `partitions:` is needed only
+    for an asset defined outside the defs folder, and must agree with the asset's when both are known.
     """
 
     targets: list[dict[str, Any]]
@@ -84,13 +94,21 @@ class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
         base = context.path if context.path.is_dir() else context.path.parent
         source = str(base / "defs.yaml")
         checks: list[dg.AssetChecksDefinition] = []
+        known = assets_in_code_location(context) if self.targets else {}
         for i, raw in enumerate(self.targets):
             spec = dict(raw)
             asset = spec.pop("asset", None)
             if not isinstance(asset, str) or not asset:
                 raise ConfigError(f"{source}: targets[{i}]: 'asset' (the asset key, e.g. raw/orders) is required")
-            partitions = partitions_from_yaml(spec.pop("partitions", None), f"{source}: target {asset!r}")
-            checks += build_dq_checks(asset, spec, base_dir=base, partitions_def=partitions, source=source)
+            where = f"{source}: target {asset!r}"
+            partitions = partitions_from_yaml(spec.pop("partitions", None), where)
+            found = known.get(dg.AssetKey.from_user_string(asset))
+            if found is not None:
+                _agree(partitions, found, where)
+                checks += build_dq_checks(found.asset, spec, base_dir=base, partitions_def=found.partitions_def,
+                                          source=source)
+            else:
+                checks += build_dq_checks(asset, spec, base_dir=base, partitions_def=partitions, source=source)
         resources = {}
         if self.storage is not None:
             unknown = set(self.storage) - {"home", "database_url"}

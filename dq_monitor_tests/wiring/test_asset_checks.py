@@ -1,6 +1,7 @@
 """`build_dq_checks` on a user's own assets: real materializations with the default (pickle) IO manager."""
 
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -141,25 +142,52 @@ def test_a_metadata_only_target_is_judged_from_its_materialization_metadata(tmp_
     assert {_asset_of(parse_config({"datasets": []}), f) for f in found} == {"warehouse/payments"}
 
 
-def test_the_component_loads_from_a_defs_yaml_and_builds_the_same_checks(tmp_path: Path) -> None:
+ORDERS_PY = """
+import dagster as dg
+
+@dg.asset(partitions_def=dg.DailyPartitionsDefinition("2026-01-01"))
+def orders(): ...
+"""
+
+
+def _component_checks(tmp_path: Path, target: dict[str, Any]) -> set[tuple[Any, ...]]:
+    """Check specs of a DqChecksComponent in `defs/quality`, beside `defs/pipelines/orders.py`."""
     from dagster.components.testing import create_defs_folder_sandbox
 
     from dq_monitor import DqChecksComponent
 
     with create_defs_folder_sandbox() as sandbox:
+        (sandbox.defs_folder_path / "pipelines").mkdir(parents=True)
+        (sandbox.defs_folder_path / "pipelines" / "orders.py").write_text(ORDERS_PY)
         defs_path = sandbox.defs_folder_path / "quality"
-        defs_path.mkdir(parents=True)
+        defs_path.mkdir()
         (defs_path / "defs.yaml").write_text(yaml.safe_dump({
             "type": "dq_monitor.DqChecksComponent",
-            "attributes": {"storage": {"home": str(tmp_path / "dq")}, "targets": [
-                {"asset": "orders", "partitions": {"type": "daily", "start_date": "2026-01-01"}, **SPEC}]},
+            "attributes": {"storage": {"home": str(tmp_path / "dq")}, "targets": [target]},
         }))
         with sandbox.load_component_and_build_defs(defs_path=defs_path) as (component, defs):
-            assert isinstance(component, DqChecksComponent)
-            from_yaml = {(s.key, s.blocking, s.partitions_def) for c in defs.asset_checks for s in c.check_specs}
-            assert "dq_store" in defs.resources
-    from_code = {(s.key, s.blocking, s.partitions_def) for c in build_dq_checks(orders, SPEC) for s in c.check_specs}
-    assert from_yaml == from_code and len(from_code) == 7
+            assert isinstance(component, DqChecksComponent) and "dq_store" in defs.resources
+            return {(s.key, s.name, s.blocking, s.partitions_def) for c in defs.asset_checks for s in c.check_specs}
+
+
+def test_the_component_loads_from_a_defs_yaml_and_builds_the_same_checks(tmp_path: Path) -> None:
+    from_code = {(s.key, s.name, s.blocking, s.partitions_def)
+                 for c in build_dq_checks(orders, SPEC) for s in c.check_specs}
+    assert len(from_code) == 7 and {p for *_, p in from_code} == {DAILY}
+    # The target names the asset by key only: its partitions come from the asset in the code location.
+    assert _component_checks(tmp_path, {"asset": "orders", **SPEC}) == from_code
+    assert _component_checks(tmp_path, {"asset": "orders", "partitions": {"type": "daily",
+                                                                          "start_date": "2026-01-01"}, **SPEC}) == from_code
+    with pytest.raises(Exception) as raised:  # Dagster wraps it in the component tree's error
+        _component_checks(tmp_path, {"asset": "orders", "partitions": {"type": "daily", "start_date": "2026-02-01"},
+                                     **SPEC})
+    cause = raised.value
+    while not isinstance(cause, ConfigError) and cause.__cause__ is not None:
+        cause = cause.__cause__
+    assert isinstance(cause, ConfigError)
+    assert str(cause).endswith("target 'orders', field 'partitions': Daily, starting 2026-02-01 UTC. disagrees with "
+                               "the asset's own partitions (Daily, starting 2026-01-01 UTC., defined in "
+                               "pipelines/orders.py); drop 'partitions:' or make it match")
 
 
 @pytest.mark.parametrize(("asset", "spec", "message"), [
