@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
+from dq_monitor.config.asset_checks import AssetChecksSpec
 from dq_monitor.config.project import ProjectConfig
 
 HEADER = """# dq_monitor config reference
@@ -69,7 +70,8 @@ def _section(name: str, schema: dict[str, Any], defs: dict[str, Any]) -> Iterato
 def undocumented_fields(schema: dict[str, Any] | None = None) -> list[str]:
     """`Model.field` for every field without a description (the reference needs them all)."""
     schema = schema or ProjectConfig.model_json_schema(by_alias=True)
-    models = {"ProjectConfig": schema, **schema.get("$defs", {})}
+    models = {"ProjectConfig": schema, "AssetChecksSpec": AssetChecksSpec.model_json_schema(by_alias=True),
+              **schema.get("$defs", {})}
     return [f"{name}.{key}" for name, model in models.items()
             for key, prop in model.get("properties", {}).items() if not prop.get("description")]
 
@@ -79,6 +81,8 @@ def render() -> str:
     defs = schema.get("$defs", {})
     lines = [HEADER]
     lines.extend(_section("ProjectConfig (the top level)", schema, defs))
+    lines.extend(_section("AssetChecksSpec (a `build_dq_checks` spec, a `DqChecksComponent` target)",
+                          AssetChecksSpec.model_json_schema(by_alias=True), defs))
     for name in sorted(defs):
         if defs[name].get("properties"):
             lines.extend(_section(name, defs[name], defs))
