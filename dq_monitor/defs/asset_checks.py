@@ -10,7 +10,9 @@ All checks of one target run in one op, after the asset: the op loads the value 
 own IO manager (or reads the materialization's metadata when there is no value to load), records the
 partition as a snapshot in the `dq_store` and yields one result per check. On a partitioned asset the
 checks are partitioned like it. Findings, evaluations and metrics are keyed by the asset key's path
-joined by `_` and the partition key.
+joined by `_` and the partition key; each finding also carries the asset key and the spec's `owners`
+(`ASSET_TARGET_DETAIL`), by which the alert pass routes it. Drift and anomalies compare with samples
+kept from earlier partitions (`asset_references`).
 """
 
 import time

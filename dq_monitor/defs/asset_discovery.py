@@ -25,15 +25,13 @@ class FoundAsset:
     where: str
 
 
-def _skipped(kind: Any) -> bool:
+def _skipped(kind: Any, skip: tuple[type, ...]) -> bool:
     from dagster.components.core.defs_module import (
         CompositeYamlComponent,
         DefsFolderComponent,
     )
 
-    from dq_monitor.defs.component import DqChecksComponent, DqMonitorComponent
-
-    containers = (DefsFolderComponent, CompositeYamlComponent, DqChecksComponent, DqMonitorComponent)
+    containers = (DefsFolderComponent, CompositeYamlComponent, *skip)
     return not isinstance(kind, type) or issubclass(kind, containers) or kind.__name__ == "ComponentRootComponent"
 
 
@@ -57,12 +55,14 @@ def _where(context: dg.ComponentLoadContext, loc: Any) -> str:
         return str(path)
 
 
-def assets_in_code_location(context: dg.ComponentLoadContext) -> dict[dg.AssetKey, FoundAsset]:
-    """Every asset the other components of the code location define, by key."""
+def assets_in_code_location(context: dg.ComponentLoadContext,
+                            skip: tuple[type, ...] = ()) -> dict[dg.AssetKey, FoundAsset]:
+    """Every asset the other components of the code location define, by key (`skip`: component types not built
+    here, dq_monitor's own: they define no user assets, and building one from another could recurse)."""
     found: dict[dg.AssetKey, FoundAsset] = {}
     root = context.component_tree.find_root_decl()
     for loc, decl in root.iterate_loc_component_decl_pairs():
-        if loc == context.component_loc or _skipped(decl.component_type):
+        if loc == context.component_loc or _skipped(decl.component_type, skip):
             continue
         _add(found, context.build_defs(loc), _where(context, loc))
     return found

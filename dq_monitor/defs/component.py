@@ -94,7 +94,7 @@ class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
         base = context.path if context.path.is_dir() else context.path.parent
         source = str(base / "defs.yaml")
         checks: list[dg.AssetChecksDefinition] = []
-        known = assets_in_code_location(context) if self.targets else {}
+        known = assets_in_code_location(context, skip=(DqChecksComponent, DqMonitorComponent)) if self.targets else {}
         for i, raw in enumerate(self.targets):
             spec = dict(raw)
             asset = spec.pop("asset", None)

@@ -102,16 +102,22 @@ def test_exactly_the_bad_partitions_fail_their_checks_block_downstream_and_backf
 
 
 def test_an_unpartitioned_asset_gets_one_snapshot_per_materialization(tmp_path: Path) -> None:
-    checks = build_dq_checks(customers, {"schema": {"learn": True}, "volume": {"min_rows": 1}})
+    checks = build_dq_checks(customers, {"schema": {"learn": True}, "volume": {"min_rows": 1},
+                                         "drift": {"reference": "previous"}})
     resources = dq_resources(home=tmp_path / "dq")
+    references = []
     with _instance(tmp_path) as instance:
         for _ in range(2):
             result = dg.materialize([customers, *checks], instance=instance, resources=resources)
             assert {e.check_name: e.passed for e in result.get_asset_check_evaluations()} == {
                 "customers_schema_matches_contract": True, "customers_schema_unchanged": True,
-                "customers_row_count_in_bounds": True}
+                "customers_row_count_in_bounds": True, "customers_has_no_dataset_drift": True}
+            references += [e.metadata["reference"].value for e in result.get_asset_check_evaluations()
+                           if e.check_name == "customers_has_no_dataset_drift"]
     store = Store(f"sqlite:///{tmp_path / 'dq' / 'findings.db'}")
-    assert len(store.snapshots("customers")) == 2
+    first, second = (s.snapshot for s in store.snapshots("customers"))
+    # Drift of an unpartitioned asset: each materialization against the one before it.
+    assert references == ["none", f"snapshot {first}"] and second > first
 
 
 def test_a_metadata_only_target_is_judged_from_its_materialization_metadata(tmp_path: Path) -> None:
@@ -168,6 +174,18 @@ def _component_checks(tmp_path: Path, target: dict[str, Any]) -> set[tuple[Any, 
         with sandbox.load_component_and_build_defs(defs_path=defs_path) as (component, defs):
             assert isinstance(component, DqChecksComponent) and "dq_store" in defs.resources
             return {(s.key, s.name, s.blocking, s.partitions_def) for c in defs.asset_checks for s in c.check_specs}
+
+
+def test_unpartitioned_checks_on_a_partitioned_asset_fail_saying_so(tmp_path: Path) -> None:
+    checks = build_dq_checks("warehouse/events", {"volume": {"min_rows": 1}, "read": "metadata"})
+    job = dg.define_asset_job("check_events", selection=dg.AssetSelection.checks(*checks))
+    defs = dg.Definitions(asset_checks=checks, jobs=[job], resources=dq_resources(home=tmp_path / "dq"))
+    with _instance(tmp_path) as instance:
+        instance.report_runless_asset_event(dg.AssetMaterialization(
+            dg.AssetKey(["warehouse", "events"]), partition="2026-01-01", metadata={"dagster/row_count": 3}))
+        result = defs.resolve_job_def("check_events").execute_in_process(instance=instance, raise_on_error=False)
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "warehouse/events is partitioned but its dq_monitor checks are not" in str(failure.event_specific_data)
 
 
 def test_the_component_loads_from_a_defs_yaml_and_builds_the_same_checks(tmp_path: Path) -> None:
