@@ -1,5 +1,7 @@
 """`build_dq_checks` on a user's own assets: real materializations with the default (pickle) IO manager."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -150,27 +152,36 @@ def test_a_metadata_only_target_is_judged_from_its_materialization_metadata(tmp_
 
 ORDERS_PY = """
 import dagster as dg
+from dq_monitor_tests.wiring.test_asset_checks import orders_frame
 
 @dg.asset(partitions_def=dg.DailyPartitionsDefinition("2026-01-01"))
-def orders(): ...
+def orders(context):
+    return orders_frame(context.partition_key)
 """
 
 
-def _component_checks(tmp_path: Path, target: dict[str, Any]) -> set[tuple[Any, ...]]:
-    """Check specs of a DqChecksComponent in `defs/quality`, beside `defs/pipelines/orders.py`."""
+@contextmanager
+def user_project(tmp_path: Path, target: dict[str, Any]) -> Iterator[Any]:
+    """A project's defs folder: `pipelines/orders.py` (the asset) and `quality/defs.yaml` (a DqChecksComponent)."""
     from dagster.components.testing import create_defs_folder_sandbox
-
-    from dq_monitor import DqChecksComponent
 
     with create_defs_folder_sandbox() as sandbox:
         (sandbox.defs_folder_path / "pipelines").mkdir(parents=True)
         (sandbox.defs_folder_path / "pipelines" / "orders.py").write_text(ORDERS_PY)
-        defs_path = sandbox.defs_folder_path / "quality"
-        defs_path.mkdir()
-        (defs_path / "defs.yaml").write_text(yaml.safe_dump({
+        (sandbox.defs_folder_path / "quality").mkdir()
+        (sandbox.defs_folder_path / "quality" / "defs.yaml").write_text(yaml.safe_dump({
             "type": "dq_monitor.DqChecksComponent",
             "attributes": {"storage": {"home": str(tmp_path / "dq")}, "targets": [target]},
         }))
+        yield sandbox
+
+
+def _component_checks(tmp_path: Path, target: dict[str, Any]) -> set[tuple[Any, ...]]:
+    """Check specs of the project's DqChecksComponent."""
+    from dq_monitor import DqChecksComponent
+
+    with user_project(tmp_path, target) as sandbox:
+        defs_path = sandbox.defs_folder_path / "quality"
         with sandbox.load_component_and_build_defs(defs_path=defs_path) as (component, defs):
             assert isinstance(component, DqChecksComponent) and "dq_store" in defs.resources
             return {(s.key, s.name, s.blocking, s.partitions_def) for c in defs.asset_checks for s in c.check_specs}
@@ -220,3 +231,14 @@ def test_the_component_loads_from_a_defs_yaml_and_builds_the_same_checks(tmp_pat
 def test_a_bad_spec_is_a_load_time_error_naming_target_and_field(asset, spec, message) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         build_dq_checks(asset, spec)
+
+
+def test_the_whole_code_location_runs_the_components_checks_with_the_same_verdicts(tmp_path: Path) -> None:
+    with user_project(tmp_path, {"asset": "orders", **SPEC}) as sandbox, sandbox.build_all_defs() as defs, \
+            _instance(tmp_path) as instance:
+        job = defs.resolve_implicit_global_asset_job_def()
+        failed = {}
+        for day in (DAYS[0], DROPPED):
+            result = job.execute_in_process(partition_key=day, instance=instance, raise_on_error=False)
+            failed[day] = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert failed == {DAYS[0]: set(), DROPPED: EXPECTED_FAILURES[DROPPED]}
