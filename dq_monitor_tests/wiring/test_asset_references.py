@@ -99,3 +99,35 @@ def test_drift_and_anomalies_judge_each_partition_against_earlier_ones_and_backf
     samples = sorted((tmp_path / "dq" / "samples" / "payments").glob("*.parquet"))
     assert [p.stem for p in samples] == DAYS
     assert {len(pd.read_parquet(p)) for p in samples} == {300}
+
+
+def _payments_copy(name: str) -> dg.AssetsDefinition:
+    @dg.asset(name=name, partitions_def=DAILY)
+    def _copy(context: dg.AssetExecutionContext) -> pd.DataFrame:
+        return payments_frame(context.partition_key)
+
+    return _copy
+
+
+def test_first_and_window_references_are_earlier_partitions_in_partition_order(tmp_path: Path) -> None:
+    first, window = _payments_copy("against_first"), _payments_copy("against_window")
+    checks = [*build_dq_checks(first, {"drift": {"reference": "first", "columns": ["channel"]}}),
+              *build_dq_checks(window, {"drift": {"reference": {"strategy": "window", "n": 2, "mode": "sample",
+                                                               "sample_rows": 200}, "columns": ["channel"]}})]
+    (tmp_path / "dagster").mkdir()
+    references: dict[str, dict[str, tuple[bool, str]]] = {}
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        for day in [DAYS[1], DAYS[0], DAYS[2], ALL_WEB]:  # the second day first: it is re-judged after the first
+            result = dg.materialize([first, window, *checks], partition_key=day, instance=instance,
+                                    resources=dq_resources(home=tmp_path / "dq"))
+            references[day] = _verdicts(result)
+        rejudged = _verdicts(dg.materialize([first, window, *checks], partition_key=DAYS[1], instance=instance,
+                                            resources=dq_resources(home=tmp_path / "dq")))
+    assert references[DAYS[1]]["against_first_has_no_dataset_drift"] == (True, "none")  # nothing earlier yet
+    assert rejudged["against_first_has_no_dataset_drift"] == (True, f"snapshot {DAYS[0]}")
+    assert {day: v["against_first_has_no_dataset_drift"] for day, v in references.items() if day != DAYS[1]} == {
+        DAYS[0]: (True, "none"), DAYS[2]: (True, f"snapshot {DAYS[0]}"), ALL_WEB: (False, f"snapshot {DAYS[0]}")}
+    assert {day: v["against_window_has_no_dataset_drift"] for day, v in references.items() if day != DAYS[1]} == {
+        DAYS[0]: (True, "none"),
+        DAYS[2]: (True, f"window of 2 snapshots ({DAYS[0]}, {DAYS[1]}; 200 sampled rows)"),
+        ALL_WEB: (False, f"window of 2 snapshots ({DAYS[1]}, {DAYS[2]}; 200 sampled rows)")}
