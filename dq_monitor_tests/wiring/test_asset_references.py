@@ -1,5 +1,6 @@
 """`drift:` and `anomalies:` in `build_dq_checks`: each partition judged against earlier partitions only."""
 
+import logging
 from pathlib import Path
 
 import dagster as dg
@@ -7,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor import build_dq_checks, dq_resources
+from dq_monitor.config.asset_checks import parse_asset_checks_spec
+from dq_monitor.defs.asset_references import keep_sample
 from dq_monitor.store import Store
 
 DAILY = dg.DailyPartitionsDefinition("2026-01-01")
@@ -131,3 +134,17 @@ def test_first_and_window_references_are_earlier_partitions_in_partition_order(t
         DAYS[0]: (True, "none"),
         DAYS[2]: (True, f"window of 2 snapshots ({DAYS[0]}, {DAYS[1]}; 200 sampled rows)"),
         ALL_WEB: (False, f"window of 2 snapshots ({DAYS[1]}, {DAYS[2]}; 200 sampled rows)")}
+
+
+def test_a_kept_sample_is_seeded_and_bounded_and_an_unwritable_value_is_a_warning(tmp_path: Path, caplog) -> None:
+    spec = parse_asset_checks_spec({"drift": {"seed": 3}, "reference_sample_rows": 50}, "payments")
+    log = logging.getLogger("dq_monitor_tests.samples")
+    frame = payments_frame(DAYS[0])
+    first = pd.read_parquet(keep_sample(tmp_path, "payments", spec, "2026-01-01|eu", frame, log))
+    again = pd.read_parquet(keep_sample(tmp_path, "payments", spec, "2026-01-01|eu", frame, log))
+    assert len(first) == 50 and first.equals(again) and first["payment_id"].is_monotonic_increasing
+    assert [p.name for p in (tmp_path / "samples" / "payments").iterdir()] == ["2026-01-01%7Ceu.parquet"]
+    mixed = pd.DataFrame({"payload": [{"a": 1}, 2, "three"]})
+    with caplog.at_level(logging.WARNING, logger=log.name):
+        assert keep_sample(tmp_path, "events", spec, "2026-01-01", mixed, log) is None
+    assert "cannot keep a sample" in caplog.text and not list((tmp_path / "samples" / "events").iterdir())
