@@ -78,7 +78,7 @@ class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
         attributes:
           storage: {home: .dq_monitor}      # optional: adds the `dq_store` resource
           targets:
-            - {asset: orders, partitions: {type: daily, start_date: "2026-01-01"}, schema: {learn: true}, volume: adaptive}
+            - {asset: orders, schema: {learn: true}, volume: adaptive, drift: {reference: previous}}
 
     A target names its asset by key; the component finds the asset in the rest of the code location's
     defs folder and checks it with its own partitions (`asset_discovery`). `partitions:` is needed only
