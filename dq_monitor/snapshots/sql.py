@@ -207,6 +207,18 @@ class Bucket:
         return self.start.replace(tzinfo=timezone.utc)
 
 
+def freshness_reference(source: SqlSource, snapshot_id: str, snapshot_time: datetime, now: datetime) -> datetime:
+    """What a snapshot's newest row is measured against: its bucket's end, or now while the bucket is open.
+
+    A closed day whose rows stop at 18:00 lags 6 h, today's bucket lags by the age of its newest row, and a
+    re-check of an old bucket gives the same lag whenever it runs. `snapshot: full` uses the snapshot time
+    (the time of the run that took it)."""
+    if source.partition_by is None:
+        return snapshot_time
+    end = bucket_from_id(snapshot_id, source.partition_by.grain).end.replace(tzinfo=timezone.utc)
+    return min(end, now)
+
+
 def next_start(start: datetime, grain: str) -> datetime:
     if grain == "month":
         return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
