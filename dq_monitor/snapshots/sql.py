@@ -84,7 +84,7 @@ def describe_error(exc: BaseException) -> str:
         return f"table {str(exc)!r} does not exist"
     if "permission denied" in text.lower() or getattr(orig, "pgcode", None) == "42501":
         return f"permission denied: {text[:300]}"
-    if isinstance(exc, sa.exc.OperationalError) and ("connect" in text.lower() or "unable to open" in text.lower()):
+    if isinstance(exc, sa.exc.DBAPIError) and any(s in text.lower() for s in ("connect", "unable to open", "cannot open")):
         return f"cannot connect to the database: {text[:300]}"
     return f"{type(orig).__name__}: {text[:300]}"
 

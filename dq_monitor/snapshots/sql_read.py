@@ -67,7 +67,7 @@ def _read(rel: Relation, dataset: SnapshotDataset, source: SqlSource, column: sa
     if source.partition_by is not None:
         assert column is not None
         where = in_bucket(rel, column, bucket_from_id(ref.snapshot_id, source.partition_by.grain))
-    ts = dataset.timestamp_column if dataset.timestamp_column in rel.selectable.c else None
+    ts = dataset.timestamp_column if dataset.timestamp_column and dataset.timestamp_column in rel.selectable.c else None
     prof = profile_in_database(rel, where, timestamp_column=ts, reference_time=freshness_reference(source, ref.snapshot_id, ref.snapshot_time, now))
     sample = read_sample(rel, where, source.sample_rows, source.sample_seed, prof.row_count)
     columns = table_schema(rel)

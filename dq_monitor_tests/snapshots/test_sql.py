@@ -169,3 +169,20 @@ def test_duj1_estimates_distinct_counts_from_a_uniform_sample() -> None:
         truth = len(np.unique(values))
         assert duj1(sample.value_counts(), len(values)) == pytest.approx(truth, rel=0.35), truth
     assert duj1(pd.Series([3, 2]), 5) == 2  # the sample is the whole column: exact
+
+
+def test_nulls_injected_into_one_day_fail_the_adaptive_null_rate_monitor_on_that_day(bike_url: str) -> None:
+    from dq_monitor.history import MonitorSpec, evaluate_latest, monitor_outcome
+    from dq_monitor.snapshots.sql_read import read_sql_snapshots
+
+    execute(bike_url, "UPDATE hour SET hum = NULL WHERE instant % 3 = 0 AND ts >= :lo AND ts < :hi",
+            lo=pd.Timestamp("2011-03-10").to_pydatetime(), hi=pd.Timestamp("2011-03-11").to_pydatetime())
+    ds = bike(sample_rows=10)  # null rates are exact counts in the database, whatever the sample
+    days = [f"2011-03-{d:02d}" for d in range(1, 11)]
+    reads = read_sql_snapshots(ds, [sql_ref("bike", ds.source, d) for d in days])
+    series = pd.Series([r.metrics["null_rate:hum"] for r in reads], index=pd.to_datetime(days), name="null_rate:hum")
+    assert (series.iloc[:-1] == 0).all() and series.iloc[-1] > 0.3
+    spec = MonitorSpec(metric="null_rate", column="hum")
+    hit = monitor_outcome("bike", evaluate_latest(series, spec), "2011-03-10")
+    assert not hit.passed and [f.snapshot for f in hit.findings] == ["2011-03-10"]
+    assert monitor_outcome("bike", evaluate_latest(series, spec, as_of=days[-2]), days[-2]).passed

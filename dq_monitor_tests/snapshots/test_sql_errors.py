@@ -74,9 +74,14 @@ def _masked(message: str, *secrets: str) -> None:
         assert secret not in message
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg2://reader:s3cr3t-pw@127.0.0.1:1/warehouse",  # nothing listens on port 1
+    "sqlite:///{tmp}/no_such_folder/warehouse.db",
+    "duckdb:///{tmp}/no_such_folder/warehouse.duckdb",
+], ids=["postgres", "sqlite", "duckdb"])
 def test_an_unreachable_database_names_dataset_and_table_and_masks_the_password(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BIKE_DB_URL", "postgresql+psycopg2://reader:s3cr3t-pw@127.0.0.1:1/warehouse")
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BIKE_DB_URL", url.format(tmp=tmp_path))
     with pytest.raises(SqlSourceError) as err:
         discover_sql(bike())
     message = str(err.value)

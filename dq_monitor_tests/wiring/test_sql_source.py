@@ -23,7 +23,7 @@ from dq_monitor_tests.snapshots.sql_tables import (
     execute,
     write_table,
 )
-from dq_monitor_tests.support.helpers import write_config
+from dq_monitor_tests.support.helpers import store_text, write_config
 
 DAYS = ("2011-01-24", "2011-01-25", "2011-01-26", "2011-01-27", "2011-01-28")
 
@@ -124,3 +124,35 @@ def test_sql_buckets_are_checked_and_late_rows_and_dropped_columns_change_the_ve
         assert daemon.tick("ghost") == []  # a broken dataset is a source finding; the others keep running
         (ghost,) = store.findings(dataset="ghost", status="open")
         assert "table no_such_table" in ghost.message and "does not exist" in ghost.message
+
+
+def test_an_unreachable_database_is_a_finding_naming_dataset_and_table_and_its_password_appears_nowhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    secret = "pwS3CRETsql77"
+    monkeypatch.setenv("VAULT_DB_URL", f"postgresql+psycopg2://reader:{secret}@127.0.0.1:1/warehouse")
+    db_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    monkeypatch.setenv("BIKE_DB_URL", db_url)
+    write_table(db_url, "hour", pd.concat([_day(bike_hours(), d) for d in DAYS[:2]]))
+    source = {"kind": "sql", "table": "hour", "partition_by": {"column": "ts", "grain": "day"}}
+    datasets = [{"name": "vault", "source": {**source, "url_env": "VAULT_DB_URL", "table": "public.orders"}},
+                {"name": "bike", "source": {**source, "url_env": "BIKE_DB_URL"}, "volume": {"min_rows": 20}}]
+    store_url = f"sqlite:///{tmp_path / 'findings.db'}"
+    defs = build_definitions(load_config(write_config(tmp_path, datasets, storage={"database_url": store_url})))
+    store = Store(store_url)
+    with dg.instance_for_test() as instance:
+        daemon = Daemon(defs, instance)
+        assert daemon.tick("vault") == []  # the sensor records a source finding instead of failing
+        job = defs.resolve_job_def(names.snapshot_job("vault"))  # a run of a bucket requested by hand
+        instance.add_dynamic_partitions(job.partitions_def.name, ["2026-01-01"])
+        assert not job.execute_in_process(partition_key="2026-01-01", instance=instance, raise_on_error=False).success
+        assert daemon.tick("bike") == list(DAYS[:2])  # the other dataset keeps running
+        events = [dg.serialize_value(e) for run in instance.get_runs() for e in instance.all_logs(run.run_id)]
+    vault = store.findings(dataset="vault", status="open")
+    assert {f.snapshot for f in vault} >= {"2026-01-01"} and len(vault) == 2
+    for finding in vault:
+        assert "dataset 'vault'" in finding.message and "table public.orders" in finding.message
+        assert "cannot connect" in finding.message
+    assert store.get_snapshot("bike", DAYS[1]).row_count == 23
+    output = capfd.readouterr()
+    for text in [*events, output.out, output.err, store_text(store_url)]:
+        assert secret not in text
