@@ -27,6 +27,8 @@ from dq_monitor.core.outcome import CheckOutcome
 from dq_monitor.defs.adapters import record_check
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
+from dq_monitor.snapshots.spec import SqlSource
+from dq_monitor.snapshots.sql import freshness_reference
 from dq_monitor.store import SnapshotRecord, Store
 
 Evaluate = Callable[[Store, SnapshotRecord], CheckOutcome]
@@ -97,9 +99,16 @@ def _row_count_change(ctx: DatasetContext) -> Evaluate:
 def _freshness(ctx: DatasetContext) -> Evaluate:
     spec = ctx.dataset.freshness
     assert spec is not None
-    return lambda store, rec: check_freshness(
-        ctx.name, rec.snapshot, spec, snapshot_time=rec.snapshot_time, max_timestamp=rec.max_timestamp,
-        now=datetime.now(timezone.utc), timestamp_column=ctx.dataset.timestamp_column)
+
+    def evaluate(store: Store, rec: SnapshotRecord) -> CheckOutcome:
+        now = datetime.now(timezone.utc)
+        reference = rec.snapshot_time
+        if isinstance(ctx.dataset.source, SqlSource):  # a bucket's newest row vs the bucket's end (or now)
+            reference = freshness_reference(ctx.dataset.source, rec.snapshot, rec.snapshot_time, now)
+        return check_freshness(ctx.name, rec.snapshot, spec, snapshot_time=reference, max_timestamp=rec.max_timestamp,
+                               now=now, timestamp_column=ctx.dataset.timestamp_column)
+
+    return evaluate
 
 
 def build_core_checks(ctx: DatasetContext) -> list[dg.AssetChecksDefinition]:

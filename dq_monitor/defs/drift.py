@@ -1,6 +1,7 @@
 """`drift:` -> `<dataset>_drift_report` (an Evidently report per snapshot) and `<dataset>_has_no_dataset_drift`."""
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ from dq_monitor.core import names
 from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome
 from dq_monitor.defs.adapters import record_check, snapshot_time_of
+from dq_monitor.defs.asset_observation import materialization
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.drift.spec import DriftSpec
+from dq_monitor.snapshots.spec import SqlSource
 from dq_monitor.store import Store, clean
 
 
@@ -82,6 +85,34 @@ def no_reference_outcome(dataset: str, spec: DriftSpec, why: Exception) -> Check
                         metadata={"reference": "none", "state": "no reference"})
 
 
+def sql_sample_evidence(ctx: DatasetContext, store: Store, context: dg.AssetExecutionContext, snapshot_id: str,
+                        rows: int) -> dict[str, Any]:
+    """What the drift of a SQL snapshot was computed on: its seeded sample (rows, bucket rows, method)."""
+    record = store.get_snapshot(ctx.name, snapshot_id)
+    total = record.row_count if record and record.row_count is not None else rows
+    event = materialization(context, ctx.snapshot_key)  # type: ignore[arg-type]  # any context with a partition
+    meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
+    method = meta["sample_method"].value if "sample_method" in meta else "unknown"
+    return {"sampled": rows < total, "sample_rows": rows, "rows_in_snapshot": total, "sample_method": method,
+            "reference_rows": "the reference snapshots' samples (at most sample_rows rows each)"}
+
+
+def mark_sampled(outcome: CheckOutcome, metadata: dict[str, Any],
+                 sample: dict[str, Any]) -> tuple[CheckOutcome, dict[str, Any]]:
+    """The drift outcome, its findings and the asset's metadata saying they came from a sample."""
+    note = (f"computed on a sample of {sample['sample_rows']:,} of {sample['rows_in_snapshot']:,} rows "
+            f"({sample['sample_method']})" if sample["sampled"] else
+            f"computed on all {sample['rows_in_snapshot']:,} rows (the snapshot fits in sample_rows)")
+    findings = tuple(replace(f, message=f"{f.message}; {note}", details={**f.details, "sample": sample})
+                     for f in outcome.findings)
+    outcome = replace(outcome, message=f"{outcome.message}; {note}", findings=findings,
+                      metadata={**outcome.metadata, "sample": sample})
+    return outcome, {**metadata, "sampled": dg.MetadataValue.bool(sample["sampled"]),
+                     "sample_rows": dg.MetadataValue.int(sample["sample_rows"]),
+                     "rows_in_snapshot": dg.MetadataValue.int(sample["rows_in_snapshot"]),
+                     "sample_method": dg.MetadataValue.text(sample["sample_method"])}
+
+
 def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.AssetExecutionContext,
                              current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
     from dq_monitor.drift import ReferenceUnavailable
@@ -96,6 +127,9 @@ def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.A
         metadata: dict[str, Any] = {"reference": "none", "state": str(exc)}
     else:
         outcome, metadata = compare_and_report(ctx, spec, snapshot_id, current, selection, paths, context.log)
+        if isinstance(ctx.dataset.source, SqlSource):
+            sample = sql_sample_evidence(ctx, store, context, snapshot_id, len(current))
+            outcome, metadata = mark_sampled(outcome, metadata, sample)
     result = record_check(store, ctx.name, snapshot_id, outcome, asset_key=key, check_type=CheckType.DRIFT,
                           run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id),
                           started=started)

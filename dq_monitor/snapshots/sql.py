@@ -84,7 +84,7 @@ def describe_error(exc: BaseException) -> str:
         return f"table {str(exc)!r} does not exist"
     if "permission denied" in text.lower() or getattr(orig, "pgcode", None) == "42501":
         return f"permission denied: {text[:300]}"
-    if isinstance(exc, sa.exc.OperationalError) and ("connect" in text.lower() or "unable to open" in text.lower()):
+    if isinstance(exc, sa.exc.DBAPIError) and any(s in text.lower() for s in ("connect", "unable to open", "cannot open")):
         return f"cannot connect to the database: {text[:300]}"
     return f"{type(orig).__name__}: {text[:300]}"
 
@@ -205,6 +205,18 @@ class Bucket:
     @property
     def snapshot_time(self) -> datetime:
         return self.start.replace(tzinfo=timezone.utc)
+
+
+def freshness_reference(source: SqlSource, snapshot_id: str, snapshot_time: datetime, now: datetime) -> datetime:
+    """What a snapshot's newest row is measured against: its bucket's end, or now while the bucket is open.
+
+    A closed day whose rows stop at 18:00 lags 6 h, today's bucket lags by the age of its newest row, and a
+    re-check of an old bucket gives the same lag whenever it runs. `snapshot: full` uses the snapshot time
+    (the time of the run that took it)."""
+    if source.partition_by is None:
+        return snapshot_time
+    end = bucket_from_id(snapshot_id, source.partition_by.grain).end.replace(tzinfo=timezone.utc)
+    return min(end, now)
 
 
 def next_start(start: datetime, grain: str) -> datetime:

@@ -15,11 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 import yaml
 
 from dq_monitor_tests.support.alerts import Fault, SlackStandIn
-from dq_monitor_tests.support.helpers import orders_csv
+from dq_monitor_tests.support.helpers import orders_csv, store_text
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -32,17 +31,6 @@ def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> str:
                           capture_output=True, text=True, timeout=240)
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     return done.stdout + done.stderr
-
-
-def _store_text(url: str) -> str:
-    engine = sa.create_engine(url)
-    try:
-        meta = sa.MetaData()
-        meta.reflect(engine)
-        with engine.connect() as conn:
-            return "\n".join(str(row) for table in meta.sorted_tables for row in conn.execute(table.select()))
-    finally:
-        engine.dispose()
 
 
 def test_no_secret_in_outputs_rows_files_or_payloads(tmp_path: Path, postgres_url: str):
@@ -71,7 +59,7 @@ def test_no_secret_in_outputs_rows_files_or_payloads(tmp_path: Path, postgres_ur
         payloads = [json.dumps(r.payload) + r.path for r in slack.requests]
     assert any("orders" in p for p in payloads), "no alert reached the stand-in"
     files = [p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()]
-    searched = {"outputs": outputs, "store rows": [_store_text(postgres_url)], "files": files,
+    searched = {"outputs": outputs, "store rows": [store_text(postgres_url)], "files": files,
                 "payloads": [p.split("/services/")[0] for p in payloads]}
     for where, texts in searched.items():
         for secret in (PASSWORD, TOKEN):

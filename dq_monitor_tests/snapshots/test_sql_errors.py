@@ -51,7 +51,7 @@ def statements():
 
 def test_aggregate_metrics_come_from_one_aggregate_query_and_no_statement_reads_unbounded_rows(
         bike_url: str, statements: StatementLog) -> None:
-    ds = bike(sample_rows=50)
+    ds = bike(sample_rows=5)  # smaller than the bucket: the seeded, ordered sample path
     with open_relation("bike", ds.source) as rel:
         where = in_bucket(rel, partition_column(rel, "ts"), bucket_from_id("2011-01-05", "day"))
         statements.statements.clear()
@@ -74,9 +74,14 @@ def _masked(message: str, *secrets: str) -> None:
         assert secret not in message
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg2://reader:s3cr3t-pw@127.0.0.1:1/warehouse",  # nothing listens on port 1
+    "sqlite:///{tmp}/no_such_folder/warehouse.db",
+    "duckdb:///{tmp}/no_such_folder/warehouse.duckdb",
+], ids=["postgres", "sqlite", "duckdb"])
 def test_an_unreachable_database_names_dataset_and_table_and_masks_the_password(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BIKE_DB_URL", "postgresql+psycopg2://reader:s3cr3t-pw@127.0.0.1:1/warehouse")
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BIKE_DB_URL", url.format(tmp=tmp_path))
     with pytest.raises(SqlSourceError) as err:
         discover_sql(bike())
     message = str(err.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 import yaml
 
 
@@ -35,3 +36,15 @@ def orders_dataset(path: str = "data/orders", **overrides) -> dict:
     }
     ds.update(overrides)
     return ds
+
+
+def store_text(url: str) -> str:
+    """Every row of every table of the database at `url`, as text (to search for secrets)."""
+    engine = sa.create_engine(url)
+    try:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        with engine.connect() as conn:
+            return "\n".join(str(row) for table in meta.sorted_tables for row in conn.execute(table.select()))
+    finally:
+        engine.dispose()
