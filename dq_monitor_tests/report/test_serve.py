@@ -141,3 +141,29 @@ def test_the_pages_open_in_chromium_without_console_errors_or_requests(served, r
     console = [e for e in report_browser.get_log("browser") if e.get("level") in ("SEVERE", "WARNING")]
     assert console == []
     assert (tmp_path / "overview.png").stat().st_size > 10_000 and (tmp_path / "sensors.png").stat().st_size > 10_000
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_an_empty_store_serves_empty_pages_until_it_has_tables(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from dq_monitor.report.serve import create_app
+    from dq_monitor_tests.report.synthetic import build_store
+
+    url = f"sqlite:///{tmp_path / 'findings.db'}"
+    ready, opened = [], []
+
+    def open_store():  # what `dq-monitor serve` does: None while the store has no tables
+        opened.append(build_store(url, datasets=1, snapshots=3) if ready else None)
+        return opened[-1]
+
+    client = TestClient(create_app(open_store))
+    empty = client.get("/")
+    assert empty.status_code == 200 and "0 datasets" in empty.text and "No open findings." in empty.text
+    assert client.get("/datasets/ds00").status_code == 404
+    ready.append(True)  # the first check run created the tables
+    later = client.get("/")
+    assert later.status_code == 200 and 'href="/datasets/ds00"' in later.text
+    assert client.get("/datasets/ds00").status_code == 200
+    assert len(opened) == 3  # opened on each request while empty, then kept
+    opened[-1].dispose()

@@ -104,7 +104,7 @@ def test_the_failed_contract_blocks_drift_and_anomalies_and_says_so(demo_runs) -
     assert set(DOWNSTREAM) <= {e.step_key for e in _dagster_events(clean, dg.DagsterEventType.STEP_SUCCESS)}
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 def test_with_report_url_the_snapshot_links_to_its_page_in_serve(tmp_path: Path, demo_runs,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from starlette.testclient import TestClient
