@@ -23,7 +23,7 @@ import dagster as dg
 
 from dq_monitor.config.asset_checks import AssetChecksSpec, parse_asset_checks_spec
 from dq_monitor.core.errors import ConfigError
-from dq_monitor.defs.adapters import record_check
+from dq_monitor.defs.adapters import note_blocked, record_check
 from dq_monitor.defs.asset_observation import (
     Observation,
     observe_frame,
@@ -78,6 +78,8 @@ def _results(target: AssetTarget, planned: list[PlannedCheck], context: dg.Asset
         started = time.perf_counter()
         outcome = check.evaluate(store, rec, value, seen.reference_time)
         outcome = replace(outcome, metadata={**outcome.metadata, OWN_CHECK_METADATA: True})
+        if check.blocking:
+            outcome = note_blocked(context, target.key, rec.snapshot, outcome)
         yield record_check(store, target.name, rec.snapshot, outcome, asset_key=target.key,
                            check_type=check.check_type, run_id=context.run.run_id, observed_at=rec.snapshot_time,
                            started=started)

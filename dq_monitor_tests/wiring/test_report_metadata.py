@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 import yaml
 from dagster._core.instance.ref import InstanceRef
 
+from dq_monitor import build_dq_checks, dq_resources
 from dq_monitor.cli import main
 from dq_monitor.config import load_config
 from dq_monitor.defs.adapters import SNAPSHOT_TIME_KEY
@@ -131,3 +133,33 @@ def test_with_report_url_the_snapshot_links_to_its_page_in_serve(tmp_path: Path,
     assert isinstance(link, dg.UrlMetadataValue) and link.url == "http://127.0.0.1:8765/datasets/payments"
     page = TestClient(create_app(lambda: store)).get(link.url.removeprefix("http://127.0.0.1:8765"))
     assert page.status_code == 200 and 'id="ds-payments"' in page.text
+
+
+@dg.asset(partitions_def=dg.DailyPartitionsDefinition("2026-01-01"))
+def shipments(context) -> pd.DataFrame:  # (annotations are strings here: Dagster checks `context`)
+    frame = pd.DataFrame({"shipment_id": range(60), "weight": [1.5] * 60})
+    return frame.drop(columns="weight") if context.partition_key == "2026-01-02" else frame
+
+
+@dg.asset(partitions_def=dg.DailyPartitionsDefinition("2026-01-01"))
+def shipped_weight(shipments: pd.DataFrame) -> float:
+    return float(shipments["weight"].sum())
+
+
+def test_on_a_users_own_asset_the_contract_names_the_users_blocked_asset(tmp_path: Path) -> None:
+    checks = build_dq_checks(shipments, {"schema": {"columns": {"shipment_id": "int", "weight": "float"}}})
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        runs = {day: dg.materialize([shipments, shipped_weight, *checks], partition_key=day, instance=instance,
+                                    resources=dq_resources(home=tmp_path / "dq"), raise_on_error=False)
+                for day in ("2026-01-01", "2026-01-02")}
+    contract = {day: next(e for e in r.get_asset_check_evaluations() if e.check_name.endswith("_matches_contract"))
+                for day, r in runs.items()}
+    assert contract["2026-01-01"].passed and "blocked_assets" not in contract["2026-01-01"].metadata
+    bad = contract["2026-01-02"]
+    assert not bad.passed and bad.metadata["blocked_assets"].value == ["shipped_weight"]
+    assert bad.description.endswith("blocking: shipped_weight not run")
+    assert isinstance(bad.metadata[SNAPSHOT_TIME_KEY], dg.TimestampMetadataValue)
+    started = {e.step_key for e in runs["2026-01-02"].all_events if e.event_type == dg.DagsterEventType.STEP_START}
+    assert "shipped_weight" not in started
+    assert runs["2026-01-01"].output_for_node("shipped_weight") == 90.0
