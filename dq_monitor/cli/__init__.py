@@ -19,13 +19,14 @@ from dq_monitor.cli import (
     findings,
     mark_expected,
     report,
+    serve,
     suggest_expectations,
 )
 from dq_monitor.cli.common import EXIT_USAGE, UsageError
 from dq_monitor.config import ConfigError
 from dq_monitor.store.engine import StoreUnavailable
 
-COMMANDS = (check, findings, db, demo, dev, alerts, mark_expected, suggest_expectations, report)
+COMMANDS = (check, findings, db, demo, dev, alerts, mark_expected, suggest_expectations, report, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ from dq_monitor.core.models import StrictModel
 from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.expectations.spec import ExpectationsSpec
 from dq_monitor.history.spec import MonitorSpec
+from dq_monitor.report.spec import DEFAULT_FILE, ReportConfig
 from dq_monitor.snapshots.spec import Source
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -107,6 +108,7 @@ class ProjectConfig(StrictModel):
     storage: StorageConfig = Field(default_factory=StorageConfig, description="where dq_monitor keeps its data")
     automation: AutomationConfig = Field(default_factory=AutomationConfig, description="sensor behaviour")
     alerts: AlertsConfig | None = Field(default=None, description="routing of findings to Slack and email")
+    report: ReportConfig = Field(default_factory=ReportConfig, description="the report's file and serve URL")
     base_dir: Path = Field(default=Path("."), exclude=True, description="the config file's folder (set by the loader)")
     source_file: str = Field(default="<config>", exclude=True, description="the config file (set by the loader)")
 
@@ -133,6 +135,11 @@ class ProjectConfig(StrictModel):
     @property
     def home_dir(self) -> Path:
         return self.resolve(self.storage.home)
+
+    @property
+    def report_path(self) -> Path:
+        """`dq-monitor report`'s default output, linked from each snapshot asset."""
+        return self.resolve(self.report.path) if self.report.path else self.home_dir / DEFAULT_FILE
 
     @property
     def artifact_dir(self) -> Path:

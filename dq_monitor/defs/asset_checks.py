@@ -27,7 +27,7 @@ from dq_monitor.config.asset_checks import AssetChecksSpec, parse_asset_checks_s
 from dq_monitor.core.errors import ConfigError
 from dq_monitor.core.names import ASSET_TARGET_DETAIL
 from dq_monitor.core.outcome import CheckOutcome
-from dq_monitor.defs.adapters import record_check
+from dq_monitor.defs.adapters import note_blocked, record_check
 from dq_monitor.defs.asset_observation import (
     Judging,
     Observation,
@@ -92,6 +92,8 @@ def _results(target: AssetTarget, planned: list[PlannedCheck], context: dg.Asset
     for check in planned:
         started = time.perf_counter()
         outcome = _for_alerts(target, check.evaluate(judging, value))
+        if check.blocking:
+            outcome = note_blocked(context, target.key, rec.snapshot, outcome)
         yield record_check(store, target.name, rec.snapshot, outcome, asset_key=target.key,
                            check_type=check.check_type, run_id=context.run.run_id, observed_at=rec.snapshot_time,
                            started=started)

@@ -24,7 +24,7 @@ from dq_monitor.checks.schema import contract_from_profile
 from dq_monitor.core import names
 from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome
-from dq_monitor.defs.adapters import record_check
+from dq_monitor.defs.adapters import note_blocked, record_check
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.snapshots.spec import SqlSource
@@ -48,7 +48,10 @@ def build_store_check(ctx: DatasetContext, name: str, description: str, check_ty
         if record is None:
             raise dg.Failure(f"{ctx.name}/{snapshot_id}: no ingested snapshot in the store; materialize "
                              f"{ctx.snapshot_key.to_user_string()} first")
-        return record_check(store, ctx.name, snapshot_id, evaluate(store, record), asset_key=ctx.snapshot_key,
+        outcome = evaluate(store, record)
+        if blocking:
+            outcome = note_blocked(context, ctx.snapshot_key, snapshot_id, outcome)
+        return record_check(store, ctx.name, snapshot_id, outcome, asset_key=ctx.snapshot_key,
                             check_type=check_type, run_id=context.run.run_id, observed_at=record.snapshot_time,
                             started=started)
 

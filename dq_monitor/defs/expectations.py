@@ -7,7 +7,7 @@ import pandas as pd
 
 from dq_monitor.config import ProjectConfig
 from dq_monitor.core.names import CheckType
-from dq_monitor.defs.adapters import record_check, snapshot_time_of
+from dq_monitor.defs.adapters import note_blocked, record_check, snapshot_time_of
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.expectations.spec import check_name
@@ -39,6 +39,8 @@ def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:
         started = time.perf_counter()
         snapshot_id = context.partition_key
         outcome = validate_frame(frame, suite_path, ctx.name, snapshot_id, primary_key, sample_size=spec.sample_size)
+        if spec.blocking:
+            outcome = note_blocked(context, key, snapshot_id, outcome)
         store = dq_store.get_store()
         yield record_check(store, ctx.name, snapshot_id, outcome, asset_key=key, check_type=CheckType.EXPECTATIONS,
                            run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id),

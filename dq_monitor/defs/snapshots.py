@@ -22,6 +22,8 @@ from dq_monitor.defs.adapters import record_check
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.history import profile
+from dq_monitor.report.dataset import anchor
+from dq_monitor.report.spec import dataset_url
 from dq_monitor.snapshots import (
     ReadProblem,
     ReadResult,
@@ -36,6 +38,8 @@ from dq_monitor.snapshots.sql_read import read_sql_snapshot
 from dq_monitor.store import Store
 
 SNAPSHOT_REF_TAG = "dq_monitor/snapshot_ref"
+#: Snapshot metadata key: the dataset's page in `dq-monitor serve` (`report.url`), else the static report file.
+REPORT_KEY = "dq_monitor/report"
 #: A folder snapshot of very many files is not worth a huge tag: such runs look the snapshot up instead.
 MAX_REF_TAG_CHARS = 32_000
 _TYPE_NAMES = {"int": "int", "float": "float", "bool": "bool", "string": "string", "datetime": "timestamp"}
@@ -150,6 +154,13 @@ def output_metadata(frame: pd.DataFrame, ref: SnapshotRef, profile: dict[str, di
     }
 
 
+def report_link(ctx: DatasetContext) -> dict[str, Any]:
+    """`dq_monitor/report`: where this dataset's history with its bands is drawn (the UI plots by run time)."""
+    if ctx.project.report.url:
+        return {REPORT_KEY: dg.MetadataValue.url(dataset_url(ctx.project.report.url, ctx.name))}
+    return {REPORT_KEY: dg.MetadataValue.path(f"{ctx.project.report_path}#{anchor(ctx.name)}")}
+
+
 def ingest_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, store: Store) -> Iterator[Any]:
     """Read one snapshot, record it, and yield the Parquet output and the readability check."""
     started = time.perf_counter()  # the readability check's duration covers the read and the profile
@@ -167,7 +178,8 @@ def ingest_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, stor
     check = record_check(store, ctx.name, ref.snapshot_id, outcome, asset_key=ctx.snapshot_key,
                          check_type=CheckType.READABILITY, run_id=context.run_id, observed_at=ref.snapshot_time,
                          started=started)
-    yield dg.Output(frame, metadata=output_metadata(frame, ref, profile, len(result.problems)))
+    metadata = {**output_metadata(frame, ref, profile, len(result.problems)), **report_link(ctx)}
+    yield dg.Output(frame, metadata=metadata)
     yield check
 
 
@@ -205,6 +217,7 @@ def ingest_sql_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, 
         "sample_rows": dg.MetadataValue.int(len(frame)),
         "sample_method": dg.MetadataValue.text(read.sample_method),
         "notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in read.notes)),
+        **report_link(ctx),
     })
     yield dg.Output(frame, metadata=metadata)
     yield check

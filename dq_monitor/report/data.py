@@ -66,15 +66,16 @@ class ReportData:
         return [f for d in self.datasets for f in d.findings]
 
 
-def load(store: Any, *, since: datetime | None = None, now: datetime | None = None) -> ReportData:
-    """Every dataset the store has evaluations or open findings for, snapshots at or after `since`.
+def load(store: Any, *, since: datetime | None = None, now: datetime | None = None,
+         dataset: str | None = None) -> ReportData:
+    """Every dataset the store has evaluations or open findings for (or only `dataset`), snapshots at or after `since`.
 
     A snapshot without a row in `snapshots` (a check on a user's own asset) is placed at the time
     it was first evaluated.
     """
     from dq_monitor.store import utcnow
 
-    evaluations, findings, snapshots = _read(store)
+    evaluations, findings, snapshots = _read(store, dataset)
     names = sorted({e.dataset for e in evaluations} | {f.dataset for f in findings})
     by_name = {n: DatasetData(n) for n in names}
     for snap in snapshots:
@@ -103,8 +104,9 @@ def load(store: Any, *, since: datetime | None = None, now: datetime | None = No
     return ReportData(list(by_name.values()), now or utcnow(), since)
 
 
-def _read(store: Any) -> tuple[list[EvaluationRecord], list[FindingRecord], list[SnapshotRecord]]:
-    """Every evaluation, open finding and snapshot in three column selects.
+def _read(store: Any, dataset: str | None = None
+          ) -> tuple[list[EvaluationRecord], list[FindingRecord], list[SnapshotRecord]]:
+    """Every evaluation, open finding and snapshot (of `dataset`, or all) in three column selects.
 
     Plain column selects instead of the store's per-dataset ORM reads: a year of 50 datasets is
     ~40k rows and the ORM's object building would take most of the 10 s budget.
@@ -114,11 +116,15 @@ def _read(store: Any) -> tuple[list[EvaluationRecord], list[FindingRecord], list
     from dq_monitor.store.tables import CheckEvaluation as E
     from dq_monitor.store.tables import Snapshot as S
 
+    evaluation_query = select(E.dataset, E.snapshot, E.check, E.passed, E.severity, E.message, E.metadata_json,
+                              E.run_id, E.evaluated_at).order_by(E.dataset, E.snapshot, E.check)
+    snapshot_query = select(S.dataset, S.snapshot, S.source_path, S.snapshot_time, S.row_count, S.bytes, S.columns,
+                            S.max_timestamp).order_by(S.dataset, S.snapshot_time, S.snapshot)
+    if dataset is not None:
+        evaluation_query, snapshot_query = evaluation_query.where(E.dataset == dataset), \
+            snapshot_query.where(S.dataset == dataset)
     with store.session() as s:
-        evaluations = [EvaluationRecord(*r[:6], dict(r[6] or {}), r[7], r[8]) for r in s.execute(
-            select(E.dataset, E.snapshot, E.check, E.passed, E.severity, E.message, E.metadata_json, E.run_id,
-                   E.evaluated_at).order_by(E.dataset, E.snapshot, E.check))]
-        snapshots = [SnapshotRecord(*r[:6], dict(r[6] or {}), r[7]) for r in s.execute(
-            select(S.dataset, S.snapshot, S.source_path, S.snapshot_time, S.row_count, S.bytes, S.columns,
-                   S.max_timestamp).order_by(S.dataset, S.snapshot_time, S.snapshot))]
-    return evaluations, store.findings(status="open"), snapshots
+        evaluations = [EvaluationRecord(*r[:6], dict(r[6] or {}), r[7], r[8]) for r in s.execute(evaluation_query)]
+        snapshots = [SnapshotRecord(*r[:6], dict(r[6] or {}), r[7]) for r in s.execute(snapshot_query)]
+    findings = store.findings(dataset=dataset, status="open")
+    return evaluations, findings, snapshots

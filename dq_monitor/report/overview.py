@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from html import escape
 
 from dq_monitor.report.data import DATASET_LEVEL, EPOCH, NOT_EVALUATED, ReportData
 from dq_monitor.report.dataset import anchor
+
+#: Where a dataset's name links to: its section of the one-page report, or its page in `dq-monitor serve`.
+Href = Callable[[str], str]
+
+
+def section_href(name: str) -> str:
+    return "#" + anchor(name)
 
 
 def _css_class(state: str) -> str:
     return "s-none" if state == NOT_EVALUATED else f"s-{state}"
 
 
-def matrix_html(data: ReportData) -> str:
+def matrix_html(data: ReportData, link: Href = section_href) -> str:
     """One row per dataset, one cell per snapshot (in snapshot-time order), linking to the dataset's section."""
     rows = []
     for d in data.datasets:
-        href = "#" + anchor(d.name)
+        href = escape(link(d.name))
         cells = "".join(
             f'<a class="cell {_css_class(state)}" href="{href}" data-snapshot="{escape(snap)}" '
             f'data-state="{escape(state)}" title="{escape(snap)}: {escape(state)}"></a>'
@@ -29,7 +37,7 @@ def matrix_html(data: ReportData) -> str:
     return f'<p class="legend">{legend}</p><table class="matrix">{"".join(rows)}</table>'
 
 
-def open_findings_html(data: ReportData) -> str:
+def open_findings_html(data: ReportData, link: Href = section_href) -> str:
     """Open findings grouped by dataset and snapshot, newest snapshot first (as alerts group them)."""
     parts = []
     for d in data.datasets:
@@ -40,7 +48,7 @@ def open_findings_html(data: ReportData) -> str:
         for snap in sorted(by_snapshot, key=lambda s: (s == DATASET_LEVEL, d.times.get(s, EPOCH)), reverse=True):
             items = "".join(f'<li><span class="badge s-{escape(f.severity)}">{escape(f.severity)}</span> '
                             f"<b>{escape(f.check)}</b> {escape(f.message[:300])}</li>" for f in by_snapshot[snap])
-            parts.append(f'<div class="group"><h4><a href="#{anchor(d.name)}">{escape(d.name)}</a> · '
+            parts.append(f'<div class="group"><h4><a href="{escape(link(d.name))}">{escape(d.name)}</a> · '
                          f"{escape(snap)} ({len(by_snapshot[snap])})</h4><ul>{items}</ul></div>")
     return "".join(parts) or "<p>No open findings.</p>"
 

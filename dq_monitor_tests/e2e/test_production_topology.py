@@ -42,16 +42,27 @@ def test_compose_file_is_valid_for_docker_compose(tmp_path: Path) -> None:
         if os.environ.get("CI"):
             pytest.fail("docker-compose is not installed (.ci/run installs Debian's docker-compose)")
         pytest.skip("docker-compose is not installed")
-    env = {**os.environ, "DAGSTER_PG_PASSWORD": "s3cret"}
+    secrets = {"DAGSTER_PG_PASSWORD": "s3cret", "GRAFANA_ADMIN_PASSWORD": "g3cret", "DQ_MONITOR_READER_PASSWORD": "r3cret"}
+    env = {**os.environ, **secrets}
     out = subprocess.run([binary, "-f", str(COMPOSE_FILE), "config"], env=env, capture_output=True, text=True,
                          timeout=60, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     resolved = yaml.safe_load(out.stdout)["services"]
-    assert set(resolved) == {"postgres", "code", "webserver", "daemon"}
+    assert set(resolved) == {"postgres", "code", "webserver", "daemon", "grafana"}
     assert [str(t) for t in resolved["code"]["command"]] == [str(t) for t in compose_services()["code"]["command"]]
-    missing = subprocess.run([binary, "-f", str(COMPOSE_FILE), "config"], env={"PATH": os.environ["PATH"]},
-                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert missing.returncode != 0 and "DAGSTER_PG_PASSWORD" in missing.stderr
+    # Grafana: provisioning and the dashboard mounted from docker/grafana, logging in as the reader role
+    mounts = {v.split(":")[1]: Path(v.split(":")[0]) for v in resolved["grafana"]["volumes"] if v.startswith("/")}
+    assert (mounts["/etc/grafana/provisioning"] / "datasources/dq_monitor.yaml").is_file()
+    assert (mounts["/etc/dq_monitor/dashboards"] / "dq_monitor.json").is_file()
+    grafana_env, postgres_env = resolved["grafana"]["environment"], resolved["postgres"]["environment"]
+    assert grafana_env["DQ_MONITOR_READER_USER"] == postgres_env["DQ_MONITOR_READER_USER"]
+    assert grafana_env["DQ_MONITOR_READER_PASSWORD"] == postgres_env["DQ_MONITOR_READER_PASSWORD"] == "r3cret"
+    assert grafana_env["GF_SECURITY_ADMIN_PASSWORD"] == "g3cret"
+    for name in secrets:
+        missing = subprocess.run([binary, "-f", str(COMPOSE_FILE), "config"],
+                                 env={"PATH": os.environ["PATH"], **{k: v for k, v in secrets.items() if k != name}},
+                                 capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert missing.returncode != 0 and name in missing.stderr, name
 
 
 def _project(root: Path) -> Path:

@@ -8,31 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from dq_monitor.cli import main
 from dq_monitor.report.data import RANK
-from dq_monitor.store import Store
-from dq_monitor_tests.report.browser import open_report
+from dq_monitor_tests.report.browser import matrix_states, open_report
 
 pytestmark = pytest.mark.slow
 
-CELL = re.compile(r'<a class="cell [^"]*" href="#ds-[^"]*" data-snapshot="([^"]*)" data-state="([^"]*)"')
-
-
-@pytest.fixture(scope="module")
-def demo_report(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("demo")
-    config = str(out / "dq_monitor.yaml")
-    assert main(["demo", "--dir", str(out), "--days", "15"]) == 0
-    assert main(["check", "--config", config, "--all"]) == 1  # the injected ERROR faults
-    assert main(["report", "--config", config, "--out", str(out / "report.html")]) == 0
-    store = Store(f"sqlite:///{out / '.dq_monitor/findings.db'}")
-    yield out, (out / "report.html").read_text(), store
-    store.dispose()
-
 
 def _matrix(html: str) -> dict[str, dict[str, str]]:
-    rows = re.findall(r'<tr data-dataset="([^"]*)">(.*?)</tr>', html.split('<table class="matrix">')[1])
-    return {name: dict(CELL.findall(cells)) for name, cells in rows}
+    return matrix_states(html, "#ds-")
 
 
 def test_the_matrix_has_one_cell_per_dataset_and_snapshot(demo_report) -> None:
