@@ -52,7 +52,7 @@ import pandas as pd
 
 from dq_monitor.core.outcome import Severity
 from dq_monitor.history import transform as tr
-from dq_monitor.history.bands import _judge
+from dq_monitor.history.bands import _judge, score_scale
 from dq_monitor.history.level_shift import describe, settled
 from dq_monitor.history.likelihood import gate, hold, surprise, surprise_bar_score
 from dq_monitor.history.plan import _plan
@@ -195,7 +195,7 @@ def _hygiene(index: pd.DatetimeIndex, x: np.ndarray, marked: np.ndarray, cfg: Mo
         flags, accepted = new_flags, new_accepted
     else:  # pragma: no cover - the fixed prefix grows every pass, so this cannot run out
         raise RuntimeError("training hygiene did not converge")
-    out["finite"] = finite
+    out["finite"], out["judged"] = finite, z
     out["confirmed"], out["event"] = confirmed, event
     return out
 
@@ -228,7 +228,8 @@ def _bands(x: np.ndarray, out: dict[str, np.ndarray], cfg: MonitorSpec) -> dict[
         arr[learning] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = out["distance"]
-        score = np.where(out["scale"] > 0, dev / out["scale"], np.where(dev > 0, np.inf, 0.0))
+        unit = score_scale(out["scale"], out["judged"])
+        score = np.where(unit > 0, dev / unit, np.where(dev > 0, np.inf, 0.0))
     score[learning | ~out["finite"]] = np.nan
     return {"expected": expected_v, "lower": lower, "upper": upper, "warn_lower": warn_lower,
             "warn_upper": warn_upper, "score": score}
@@ -244,7 +245,8 @@ def _verdicts(
     adapt = cfg.level_shift_policy == "adapt"
     shifts = describe(out["confirmed"], out["event"], x, bands["expected"], bands["score"], cfg.level_shift_points, adapt)
     surprising = surprise(bands["score"], crossing, times, cfg)
-    alerted = gate(crossing, side, surprising)
+    gated = (np.arange(n) >= cfg.surprise_min_scores) & (cfg.surprise_days is not None)
+    alerted = gate(crossing, side, surprising, out["error"], gated)
     # A confirmed shift is an incident when the run as a whole is surprising (NAB's short-term
     # average of scores): its median score exceeds the bar. Keep-alerting metrics always alert.
     if adapt:

@@ -22,13 +22,15 @@ Nothing here imports dagster.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from dq_monitor.history.spec import MonitorSpec
 
 _HUGE_SCORE = 1e12  # an infinite score (zero spread) ranks above every finite one
 _AVERAGE_HOURS = 2.0  # the short-term average of scores spans this long (NAB averages ~10 scores)
 _AVERAGE_CAP = 20.0  # one huge score must not dominate the short-term average
+_TAIL_SHARE = 0.02  # the bar's tail model starts at the 98% quantile of the recent scores (SPOT)
+_TAIL_MIN = 10  # ... and uses at least this many of the highest scores
+_WARN_RUN_POINTS = 2  # once gating is on, a run of WARN-only crossings alerts from its 2nd point
 
 
 def step_seconds(times_ns: np.ndarray, spec: MonitorSpec) -> float:
@@ -46,18 +48,36 @@ def _window(times_ns: np.ndarray, spec: MonitorSpec) -> tuple[int, float]:
 
 def _bar(values: np.ndarray, at: np.ndarray, window: int, quantile: float, min_scores: int) -> np.ndarray:
     """At the points `at`: the `quantile` of the previous `window` values (NaN ignored; 0 until
-    `min_scores` exist)."""
-    if len(at) * 20 > len(values):  # many points asked: one rolling pass is cheaper
-        previous = pd.Series(values).shift(1)
-        bar = previous.rolling(window, min_periods=min_scores).quantile(quantile)
-        return np.nan_to_num(bar.to_numpy()[at], nan=0.0)
+    `min_scores` exist), see `_tail_quantile`."""
     out = np.zeros(len(at))
     for j, i in enumerate(at):
         recent = values[max(0, i - window) : i]
         recent = recent[~np.isnan(recent)]
         if len(recent) >= min_scores:
-            out[j] = _quantile(recent, quantile)
+            out[j] = _tail_quantile(recent, quantile)
     return out
+
+
+def _tail_quantile(values: np.ndarray, quantile: float) -> float:
+    """The `quantile` of `values`, never below its peaks-over-threshold estimate.
+
+    With fewer values than 1 / (1 - quantile) the empirical quantile is just the maximum, which
+    chance exceeds once per *len(values)* points, not once per 1 / (1 - quantile): every new
+    record would alert. So the tail above the 98% quantile u (SPOT's threshold, Siffer et al.
+    2017; at least `_TAIL_MIN` values) is taken as exponential (a generalised Pareto tail with
+    shape 0) and extrapolated: u + mean excess x ln(tail share / (1 - quantile)). The larger of
+    that and the empirical quantile is the bar (a heavier tail than exponential keeps its
+    empirical quantile)."""
+    n = len(values)
+    empirical = _quantile(values, quantile)
+    k = min(max(_TAIL_MIN, int(round(_TAIL_SHARE * n))), n - 1)
+    ratio = k / n / (1.0 - quantile)
+    if k < 1 or ratio <= 1.0:
+        return empirical
+    part = np.partition(values, n - k - 1)
+    threshold = part[n - k - 1]
+    excess = float(np.mean(part[n - k :] - threshold))
+    return max(empirical, float(threshold + excess * np.log(ratio)))
 
 
 def _quantile(values: np.ndarray, quantile: float) -> float:
@@ -136,8 +156,11 @@ def hold(alerted: np.ndarray, times_ns: np.ndarray, spec: MonitorSpec) -> np.nda
     return out
 
 
-def gate(crossing: np.ndarray, side: np.ndarray, surprising: np.ndarray) -> np.ndarray:
-    """Crossings that alert: from the first surprising point of a run to the run's end."""
+def gate(crossing: np.ndarray, side: np.ndarray, surprising: np.ndarray, error: np.ndarray, gated: np.ndarray) -> np.ndarray:
+    """Crossings that alert: from the first surprising point of a run to the run's end. Where
+    `gated` (the surprise gate is on), a run whose crossings so far are all WARN (not `error`)
+    alerts only from its `_WARN_RUN_POINTS`-th point: one mild crossing on a series with a known
+    score distribution is not an incident; a persistent or an ERROR one is."""
     n = len(crossing)
     start = run_starts(crossing, side)
     surprising = crossing & surprising
@@ -150,4 +173,7 @@ def gate(crossing: np.ndarray, side: np.ndarray, surprising: np.ndarray) -> np.n
     # every crossing maps to its run: the last run start at or before it
     which = np.searchsorted(run_ids, idx, side="right") - 1
     alerted = crossing & (which >= 0) & (idx >= hit_min[np.maximum(which, 0)])
-    return alerted
+    errors = np.cumsum(crossing & error)
+    errors_so_far = errors - np.r_[0, errors][np.maximum(start, 0)]
+    persistent = (idx - start + 1 >= _WARN_RUN_POINTS) | (errors_so_far > 0) | ~gated
+    return alerted & persistent
