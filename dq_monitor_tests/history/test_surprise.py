@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dq_monitor.history import detect
+from dq_monitor.history.likelihood import _tail_quantile
 
 NONE = {"seasonality": "none"}
 
@@ -41,16 +42,26 @@ def test_a_sparse_count_gets_finite_scores_and_only_its_burst_alerts():
     assert (result["lower"].iloc[400:] == result["expected"].iloc[400:]).all()  # the bands are unchanged
 
 
-def test_a_new_record_of_an_ordinary_series_is_not_an_incident_but_an_outlier_is():
+def test_the_bar_is_exceeded_about_once_per_window_even_before_the_window_is_full():
+    # Scores with an exponential tail, 400 of them, and a bar meant for once per W = 1440 scores
+    # (60 days of hourly points). P(next score > bar) = exp(-bar), averaged over many histories.
+    rng = np.random.default_rng(2)
+    window = 1440
+    histories = rng.exponential(1.0, (2000, 400))
+    rate = np.mean([np.exp(-_tail_quantile(h, 1 - 1 / window)) for h in histories])
+    assert 0.5 / window < rate < 2.5 / window  # measured 1.8 / W (the tail is estimated from 10 scores)
+    # the empirical quantile of 400 scores is their maximum: exceeded once per ~401 scores
+    empirical = np.mean([np.exp(-h.max()) for h in histories])
+    assert empirical > 3 / window and empirical > 1.5 * rate
+
+
+def test_an_outlier_on_an_ordinary_hourly_series_alerts():
     rng = np.random.default_rng(21)
-    values = 100 + rng.normal(0, 1, 1600)  # 67 days of hourly noise, no anomaly
+    values = 100 + rng.standard_t(3, 1600)  # 67 days of heavy-ish hourly noise, no anomaly
     quiet = detect(_series(values), NONE)
-    # With fewer scores than 60 days hold, the 1 - 1/W quantile is the running maximum: every new
-    # record would alert (~ln(1600 / 300) of them). The extrapolated tail keeps them quiet.
-    assert _runs(quiet["is_anomaly"].iloc[300:]) <= 1
-    probe = values.copy()
-    probe[1200] = 100 + 12.0
-    result = detect(_series(probe), NONE)
+    assert _runs(quiet["is_anomaly"].iloc[300:]) <= 3
+    values[1200] = 100 + 40.0
+    result = detect(_series(values), NONE)
     assert result["is_anomaly"].iloc[1200] and result["severity"].iloc[1200] == "ERROR"
 
 
