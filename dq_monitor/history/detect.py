@@ -23,8 +23,10 @@ With `transform: log` all of this happens on `sign(x) log1p(|x|)` (`transform`),
 *alerts* is decided afterwards, from earlier points only:
 
 * **surprise** (`likelihood`): a crossing starts an alert only when its score (or the
-  2-hour average of scores) is about the highest of the last `surprise_days` of this
-  series' own scores; until `surprise_min_scores` scores exist every crossing alerts;
+  2-hour average of scores) exceeds what this series' own scores reach about once per
+  `surprise_days` (tail extrapolated while fewer scores exist), and, for a run of WARN-level
+  crossings, from its second point; until `surprise_min_scores` scores exist every crossing
+  alerts. The score's unit is the robust spread, but at least the data's rounding noise;
 * **level shifts** (`level_shift`): a run of >= `level_shift_points` same-side flags that
   has settled on a plateau is one `level_shift` event; with `on_level_shift: adapt` the
   run then teaches the baseline (`relearning` until a point is back inside the band),

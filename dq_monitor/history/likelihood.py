@@ -3,18 +3,21 @@
 NAB's anomaly-likelihood idea (Ahmad et al. 2017): judge a point's anomaly score against
 the distribution of the detector's own recent scores instead of a fixed cut-off. Here the
 score is the distance beyond the normal range in robust standard deviations; a band
-crossing *starts* an alert only when its score exceeds the quantile of the previous scores
-that chance exceeds about once per `surprise_days` (the last W = surprise_days / step
-scores, quantile 1 - 1/W: roughly the second-highest score of that span). A false-alarm
-budget in time, not in points: a 5-minute and a daily series both get about one ordinary
-alert a month at most. On a quiet series that quantile lies inside the band, so every
-crossing alerts as before; on a spiky series (tweet counts, CPU) ordinary spikes push it up
-and only a spike that is extreme for that series alerts. It is not trusted before
-`surprise_min_scores` scores exist: until then every crossing alerts (short, daily
-data-quality histories are judged by their band alone). Once started, an alert stays open
-for the rest of the run of crossings on the same side and `hold_hours` after it. The step
-is the median spacing of the first `surprise_min_scores` + 1 points, so every verdict is
-causal.
+crossing *starts* an alert only when its score exceeds the score that chance exceeds about
+once per `surprise_days` (the last W = surprise_days / step scores, quantile 1 - 1/W). While
+fewer than W scores exist the empirical quantile is only their maximum, exceeded once per
+*that many* points, so the tail above their 98% quantile is extrapolated as exponential
+(peaks over threshold, as in SPOT, Siffer et al. 2017; `_tail_quantile`): a new record of an
+ordinary series is not an incident. A false-alarm budget in time, not in points: a 5-minute
+and a daily series both get about one ordinary alert a month at most. On a quiet series that
+bar lies inside the band, so every crossing alerts as before; on a spiky series (tweet
+counts, CPU) ordinary spikes push it up and only a spike that is extreme for that series
+alerts. It is not trusted before `surprise_min_scores` scores exist: until then every
+crossing alerts (short, daily data-quality histories are judged by their band alone). Once
+the gate is on, a run of WARN-level crossings alerts only from its second point (`gate`);
+an ERROR-level crossing alerts at once. Once started, an alert stays open for the rest of
+the run of crossings on the same side and `hold_hours` after it. The step is the median
+spacing of the first `surprise_min_scores` + 1 points, so every verdict is causal.
 
 Nothing here imports dagster.
 """
