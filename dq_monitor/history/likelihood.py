@@ -25,6 +25,7 @@ Nothing here imports dagster.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from dq_monitor.history.spec import MonitorSpec
 
@@ -49,16 +50,40 @@ def _window(times_ns: np.ndarray, spec: MonitorSpec) -> tuple[int, float]:
     return window, 1.0 - 1.0 / window
 
 
+def _empirical_bar(values: np.ndarray, at: np.ndarray, window: int, quantile: float, min_scores: int) -> np.ndarray:
+    """At the points `at`: the empirical `quantile` of the previous `window` values (NaN ignored;
+    0 until `min_scores` exist)."""
+    if len(at) * 20 > len(values):  # many points asked: one rolling pass is cheaper
+        previous = pd.Series(values).shift(1)
+        bar = previous.rolling(window, min_periods=min_scores).quantile(quantile)
+        return np.nan_to_num(bar.to_numpy()[at], nan=0.0)
+    return _per_point(values, at, window, min_scores, lambda recent: _quantile(recent, quantile))
+
+
 def _bar(values: np.ndarray, at: np.ndarray, window: int, quantile: float, min_scores: int) -> np.ndarray:
-    """At the points `at`: the `quantile` of the previous `window` values (NaN ignored; 0 until
-    `min_scores` exist), see `_tail_quantile`."""
+    """At the points `at`: the bar of the previous `window` values (`_tail_quantile`)."""
+    return _per_point(values, at, window, min_scores, lambda recent: _tail_quantile(recent, quantile))
+
+
+def _per_point(values: np.ndarray, at: np.ndarray, window: int, min_scores: int, bar) -> np.ndarray:
     out = np.zeros(len(at))
     for j, i in enumerate(at):
         recent = values[max(0, i - window) : i]
         recent = recent[~np.isnan(recent)]
         if len(recent) >= min_scores:
-            out[j] = _tail_quantile(recent, quantile)
+            out[j] = bar(recent)
     return out
+
+
+def _exceeds(values: np.ndarray, at: np.ndarray, observed: np.ndarray, window: int, quantile: float,
+             min_scores: int) -> np.ndarray:
+    """`observed > _bar(values, at, ...)`; the tail estimate (the costly part) is computed only
+    where the empirical quantile, which the bar is never below, is exceeded."""
+    hit = observed > _empirical_bar(values, at, window, quantile, min_scores)
+    check = np.nonzero(hit)[0]
+    if len(check):
+        hit[check] = observed[check] > _bar(values, at[check], window, quantile, min_scores)
+    return hit
 
 
 def _tail_quantile(values: np.ndarray, quantile: float) -> float:
@@ -114,8 +139,8 @@ def surprise(score: np.ndarray, crossing: np.ndarray, times_ns: np.ndarray, spec
     average = _trailing_mean(np.minimum(finite, _AVERAGE_CAP), points)
     with np.errstate(invalid="ignore"):
         window, quantile = _window(times_ns, spec)
-        hit = finite[at] > _bar(finite, at, window, quantile, spec.surprise_min_scores)
-        hit |= np.nan_to_num(average[at], nan=0.0) > _bar(average, at, window, quantile, spec.surprise_min_scores)
+        hit = _exceeds(finite, at, finite[at], window, quantile, spec.surprise_min_scores)
+        hit |= _exceeds(average, at, np.nan_to_num(average[at], nan=0.0), window, quantile, spec.surprise_min_scores)
     surprising[at] = hit
     return surprising
 
