@@ -26,7 +26,7 @@
 Every series uses the same defaults (`MonitorSpec` defaults); nothing is tuned per file.
 Run from the repo root: `python bench/eval_metric_history.py`
 (`DQ_DATASETS` overrides the datasets folder). `--sweep` adds the table the
-defaults were chosen from: the same scoring for several WARN/ERROR sensitivities.
+defaults were chosen from (`bench/history_sweep.py`): the same scoring for other settings.
 """
 
 from __future__ import annotations
@@ -254,39 +254,6 @@ def eval_demo(spec: MonitorSpec, days: int = 16) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sweep(root: Path) -> pd.DataFrame:
-    """Surprise span, alert hold, level-shift points and transform tried on the whole dev set
-    (no per-file tuning; a `relearn_after` other than the default means adapt for every series)."""
-    rows = []
-    configs = [(None, 0, 12, "none"), (14, 0, 12, "none"), (30, 0, 12, "none"), (60, 0, 12, "none"),
-               (90, 0, 12, "none"), (60, 0, 24, "none"), (60, 6, 12, "none"), (60, 0, 12, "log")]
-    for days, hours, points, transform in configs:
-        spec = MonitorSpec(
-            metric="value", surprise_days=days, hold_hours=hours, transform=transform,
-            relearn_after=None if points == 12 else points,  # 12 is the default: metric kinds keep their policy
-        )
-        cats = eval_nab_categories(root, spec).set_index("category")
-        nab, _ = eval_nab(root, spec)
-        bike, _ = eval_bike(root, spec)
-        demo = eval_demo(spec)
-        clean = nab["windows"] == 0
-        rows.append(
-            {
-                "surprise_days / hold_hours / relearn_after / transform": f"{days} / {hours} / {points} / {transform}",
-                **{f"{c} F1": cats.loc[c, "event F1"] for c in cats.index},
-                "NAB windows found": f"{int(nab['detected'].sum())}/{int(nab['windows'].sum())}",
-                "NAB alerts, clean series": int(nab.loc[clean, "alerts"].sum()),
-                "NAB FP runs, anomaly series": int(nab.loc[~clean, "false_pos"].sum()),
-                "bike recall (<80%)": bike["recall"].iloc[0],
-                "bike precision (<80%)": bike["precision"].iloc[0],
-                "bike false alarms": int(bike["false alarms"].iloc[0]),
-                "demo faults caught": int(demo["caught as"].str.startswith(("ERROR", "WARN")).sum()),
-                "demo false ERROR": int(demo["false ERROR (clean)"].sum()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def main() -> int:
     root = datasets_root()
     if not (root / "nab_artificial").is_dir():
@@ -308,7 +275,9 @@ def main() -> int:
     print("\nDemo data (16 daily snapshots), profile metrics judged with the defaults")
     print(eval_demo(spec).to_markdown(index=False))
     if "--sweep" in sys.argv[1:]:
-        print("\nSweep of the issue-14 settings (everything else at its default)")
+        from history_sweep import sweep
+
+        print("\nSweep of the issue-14 settings and constants (everything else at its default)")
         print(sweep(root).to_markdown(index=False))
     return 0
 

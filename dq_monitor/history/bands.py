@@ -14,6 +14,7 @@ from dq_monitor.history.spec import MonitorSpec
 
 _MIN_ERRORS = 3  # earlier errors needed before any spread is trusted
 _GROUP_ERRORS_TRUSTED = 24  # a stretch's own spread is used alone once it has this many errors
+_QUANTISATION_SD = 12**-0.5  # sd of rounding to a grid of step 1: a score's unit is at least this x resolution
 
 
 def _robust_scale(stats: dict[str, np.ndarray]) -> np.ndarray:
@@ -150,3 +151,21 @@ def _judge(
         "warn": warn,
         "history": n_before,
     }
+
+
+def score_scale(scale: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The unit of the score: the robust spread, but at least the rounding noise of the data.
+
+    A sparse count (tweets per 5 minutes that are mostly 0) can have earlier errors that are all
+    exactly 0, so every 1 would be infinitely far off and every infinite score alike: the
+    surprise gate could never tell an ordinary 1 from a burst of 30. Values on a grid (counts:
+    step 1) cannot be known better than the grid, so the unit is at least 1/sqrt(12) of the
+    smallest positive step between consecutive earlier values (0 for continuous data). The
+    bands are unchanged: the floor only ranks scores."""
+    finite = np.nonzero(np.isfinite(x))[0]
+    step = np.abs(np.diff(x[finite]))
+    seen = np.full(len(x), np.inf)
+    seen[finite[1:]] = np.where(step > 0, step, np.inf)  # known once its later value is seen
+    smallest = np.r_[np.inf, np.minimum.accumulate(seen)[:-1]] if len(x) else seen
+    resolution = np.where(np.isfinite(smallest), smallest, 0.0)
+    return np.fmax(scale, _QUANTISATION_SD * resolution)

@@ -23,8 +23,10 @@ With `transform: log` all of this happens on `sign(x) log1p(|x|)` (`transform`),
 *alerts* is decided afterwards, from earlier points only:
 
 * **surprise** (`likelihood`): a crossing starts an alert only when its score (or the
-  2-hour average of scores) is about the highest of the last `surprise_days` of this
-  series' own scores; until `surprise_min_scores` scores exist every crossing alerts;
+  2-hour average of scores) exceeds what this series' own scores reach about once per
+  `surprise_days` (tail extrapolated while fewer scores exist), and, for a run of WARN-level
+  crossings, from its second point; until `surprise_min_scores` scores exist every crossing
+  alerts. The score's unit is the robust spread, but at least the data's rounding noise;
 * **level shifts** (`level_shift`): a run of >= `level_shift_points` same-side flags that
   has settled on a plateau is one `level_shift` event; with `on_level_shift: adapt` the
   run then teaches the baseline (`relearning` until a point is back inside the band),
@@ -52,7 +54,7 @@ import pandas as pd
 
 from dq_monitor.core.outcome import Severity
 from dq_monitor.history import transform as tr
-from dq_monitor.history.bands import _judge
+from dq_monitor.history.bands import _judge, score_scale
 from dq_monitor.history.level_shift import describe, settled
 from dq_monitor.history.likelihood import gate, hold, surprise, surprise_bar_score
 from dq_monitor.history.plan import _plan
@@ -195,7 +197,7 @@ def _hygiene(index: pd.DatetimeIndex, x: np.ndarray, marked: np.ndarray, cfg: Mo
         flags, accepted = new_flags, new_accepted
     else:  # pragma: no cover - the fixed prefix grows every pass, so this cannot run out
         raise RuntimeError("training hygiene did not converge")
-    out["finite"] = finite
+    out["finite"], out["judged"] = finite, z
     out["confirmed"], out["event"] = confirmed, event
     return out
 
@@ -228,7 +230,8 @@ def _bands(x: np.ndarray, out: dict[str, np.ndarray], cfg: MonitorSpec) -> dict[
         arr[learning] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = out["distance"]
-        score = np.where(out["scale"] > 0, dev / out["scale"], np.where(dev > 0, np.inf, 0.0))
+        unit = score_scale(out["scale"], out["judged"])
+        score = np.where(unit > 0, dev / unit, np.where(dev > 0, np.inf, 0.0))
     score[learning | ~out["finite"]] = np.nan
     return {"expected": expected_v, "lower": lower, "upper": upper, "warn_lower": warn_lower,
             "warn_upper": warn_upper, "score": score}
@@ -244,7 +247,8 @@ def _verdicts(
     adapt = cfg.level_shift_policy == "adapt"
     shifts = describe(out["confirmed"], out["event"], x, bands["expected"], bands["score"], cfg.level_shift_points, adapt)
     surprising = surprise(bands["score"], crossing, times, cfg)
-    alerted = gate(crossing, side, surprising)
+    gated = (np.arange(n) >= cfg.surprise_min_scores) & (cfg.surprise_days is not None)
+    alerted = gate(crossing, side, surprising, out["error"], gated)
     # A confirmed shift is an incident when the run as a whole is surprising (NAB's short-term
     # average of scores): its median score exceeds the bar. Keep-alerting metrics always alert.
     if adapt:

@@ -3,18 +3,21 @@
 NAB's anomaly-likelihood idea (Ahmad et al. 2017): judge a point's anomaly score against
 the distribution of the detector's own recent scores instead of a fixed cut-off. Here the
 score is the distance beyond the normal range in robust standard deviations; a band
-crossing *starts* an alert only when its score exceeds the quantile of the previous scores
-that chance exceeds about once per `surprise_days` (the last W = surprise_days / step
-scores, quantile 1 - 1/W: roughly the second-highest score of that span). A false-alarm
-budget in time, not in points: a 5-minute and a daily series both get about one ordinary
-alert a month at most. On a quiet series that quantile lies inside the band, so every
-crossing alerts as before; on a spiky series (tweet counts, CPU) ordinary spikes push it up
-and only a spike that is extreme for that series alerts. It is not trusted before
-`surprise_min_scores` scores exist: until then every crossing alerts (short, daily
-data-quality histories are judged by their band alone). Once started, an alert stays open
-for the rest of the run of crossings on the same side and `hold_hours` after it. The step
-is the median spacing of the first `surprise_min_scores` + 1 points, so every verdict is
-causal.
+crossing *starts* an alert only when its score exceeds the score that chance exceeds about
+once per `surprise_days` (the last W = surprise_days / step scores, quantile 1 - 1/W). While
+fewer than W scores exist the empirical quantile is only their maximum, exceeded once per
+*that many* points, so the tail above their 98% quantile is extrapolated as exponential
+(peaks over threshold, as in SPOT, Siffer et al. 2017; `_tail_quantile`): a new record of an
+ordinary series is not an incident. A false-alarm budget in time, not in points: a 5-minute
+and a daily series both get about one ordinary alert a month at most. On a quiet series that
+bar lies inside the band, so every crossing alerts as before; on a spiky series (tweet
+counts, CPU) ordinary spikes push it up and only a spike that is extreme for that series
+alerts. It is not trusted before `surprise_min_scores` scores exist: until then every
+crossing alerts (short, daily data-quality histories are judged by their band alone). Once
+the gate is on, a run of WARN-level crossings alerts only from its second point (`gate`);
+an ERROR-level crossing alerts at once. Once started, an alert stays open for the rest of
+the run of crossings on the same side and `hold_hours` after it. The step is the median
+spacing of the first `surprise_min_scores` + 1 points, so every verdict is causal.
 
 Nothing here imports dagster.
 """
@@ -29,6 +32,9 @@ from dq_monitor.history.spec import MonitorSpec
 _HUGE_SCORE = 1e12  # an infinite score (zero spread) ranks above every finite one
 _AVERAGE_HOURS = 2.0  # the short-term average of scores spans this long (NAB averages ~10 scores)
 _AVERAGE_CAP = 20.0  # one huge score must not dominate the short-term average
+_TAIL_SHARE = 0.02  # the bar's tail model starts at the 98% quantile of the recent scores (SPOT)
+_TAIL_MIN = 10  # ... and uses at least this many of the highest scores
+_WARN_RUN_POINTS = 2  # once gating is on, a run of WARN-only crossings alerts from its 2nd point
 
 
 def step_seconds(times_ns: np.ndarray, spec: MonitorSpec) -> float:
@@ -44,20 +50,62 @@ def _window(times_ns: np.ndarray, spec: MonitorSpec) -> tuple[int, float]:
     return window, 1.0 - 1.0 / window
 
 
-def _bar(values: np.ndarray, at: np.ndarray, window: int, quantile: float, min_scores: int) -> np.ndarray:
-    """At the points `at`: the `quantile` of the previous `window` values (NaN ignored; 0 until
-    `min_scores` exist)."""
+def _empirical_bar(values: np.ndarray, at: np.ndarray, window: int, quantile: float, min_scores: int) -> np.ndarray:
+    """At the points `at`: the empirical `quantile` of the previous `window` values (NaN ignored;
+    0 until `min_scores` exist)."""
     if len(at) * 20 > len(values):  # many points asked: one rolling pass is cheaper
         previous = pd.Series(values).shift(1)
         bar = previous.rolling(window, min_periods=min_scores).quantile(quantile)
         return np.nan_to_num(bar.to_numpy()[at], nan=0.0)
+    return _per_point(values, at, window, min_scores, lambda recent: _quantile(recent, quantile))
+
+
+def _bar(values: np.ndarray, at: np.ndarray, window: int, quantile: float, min_scores: int) -> np.ndarray:
+    """At the points `at`: the bar of the previous `window` values (`_tail_quantile`)."""
+    return _per_point(values, at, window, min_scores, lambda recent: _tail_quantile(recent, quantile))
+
+
+def _per_point(values: np.ndarray, at: np.ndarray, window: int, min_scores: int, bar) -> np.ndarray:
     out = np.zeros(len(at))
     for j, i in enumerate(at):
         recent = values[max(0, i - window) : i]
         recent = recent[~np.isnan(recent)]
         if len(recent) >= min_scores:
-            out[j] = _quantile(recent, quantile)
+            out[j] = bar(recent)
     return out
+
+
+def _exceeds(values: np.ndarray, at: np.ndarray, observed: np.ndarray, window: int, quantile: float,
+             min_scores: int) -> np.ndarray:
+    """`observed > _bar(values, at, ...)`; the tail estimate (the costly part) is computed only
+    where the empirical quantile, which the bar is never below, is exceeded."""
+    hit = observed > _empirical_bar(values, at, window, quantile, min_scores)
+    check = np.nonzero(hit)[0]
+    if len(check):
+        hit[check] = observed[check] > _bar(values, at[check], window, quantile, min_scores)
+    return hit
+
+
+def _tail_quantile(values: np.ndarray, quantile: float) -> float:
+    """The `quantile` of `values`, never below its peaks-over-threshold estimate.
+
+    With fewer values than 1 / (1 - quantile) the empirical quantile is just the maximum, which
+    chance exceeds once per *len(values)* points, not once per 1 / (1 - quantile): every new
+    record would alert. So the tail above the 98% quantile u (SPOT's threshold, Siffer et al.
+    2017; at least `_TAIL_MIN` values) is taken as exponential (a generalised Pareto tail with
+    shape 0) and extrapolated: u + mean excess x ln(tail share / (1 - quantile)). The larger of
+    that and the empirical quantile is the bar (a heavier tail than exponential keeps its
+    empirical quantile)."""
+    n = len(values)
+    empirical = _quantile(values, quantile)
+    k = min(max(_TAIL_MIN, int(round(_TAIL_SHARE * n))), n - 1)
+    ratio = k / n / (1.0 - quantile)
+    if k < 1 or ratio <= 1.0:
+        return empirical
+    part = np.partition(values, n - k - 1)
+    threshold = part[n - k - 1]
+    excess = float(np.mean(part[n - k :] - threshold))
+    return max(empirical, float(threshold + excess * np.log(ratio)))
 
 
 def _quantile(values: np.ndarray, quantile: float) -> float:
@@ -91,8 +139,8 @@ def surprise(score: np.ndarray, crossing: np.ndarray, times_ns: np.ndarray, spec
     average = _trailing_mean(np.minimum(finite, _AVERAGE_CAP), points)
     with np.errstate(invalid="ignore"):
         window, quantile = _window(times_ns, spec)
-        hit = finite[at] > _bar(finite, at, window, quantile, spec.surprise_min_scores)
-        hit |= np.nan_to_num(average[at], nan=0.0) > _bar(average, at, window, quantile, spec.surprise_min_scores)
+        hit = _exceeds(finite, at, finite[at], window, quantile, spec.surprise_min_scores)
+        hit |= _exceeds(average, at, np.nan_to_num(average[at], nan=0.0), window, quantile, spec.surprise_min_scores)
     surprising[at] = hit
     return surprising
 
@@ -136,8 +184,11 @@ def hold(alerted: np.ndarray, times_ns: np.ndarray, spec: MonitorSpec) -> np.nda
     return out
 
 
-def gate(crossing: np.ndarray, side: np.ndarray, surprising: np.ndarray) -> np.ndarray:
-    """Crossings that alert: from the first surprising point of a run to the run's end."""
+def gate(crossing: np.ndarray, side: np.ndarray, surprising: np.ndarray, error: np.ndarray, gated: np.ndarray) -> np.ndarray:
+    """Crossings that alert: from the first surprising point of a run to the run's end. Where
+    `gated` (the surprise gate is on), a run whose crossings so far are all WARN (not `error`)
+    alerts only from its `_WARN_RUN_POINTS`-th point: one mild crossing on a series with a known
+    score distribution is not an incident; a persistent or an ERROR one is."""
     n = len(crossing)
     start = run_starts(crossing, side)
     surprising = crossing & surprising
@@ -150,4 +201,7 @@ def gate(crossing: np.ndarray, side: np.ndarray, surprising: np.ndarray) -> np.n
     # every crossing maps to its run: the last run start at or before it
     which = np.searchsorted(run_ids, idx, side="right") - 1
     alerted = crossing & (which >= 0) & (idx >= hit_min[np.maximum(which, 0)])
-    return alerted
+    errors = np.cumsum(crossing & error)
+    errors_so_far = errors - np.r_[0, errors][np.maximum(start, 0)]
+    persistent = (idx - start + 1 >= _WARN_RUN_POINTS) | (errors_so_far > 0) | ~gated
+    return alerted & persistent

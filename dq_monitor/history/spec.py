@@ -84,8 +84,9 @@ class MonitorSpec(BaseModel):
     surprise_days: float | None = Field(
         default=60.0,
         gt=0,
-        description="a band crossing starts an alert only when its score is about the highest of this many"
-        " days of the series' own recent scores (once `surprise_min_scores` exist); null: every crossing alerts",
+        description="a band crossing starts an alert only when its score exceeds what the series' own recent"
+        " scores reach about once per this many days (once `surprise_min_scores` exist; then a run of WARN-level"
+        " crossings alerts from its 2nd point); null: every crossing alerts",
     )
     hold_hours: float = Field(
         default=0.0, ge=0, description="an alert stays open this long after its last alerting point"
