@@ -66,7 +66,25 @@ def read_snapshot(dataset: SnapshotDataset, ref: SnapshotRef) -> ReadResult:
     result.frame = _coerce_types(result.frame, dataset, ref, result.problems)
     _infinities(result.frame, dataset, ref.path, result.problems)
     _missing_named_columns(result.frame, dataset, ref.path, result.problems)
+    _primary_key(result.frame, dataset, ref.path, result.problems)
     return result
+
+
+def _primary_key(frame: pd.DataFrame, dataset: SnapshotDataset, where: str, problems: list[ReadProblem]) -> None:
+    """A primary key identifies a row: null or repeated keys are a problem naming the rows (1-based)."""
+    key = list(getattr(dataset, "primary_key", None) or [])
+    if not key or not set(key) <= set(map(str, frame.columns)) or frame.empty:
+        return
+    nulls = frame[key].isna().any(axis=1).to_numpy()
+    if nulls.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(nulls)[:5]]
+        problems.append(ReadProblem(where, f"primary_key ({', '.join(key)}) is null in {int(nulls.sum())} row(s), "
+                                           f"e.g. row(s) {rows}", "WARN"))
+    repeated = frame[key].duplicated(keep="first").to_numpy() & ~nulls
+    if repeated.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(repeated)[:5]]
+        problems.append(ReadProblem(where, f"primary_key ({', '.join(key)}) has {int(repeated.sum())} duplicate "
+                                           f"key(s), e.g. row(s) {rows} repeat an earlier row", "WARN"))
 
 
 def _missing_named_columns(frame: pd.DataFrame, dataset: SnapshotDataset, where: str,
