@@ -140,9 +140,11 @@ class RunReport:
         text = ", ".join(parts) or "nothing to send"
         if self.held:
             text += f"; {len(self.held)} alerts held (silenced, inhibited or waiting)"
-        for w in self.waiting:
+        for w in self.waiting[:3]:
             text += f"; {w.receiver} retries {w.deliveries} deliveries at " + (
                 w.next_attempt_at.isoformat(timespec="seconds") if w.next_attempt_at else "the next pass")
+        if len(self.waiting) > 3:
+            text += f"; {len(self.waiting) - 3} more receivers wait for a retry"
         if self.skipped_receivers and with_skipped:
             text += f"; skipped receivers: {', '.join(sorted(self.skipped_receivers))}"
         return text
