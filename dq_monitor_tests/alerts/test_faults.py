@@ -133,3 +133,25 @@ def test_flush_says_what_waits_for_which_receiver_until_when_and_now_retries_it(
             assert "wait for a retry" not in capsys.readouterr().out
         finally:
             smtp.stop()
+
+
+def test_mask_scrubs_every_piece_of_a_secret_but_leaves_ordinary_words():
+    from dq_monitor.alerts.secrets import Secret, mask, register_secret
+
+    Secret("https://hooks.example.com/services/T0MASKTEAM/B0MASKBOT/xoxMASKtoken99")
+    Secret("xoxb-918273645501-MaskBotPart77")
+    register_secret("dbMaskPw9")  # the store's database password
+    cases = {
+        "invalid_token: xoxMASKtoken99 for team T0MASKTEAM": "invalid_token: **** for team ****",
+        "invalid_token: xoxmasktoken... (truncated, lower-cased)": "invalid_token: ****... (truncated, lower-cased)",
+        "POST /services/T0MASKTEAM/B0MASKBOT/xoxMASKtoken99 failed": "POST /**** failed",
+        "bad bot 918273645501 / MaskBotPart77": "bad bot **** / ****",
+        "auth failed for dbMaskPw9": "auth failed for ****",
+        # Public parts of the URL and words that are merely in it stay readable.
+        "the services endpoint on hooks.example.com answered 500": "the services endpoint on hooks.example.com "
+                                                                    "answered 500",
+        "payments_volume_within_bounds failed on snapshot 2024-01-01": "payments_volume_within_bounds failed on "
+                                                                       "snapshot 2024-01-01",
+    }
+    for text, masked in cases.items():
+        assert mask(text) == masked, text
