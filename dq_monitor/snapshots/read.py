@@ -76,15 +76,12 @@ def _primary_key(frame: pd.DataFrame, dataset: SnapshotDataset, where: str, prob
     if not key or not set(key) <= set(map(str, frame.columns)) or frame.empty:
         return
     nulls = frame[key].isna().any(axis=1).to_numpy()
-    if nulls.any():
-        rows = [int(i) + 1 for i in np.flatnonzero(nulls)[:5]]
-        problems.append(ReadProblem(where, f"primary_key ({', '.join(key)}) is null in {int(nulls.sum())} row(s), "
-                                           f"e.g. row(s) {rows}", "WARN"))
     repeated = frame[key].duplicated(keep="first").to_numpy() & ~nulls
-    if repeated.any():
-        rows = [int(i) + 1 for i in np.flatnonzero(repeated)[:5]]
-        problems.append(ReadProblem(where, f"primary_key ({', '.join(key)}) has {int(repeated.sum())} duplicate "
-                                           f"key(s), e.g. row(s) {rows} repeat an earlier row", "WARN"))
+    for mask, what in ((nulls, "null in {n} row(s)"), (repeated, "repeated in {n} row(s) (an earlier row has it)")):
+        if mask.any():
+            rows = [int(i) + 1 for i in np.flatnonzero(mask)[:5]]
+            problems.append(ReadProblem(where, f"primary_key ({', '.join(key)}) is {what.format(n=int(mask.sum()))}, "
+                                               f"e.g. row(s) {rows}", "WARN"))
 
 
 def _missing_named_columns(frame: pd.DataFrame, dataset: SnapshotDataset, where: str,
@@ -99,6 +96,13 @@ def _missing_named_columns(frame: pd.DataFrame, dataset: SnapshotDataset, where:
         if column not in present and column not in contract:
             problems.append(ReadProblem(where, f"column {column!r} named by {field_name} is missing from the snapshot "
                                                f"(columns: {', '.join(sorted(present))})"))
+    for field_name, column, metric in getattr(dataset, "numeric_columns", list)():
+        series = frame[column] if column in present else None
+        if series is not None and not (pd.api.types.is_numeric_dtype(series) or
+                                       pd.api.types.is_datetime64_any_dtype(series)):
+            problems.append(ReadProblem(where, f"column {column!r} named by {field_name} holds {series.dtype} values: "
+                                               f"metric {metric!r} needs numbers or timestamps, so its monitor "
+                                               f"would never get a value", "WARN"))
 
 
 def _read_bytes(raw: bytes, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:

@@ -173,7 +173,7 @@ RUNTIME_CASES = [
     Case("type_mismatch", _csv_dataset("typemismatch", schema={"columns": {"id": "int", "v": "float"}}),
          files={"data/typemismatch/a.csv": "id,v\n1,abc\n2,def\n"}, says=("typemismatch/a", "'v'", "expected float")),
     Case("duplicate_primary_key", _csv_dataset("dupkey", primary_key=["id"]),
-         files={"data/dupkey/a.csv": "id,v\n1,2\n1,3\n"}, says=("dupkey/a", "primary_key (id)", "duplicate", "[2]")),
+         files={"data/dupkey/a.csv": "id,v\n1,2\n1,3\n"}, says=("dupkey/a", "primary_key (id)", "repeated", "[2]")),
     Case("null_primary_key", _csv_dataset("nullkey", primary_key=["id"]),
          files={"data/nullkey/a.csv": "id,v\n1,2\n,3\n"}, says=("nullkey/a", "primary_key (id)", "null", "[2]")),
     Case("nested_jsonl", _csv_dataset("nested", source={
@@ -198,6 +198,9 @@ RUNTIME_CASES = [
              "col", {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "emial"}})},
          says=("col.json", "'emial'", "not in the snapshot")),
     # Columns other features name.
+    Case("monitor_numeric_metric_on_text", _csv_dataset("montext", monitors=[{"metric": "mean", "column": "name"}]),
+         files={"data/montext/a.csv": "id,name\n1,ab\n2,cd\n"},
+         says=("a.csv", "'name'", "monitors[0].column", "'mean'", "needs numbers")),
     Case("anomalies_missing_column", _csv_dataset("anomcol", anomalies={"columns": ["nope"]}),
          files={"data/anomcol/a.csv": _GOOD}, says=("a.csv", "'nope'", "anomalies.columns[0]", "missing")),
 ]
