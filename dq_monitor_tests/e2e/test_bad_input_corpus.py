@@ -9,6 +9,7 @@ the whole file stays well under three minutes.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
@@ -206,9 +207,7 @@ RUNTIME_CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def runtime_corpus(tmp_path_factory) -> tuple[subprocess.CompletedProcess, list[dict], list[dict]]:
-    root = tmp_path_factory.mktemp("corpus")
+def _check_corpus(root: Path) -> tuple[subprocess.CompletedProcess, list[dict], list[dict]]:
     files: dict[str, bytes | str] = {}
     for case in RUNTIME_CASES:
         files.update(case.files)
@@ -219,8 +218,23 @@ def runtime_corpus(tmp_path_factory) -> tuple[subprocess.CompletedProcess, list[
     checked = _run(["check", "--config", str(config), "--all", "--format", "json"], root)
     found = _run(["findings", "--config", str(config), "--format", "json"], root)
     assert found.returncode == 0, found.stderr
-    evaluations = json.loads(checked.stdout)
-    return checked, evaluations, json.loads(found.stdout)
+    return checked, json.loads(checked.stdout), json.loads(found.stdout)
+
+
+@pytest.fixture(scope="module")
+def runtime_corpus(tmp_path_factory) -> tuple[subprocess.CompletedProcess, list[dict], list[dict]]:
+    """One `check --all` of every runtime case; under pytest-xdist the first worker runs it, the others read it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _check_corpus(tmp_path_factory.mktemp("corpus"))
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this session
+    with open(shared / "corpus.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cache = shared / "corpus.json"
+        if not cache.exists():
+            checked, evaluations, findings = _check_corpus(shared / "corpus")
+            cache.write_text(json.dumps([checked.returncode, checked.stdout, checked.stderr, evaluations, findings]))
+        code, out, err, evaluations, findings = json.loads(cache.read_text())
+    return subprocess.CompletedProcess([], code, out, err), evaluations, findings
 
 
 def test_control_dataset_still_checked(runtime_corpus):
