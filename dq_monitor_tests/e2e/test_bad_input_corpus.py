@@ -363,6 +363,8 @@ CLI_ERRORS = [
     ("check_unknown_dataset", ["check", "--config", "dq_monitor.yaml", "--dataset", "nope"], ("nope",)),
     ("check_snapshot_and_all", ["check", "--config", "dq_monitor.yaml", "--snapshot", "x", "--all"], ("--all",)),
     ("missing_config_file", ["check", "--config", "missing.yaml"], ("missing.yaml",)),
+    ("config_is_a_folder", ["check", "--config", "data"], ("data", "is a folder")),
+    ("config_not_utf8", ["check", "--config", "latin1.yaml"], ("latin1.yaml", "UTF-8")),
     ("check_unknown_snapshot", ["check", "--config", "dq_monitor.yaml", "--dataset", "control", "--snapshot", "nope"],
      ("'control'", "'nope'")),
     ("findings_bad_since", ["findings", "--since", "notadate"], ("--since", "notadate")),
@@ -378,6 +380,7 @@ CLI_ERRORS = [
 def test_cli_usage_error(tmp_path: Path, argv, says, monkeypatch, capsys):
     _write_project(tmp_path, [], {}, alerts=alerts_section())
     (tmp_path / "plain.yaml").write_text(yaml.safe_dump({"datasets": [CONTROL]}))
+    (tmp_path / "latin1.yaml").write_bytes("datasets: []  # caf\xe9\n".encode("latin-1"))
     done = _main(argv, tmp_path, monkeypatch, capsys, {"DQ_MONITOR_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/hook"})
     assert done.returncode == 2, (done.stdout[-2000:], done.stderr[-3000:])
     # Ours say "dq-monitor: error:", argparse's "dq-monitor <command>: error:".
