@@ -171,7 +171,9 @@ class DeliveryPolicy(AliasedStrictModel):
     in_tick_max_wait: timedelta = Field(default=timedelta(seconds=2), description="longest sleep between in-tick tries")
     backoff_initial: timedelta = Field(default=timedelta(seconds=30),
                                        description="wait before a later pass retries a failed send; doubles each time")
-    backoff_max: timedelta = Field(default=timedelta(minutes=30), description="longest wait between retrying passes")
+    backoff_max: timedelta = Field(default=timedelta(minutes=1),
+                                   description="longest wait between retrying passes (the cap: once a receiver is "
+                                               "back, its waiting deliveries go out within this plus one tick)")
     give_up_after: timedelta = Field(default=timedelta(days=1), description="then the delivery is recorded as failed")
     claim_lease: timedelta = Field(default=timedelta(minutes=10), description="a crashed sender's claim expires after")
     concurrency: int = Field(default=4, ge=1, le=64, description="messages sent in parallel within a pass")

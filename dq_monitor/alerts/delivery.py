@@ -2,7 +2,8 @@
 
 Each `send` is first claimed in the ledger (so a concurrent pass cannot send it
 too), then tried up to `in_tick_attempts` times within this pass (tenacity;
-waits honour Retry-After when it is short). What still fails is retried on a
+waits honour Retry-After when it is short; a send that timed out after going out
+is not re-sent in the same pass). What still fails is retried on a
 later pass at `next_attempt_at` (exponential backoff, or Retry-After when
 longer), until `give_up_after` has passed since the first try. Permanent errors
 stop at once and are recorded with their reason.
@@ -83,8 +84,10 @@ def _try(notifier: Notifier, n: Notification, policy: DeliveryPolicy,
     cap = policy.in_tick_max_wait.total_seconds()
 
     def worth_another_try(result: NotifyResult) -> bool:
-        # A long Retry-After is honoured across passes instead of blocking this one.
-        return isinstance(result, Retryable) and (result.retry_after is None or result.retry_after <= cap)
+        # A long Retry-After is honoured across passes instead of blocking this one; a send that may have
+        # arrived (a read timeout) is retried by a later pass only, so a timeout costs at most one duplicate.
+        return isinstance(result, Retryable) and not result.maybe_delivered and (
+            result.retry_after is None or result.retry_after <= cap)
 
     def call() -> NotifyResult:
         try:

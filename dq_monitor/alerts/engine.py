@@ -32,6 +32,7 @@ from dq_monitor.alerts.notifiers import (
 from dq_monitor.alerts.planner import make_plan
 from dq_monitor.alerts.records import AlertInput, as_utc
 from dq_monitor.alerts.secrets import install_log_masking, mask, read_env_secret
+from dq_monitor.alerts.waiting import Waiting, held_reasons, waiting
 
 log = logging.getLogger(LOGGER_NAME)
 _ANNOUNCED: set[tuple[str, str, str]] = set()
@@ -128,6 +129,7 @@ class RunReport:
     skipped_receivers: dict[str, str]
     alert_states: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # fingerprint -> last delivery error
+    waiting: list[Waiting] = field(default_factory=list)  # per receiver: deliveries waiting for a retry
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -138,6 +140,11 @@ class RunReport:
         text = ", ".join(parts) or "nothing to send"
         if self.held:
             text += f"; {len(self.held)} alerts held (silenced, inhibited or waiting)"
+        for w in self.waiting[:3]:
+            text += f"; {w.receiver} retries {w.deliveries} deliveries at " + (
+                w.next_attempt_at.isoformat(timespec="seconds") if w.next_attempt_at else "the next pass")
+        if len(self.waiting) > 3:
+            text += f"; {len(self.waiting) - 3} more receivers wait for a retry"
         if self.skipped_receivers and with_skipped:
             text += f"; skipped receivers: {', '.join(sorted(self.skipped_receivers))}"
         return text
@@ -153,7 +160,17 @@ class RunReport:
                 for o in self.outcomes if o.status in ("failed", "retrying", "deferred")
             ],
             "skipped_receivers": dict(self.skipped_receivers),
+            "waiting": [w.as_dict() for w in self.waiting],
+            "held": held_reasons(self.held),
         }
+
+    def details(self) -> list[str]:
+        """Lines saying what failed, what waits for which receiver until when, and why alerts were held."""
+        lines = [f"{f['status']}: {f['receiver']} {f['group']}: {f['error']}"
+                 for f in self.as_metadata()["failures"] if f["status"] == "failed"]
+        lines += [f"waiting: {w.describe(self.now)}" for w in self.waiting]
+        lines += [f"held: {line}" for line in held_reasons(self.held)]
+        return lines
 
 
 def _alert_states(outcomes: Sequence[DeliveryOutcome]) -> tuple[dict[str, str], dict[str, str]]:
@@ -206,7 +223,7 @@ def run_once(
                     close()
     states, errors = _alert_states(outcomes)
     report = RunReport(now, outcomes, the_plan.held, {f"{r}/{i}": why for (r, i), why in skipped.items()},
-                       states, errors)
+                       states, errors, waiting(ledger.in_flight()))
     if outcomes:
         # Skipped receivers were announced once already; do not repeat them every pass.
         log.info("alerts: %s", report.summary(with_skipped=False))

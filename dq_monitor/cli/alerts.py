@@ -14,6 +14,7 @@ from dq_monitor.cli.common import (
     add_store_arguments,
     load_project,
     open_store,
+    progress,
 )
 
 
@@ -30,13 +31,21 @@ def flush(args: argparse.Namespace) -> int:
     assert project is not None
     if project.alerts is None:
         raise UsageError(f"{project.source_file} has no alerts: section")
-    report = run_alert_pass(project, open_store(args))
+    store = open_store(args)
+    if args.now:
+        from dq_monitor.alerts import SqlDeliveryLedger
+
+        due = SqlDeliveryLedger(store.engine).retry_now(datetime.now(timezone.utc))
+        progress(f"--now: {due} deliveries waiting for a retry are due now")
+    report = run_alert_pass(project, store)
     if args.format == "json":
         print(json.dumps(report.as_metadata(), indent=2, default=str))
     else:
         print(report.summary())
-        for failure in report.as_metadata().get("failures", []):
-            print(f"  {failure['status']}: {failure['receiver']} {failure['group']}: {failure['error']}")
+        for line in report.details():
+            print(f"  {line}")
+        if report.waiting and not args.now:
+            print("  (`dq-monitor alerts flush --now` retries them now)")
     return EXIT_FINDINGS if report.count("failed") else EXIT_OK
 
 
@@ -90,6 +99,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     f = alerts_sub.add_parser("flush", help="one routing-and-delivery pass (same code path as the alert sensor)")
     add_store_arguments(f)
     f.add_argument("--format", choices=["table", "json"], default="table")
+    f.add_argument("--now", action="store_true",
+                   help="retry deliveries waiting for their backoff now (e.g. once an SMTP outage is over)")
     f.set_defaults(func=flush)
 
     p = sub.add_parser("silence", help="mute alerts matching labels until an end time")

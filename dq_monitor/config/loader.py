@@ -31,6 +31,8 @@ def parse_config(raw: Any, *, source: str = "<config>", base_dir: Path | None = 
 def load_config(path: str | Path) -> ProjectConfig:
     """Read and validate a config file; raise ConfigError naming the file, dataset and field."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a config file (give the YAML file, e.g. {path / 'dq_monitor.yaml'})")
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:

@@ -80,6 +80,13 @@ class DatasetConfig(StrictModel):
 
         return list(named_columns(self))
 
+    def numeric_columns(self) -> list[tuple[str, str, str]]:
+        """(field, column, metric) for monitors whose metric needs numbers; reading a snapshot reports a text
+        column there (its monitor would never get a value)."""
+        from dq_monitor.config.static import numeric_columns
+
+        return list(numeric_columns(self))
+
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:

@@ -38,6 +38,15 @@ def named_columns(ds: DatasetConfig) -> Iterator[tuple[str, str]]:
             yield f"drift.per_column.{column}", column
 
 
+def numeric_columns(ds: DatasetConfig) -> Iterator[tuple[str, str, str]]:
+    """(field, column, metric) for every monitor whose metric needs a numeric or timestamp column."""
+    from dq_monitor.history.keys import NUMERIC_COLUMN_METRICS
+
+    for i, monitor in enumerate(ds.monitors):
+        if monitor.column is not None and monitor.metric in NUMERIC_COLUMN_METRICS:
+            yield f"monitors[{i}].column", monitor.column, monitor.metric
+
+
 def dataset_problems(ds: DatasetConfig) -> list[Problem]:
     """Every static problem of one dataset, as (field, message)."""
     problems: list[Problem] = []

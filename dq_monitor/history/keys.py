@@ -40,6 +40,8 @@ COLUMN_METRICS = {
     "gx_unexpected_percent": "expectations: unexpected percent of the expectation (`column` = its id)",
 }
 KNOWN_METRICS = frozenset(DATASET_METRICS) | frozenset(COLUMN_METRICS)
+#: Column metrics only numbers (and timestamps, as Unix seconds) have: on a text column they are never recorded.
+NUMERIC_COLUMN_METRICS = frozenset({"min", "max", "mean", "p05", "p50", "p95"})
 
 
 def metric_key(metric: str, column: str | None = None) -> str:

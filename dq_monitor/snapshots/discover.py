@@ -68,7 +68,7 @@ def _mtime(info: dict) -> datetime | None:
 
 
 def discover_snapshots(dataset: SnapshotDataset, root_path: str) -> list[SnapshotRef]:
-    """All snapshots currently present, oldest first. Raises SourceError if the root is missing."""
+    """All snapshots currently present, oldest first. Raises SourceError if the root is missing or has none."""
     source = dataset.source
     if not isinstance(source, FilesSource):
         from dq_monitor.snapshots.sql_discover import discover_sql
@@ -101,9 +101,12 @@ def discover_snapshots(dataset: SnapshotDataset, root_path: str) -> list[Snapsho
             rel = d.rstrip("/")[len(root) + 1 :]
             refs.append(_ref(dataset.name, _UNSAFE.sub("_", rel).strip("_") or "snapshot", d, files, size,
                              max(times) if times else None))
-    if not refs and _has_files(fs, root):
+    if not refs:
+        # Data that never arrived is a finding (on `<ds>_source_is_available`), not a quiet "nothing to check".
+        why = ("the folder holds other files; check source.pattern and source.snapshot_unit" if _has_files(fs, root)
+               else "the folder is empty")
         raise SourceError(f"dataset {dataset.name!r}: no snapshot files match {source.pattern!r} under {root_path!r} "
-                          f"(the folder holds other files; check source.pattern and source.snapshot_unit)")
+                          f"({why})")
     refs.sort(key=lambda r: (r.snapshot_time, r.snapshot_id))
     return refs
 
@@ -118,7 +121,7 @@ def _info(fs: fsspec.AbstractFileSystem, path: str) -> dict:
 
 
 def _has_files(fs: fsspec.AbstractFileSystem, root: str) -> bool:
-    """Whether the source folder holds anything at all (an empty folder is "no snapshots yet", not an error)."""
+    """Whether the source folder holds anything at all (to tell a wrong pattern from data not there yet)."""
     try:
         return bool(fs.ls(root, detail=False))
     except OSError:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor.snapshots.discover import SnapshotRef, open_filesystem
+from dq_monitor.snapshots.named import config_column_problems
 from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
 
 
@@ -65,22 +66,9 @@ def read_snapshot(dataset: SnapshotDataset, ref: SnapshotRef) -> ReadResult:
         result.frame = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
     result.frame = _coerce_types(result.frame, dataset, ref, result.problems)
     _infinities(result.frame, dataset, ref.path, result.problems)
-    _missing_named_columns(result.frame, dataset, ref.path, result.problems)
+    result.problems.extend(ReadProblem(ref.path, problem, severity)
+                           for problem, severity in config_column_problems(result.frame, dataset))
     return result
-
-
-def _missing_named_columns(frame: pd.DataFrame, dataset: SnapshotDataset, where: str,
-                           problems: list[ReadProblem]) -> None:
-    """Columns the config names (primary key, monitors, drift, ...) that the snapshot lacks."""
-    named = getattr(dataset, "named_columns", None)  # a DatasetConfig has it; bare SnapshotDatasets need not
-    if named is None or not len(frame.columns):
-        return
-    present = set(map(str, frame.columns))
-    contract = set(dataset.schema_.columns) if dataset.schema_ else set()  # the contract check reports those
-    for field_name, column in named():
-        if column not in present and column not in contract:
-            problems.append(ReadProblem(where, f"column {column!r} named by {field_name} is missing from the snapshot "
-                                               f"(columns: {', '.join(sorted(present))})"))
 
 
 def _read_bytes(raw: bytes, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
@@ -141,9 +129,15 @@ def _duplicates(names: list[str]) -> list[str]:
 
 def _read_csv(text: str, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
     options = dict(source.csv_options)
+    if "sep" not in options and "delimiter" not in options and name.lower().endswith((".tsv", ".tsv.gz")):
+        options["sep"] = "\t"  # a .tsv file is tab-separated unless csv_options say otherwise
     sep = options.get("sep", options.get("delimiter", ","))
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header = next(csv.reader([first_line], delimiter=sep)) if first_line else []
+    other = next((d for d in (";", "\t", "|") if d != sep and len(header) == 1 and d in header[0]), None)
+    if other is not None and options.get("header", "infer") is not None:
+        problems.append(ReadProblem(name, f"the header is one column {header[0][:80]!r} holding {other!r}: if that "
+                                          f"is the delimiter, set source.csv_options.sep", "WARN"))
     dupes = _duplicates(header) if options.get("header", "infer") is not None else []
     if dupes:
         problems.append(ReadProblem(name, f"duplicate column names in header: {dupes}"))

@@ -122,6 +122,15 @@ class SqlDeliveryLedger:
             rows = conn.execute(select(t).where(t.c.status.in_(IN_FLIGHT_STATUSES)).order_by(t.c.id)).all()
         return [_record(r) for r in rows]
 
+    def retry_now(self, now: datetime) -> int:
+        """Make every delivery waiting for a retry due at `now` (`alerts flush --now`); returns how many."""
+        t = alert_deliveries
+        now = as_utc(now)
+        with self.engine.begin() as conn:
+            done = conn.execute(update(t).where(t.c.status == "retrying", t.c.next_attempt_at > now)
+                                .values(next_attempt_at=now))
+        return done.rowcount or 0
+
     def claim_many(self, notifications: Sequence[PlannedDelivery], now: datetime, lease: timedelta) -> set[str]:
         """Take the right to send these now, in one transaction; returns the keys this caller got.
 

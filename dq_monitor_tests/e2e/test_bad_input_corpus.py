@@ -9,9 +9,11 @@ the whole file stays well under three minutes.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -85,6 +87,20 @@ def _symlink_loop(root: Path) -> None:
     os.symlink("loop_a.csv", folder / "loop_b.csv")
 
 
+def _empty_folder(root: Path) -> None:
+    (root / "data" / "emptydir").mkdir(parents=True, exist_ok=True)
+
+
+def _dangling_symlink(root: Path) -> None:
+    folder = root / "data" / "danglink"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.symlink("gone.csv", folder / "a.csv")
+
+
+def _suite(name: str, *expectations: dict) -> str:
+    return json.dumps({"name": name, "expectations": list(expectations)})
+
+
 _GOOD = "id,v\n1,2.5\n2,3.5\n"
 _GZ = gzip.compress(_GOOD.encode())
 RUNTIME_CASES = [
@@ -131,12 +147,71 @@ RUNTIME_CASES = [
     Case("non_nullable_null", _csv_dataset("nulls", schema={"columns": {"id": {"type": "int", "nullable": False},
                                                                        "v": "float"}}),
          files={"data/nulls/a.csv": "id,v\n1,2\n,3\n"}, says=("'id'", "null")),
+    # Sources with nothing to check: never a quiet "no snapshots".
+    Case("empty_source_folder", _csv_dataset("emptydir"), says=("data/emptydir", "no snapshot files", "folder is empty"),
+         setup=_empty_folder),
+    Case("folder_unit_no_matching_files", _csv_dataset("foldernomatch", source={
+        "kind": "files", "path": "data/foldernomatch", "pattern": "*.csv", "format": "csv", "snapshot_unit": "folder"}),
+         files={"data/foldernomatch/2026-01-01/a.txt": "x"}, says=("no snapshot files match", "snapshot_unit")),
+    Case("dangling_symlink", _csv_dataset("danglink"), says=("a.csv", "cannot open file", "no such file"),
+         setup=_dangling_symlink),
+    # Files.
+    Case("binary_garbage", _csv_dataset("garbage"), files={"data/garbage/a.csv": bytes(range(256)) * 4},
+         says=("a.csv", "not valid UTF-8")),
+    Case("truncated_gzip", _csv_dataset("badgz", pattern="*.csv.gz"), files={"data/badgz/a.csv.gz": _GZ[:15]},
+         says=("a.csv.gz", "cannot be decompressed")),
+    Case("header_only", _csv_dataset("headeronly"), files={"data/headeronly/a.csv": "id,v\n"},
+         says=("a.csv", "no data rows")),
+    Case("empty_parquet", _csv_dataset("emptyparquet", source={
+        "kind": "files", "path": "data/emptyparquet", "pattern": "*.parquet", "format": "parquet"}),
+         files={"data/emptyparquet/a.parquet": b""}, says=("a.parquet", "empty")),
+    Case("utf8_bom_header", _csv_dataset("bom", schema={"columns": {"id": "int", "v": "float"}}),
+         files={"data/bom/a.csv": "\ufeffid,v\n1,2.5\n".encode()}, clean=True),
+    Case("crlf_line_endings", _csv_dataset("crlf", schema={"columns": {"id": "int", "v": "float"}}),
+         files={"data/crlf/a.csv": "id,v\r\n1,2.5\r\n2,3\r\n"}, clean=True),
+    Case("semicolon_delimiter", _csv_dataset("semicolon", schema={"columns": {"id": "int", "v": "float"}}),
+         files={"data/semicolon/a.csv": "id;v\n1;2.5\n"}, says=("semicolon/a", "'id;v'", "unexpected column")),
+    Case("semicolon_delimiter_without_schema", _csv_dataset("semicolon2"),
+         files={"data/semicolon2/a.csv": "id;v\n1;2.5\n"}, says=("a.csv", "'id;v'", "';'", "csv_options.sep")),
+    Case("tsv_by_suffix", _csv_dataset("tsv", pattern="*.tsv", schema={"columns": {"id": "int", "v": "float"}}),
+         files={"data/tsv/a.tsv": "id\tv\n1\t2.5\n"}, clean=True),
+    Case("type_mismatch", _csv_dataset("typemismatch", schema={"columns": {"id": "int", "v": "float"}}),
+         files={"data/typemismatch/a.csv": "id,v\n1,abc\n2,def\n"}, says=("typemismatch/a", "'v'", "expected float")),
+    Case("duplicate_primary_key", _csv_dataset("dupkey", primary_key=["id"]),
+         files={"data/dupkey/a.csv": "id,v\n1,2\n1,3\n"}, says=("dupkey/a", "primary_key (id)", "repeated", "[2]")),
+    Case("null_primary_key", _csv_dataset("nullkey", primary_key=["id"]),
+         files={"data/nullkey/a.csv": "id,v\n1,2\n,3\n"}, says=("nullkey/a", "primary_key (id)", "null", "[2]")),
+    Case("nested_jsonl", _csv_dataset("nested", source={
+        "kind": "files", "path": "data/nested", "pattern": "*.jsonl", "format": "jsonl"}),
+         files={"data/nested/a.jsonl": '{"id": 1, "v": {"a": [1, 2]}}\n{"id": 2, "v": {"a": []}}\n'}, clean=True),
+    Case("unparseable_timestamps", _csv_dataset("badts", timestamp_column="ts"),
+         files={"data/badts/a.csv": "id,ts\n1,notadate\n2,alsono\n"}, says=("a.csv", "'ts'", "not timestamps")),
+    Case("huge_cell", _csv_dataset("hugecell"), files={"data/hugecell/a.csv": "id,v\n1," + "x" * 200_000 + "\n"},
+         clean=True),
+    # Suites.
+    Case("suite_file_missing", _csv_dataset("nosuite", expectations={"suite": "expectations/missing.json"}),
+         files={"data/nosuite/a.csv": _GOOD}, says=("nosuite/a", "missing.json", "not found")),
+    Case("suite_not_json", _csv_dataset("badsuite", expectations={"suite": "expectations/bad.json"}),
+         files={"data/badsuite/a.csv": _GOOD, "expectations/bad.json": "{not json"},
+         says=("badsuite/a", "bad.json", "not valid JSON")),
+    Case("suite_unknown_expectation", _csv_dataset("unknownexp", expectations={"suite": "expectations/unk.json"}),
+         files={"data/unknownexp/a.csv": _GOOD, "expectations/unk.json": _suite(
+             "unk", {"type": "expect_column_to_be_awesome", "kwargs": {"column": "id"}})},
+         says=("unk.json", "expectation #1", "unknown expectation type")),
+    Case("suite_missing_column", _csv_dataset("suitecol", expectations={"suite": "expectations/col.json"}),
+         files={"data/suitecol/a.csv": _GOOD, "expectations/col.json": _suite(
+             "col", {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "emial"}})},
+         says=("col.json", "'emial'", "not in the snapshot")),
+    # Columns other features name.
+    Case("monitor_numeric_metric_on_text", _csv_dataset("montext", monitors=[{"metric": "mean", "column": "name"}]),
+         files={"data/montext/a.csv": "id,name\n1,ab\n2,cd\n"},
+         says=("a.csv", "'name'", "monitors[0].column", "'mean'", "needs numbers")),
+    Case("anomalies_missing_column", _csv_dataset("anomcol", anomalies={"columns": ["nope"]}),
+         files={"data/anomcol/a.csv": _GOOD}, says=("a.csv", "'nope'", "anomalies.columns[0]", "missing")),
 ]
 
 
-@pytest.fixture(scope="module")
-def runtime_corpus(tmp_path_factory) -> tuple[subprocess.CompletedProcess, list[dict], list[dict]]:
-    root = tmp_path_factory.mktemp("corpus")
+def _check_corpus(root: Path) -> tuple[subprocess.CompletedProcess, list[dict], list[dict]]:
     files: dict[str, bytes | str] = {}
     for case in RUNTIME_CASES:
         files.update(case.files)
@@ -147,8 +222,23 @@ def runtime_corpus(tmp_path_factory) -> tuple[subprocess.CompletedProcess, list[
     checked = _run(["check", "--config", str(config), "--all", "--format", "json"], root)
     found = _run(["findings", "--config", str(config), "--format", "json"], root)
     assert found.returncode == 0, found.stderr
-    evaluations = json.loads(checked.stdout)
-    return checked, evaluations, json.loads(found.stdout)
+    return checked, json.loads(checked.stdout), json.loads(found.stdout)
+
+
+@pytest.fixture(scope="module")
+def runtime_corpus(tmp_path_factory) -> tuple[subprocess.CompletedProcess, list[dict], list[dict]]:
+    """One `check --all` of every runtime case; under pytest-xdist the first worker runs it, the others read it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _check_corpus(tmp_path_factory.mktemp("corpus"))
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this session
+    with open(shared / "corpus.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cache = shared / "corpus.json"
+        if not cache.exists():
+            checked, evaluations, findings = _check_corpus(shared / "corpus")
+            cache.write_text(json.dumps([checked.returncode, checked.stdout, checked.stderr, evaluations, findings]))
+        code, out, err, evaluations, findings = json.loads(cache.read_text())
+    return subprocess.CompletedProcess([], code, out, err), evaluations, findings
 
 
 def test_control_dataset_still_checked(runtime_corpus):
@@ -181,6 +271,20 @@ STATIC_ERRORS = [
     ({**_csv_dataset("typo"), "monitors": [{"metric": "row_cuont"}]}, ("'typo'", "monitors[0]", "row_cuont")),
     ({**_csv_dataset("extra"), "primery_key": ["id"]}, ("'extra'", "primery_key")),
     ({**_csv_dataset("fmt"), "source": {"kind": "files", "path": "d", "format": "xlsx"}}, ("'fmt'", "format")),
+    ({**_csv_dataset("minmax"), "volume": {"min_rows": 100, "max_rows": 10}}, ("'minmax'", "'volume'", "max_rows")),
+    ({**_csv_dataset("badage"), "freshness": {"max_age": "abc"}}, ("'badage'", "freshness.max_age", "'abc'")),
+    ({**_csv_dataset("nocol"), "monitors": [{"metric": "null_rate"}]}, ("'nocol'", "monitors[0]", "column")),
+    ({**_csv_dataset("ftp"), "source": {"kind": "ftp", "path": "x"}}, ("'ftp'", "'source'", "'ftp'")),
+    (_csv_dataset("my data"), ("'my data'", "'name'", "identifier")),
+    ({**_csv_dataset("unit"), "source": {"kind": "files", "path": "d", "format": "csv", "snapshot_unit": "table"}},
+     ("'unit'", "source.snapshot_unit")),
+    ({**_csv_dataset("coltype"), "schema": {"columns": {"id": "integer"}}}, ("'coltype'", "schema.columns.id.type")),
+    ({**_csv_dataset("refsnap"), "drift": {"reference": {"strategy": "snapshot"}}},
+     ("'refsnap'", "drift.reference", "snapshot_id")),
+    ({**_csv_dataset("negsens"), "monitors": [{"metric": "row_count", "sensitivity": -1}]},
+     ("'negsens'", "monitors[0].sensitivity")),
+    ({**_csv_dataset("badsev"), "volume": {"min_rows": 1, "severity": "FATAL"}}, ("'badsev'", "volume.severity")),
+    ({**_csv_dataset("detector"), "anomalies": {"detector": "magic"}}, ("'detector'", "'anomalies'", "'magic'")),
 ]
 #: Config errors that stop loading on their own (each its own file).
 CONFIG_ERRORS = [
@@ -194,13 +298,35 @@ CONFIG_ERRORS = [
                                                                "schema": {"columns": {"id": "int"}}}]},
      ("'closeddrift'", "drift.per_column", "nope")),
     ("not_yaml", "datasets: [\n  - name: {", ("not valid YAML",)),
+    ("empty_file", "", ("top level", "'datasets'")),
+    ("top_level_list", "- a\n- b\n", ("top level", "'datasets'")),
+    ("datasets_key_missing", {"storage": {"home": ".dq"}}, ("'datasets'", "missing")),
+    ("alerts_unknown_receiver", {"datasets": [CONTROL], "alerts": {"route": {"receiver": "nobody"}}},
+     ("'alerts'", "'nobody'", "not defined")),
 ]
 
 
-def _config_error(tmp_path: Path, doc) -> str:
+def _main(argv: list[str], cwd: Path, monkeypatch, capsys, env: dict[str, str] | None = None
+          ) -> subprocess.CompletedProcess:
+    """The CLI in-process (no interpreter start-up per case); an escaping exception fails the test."""
+    from dq_monitor.cli import main
+
+    monkeypatch.chdir(cwd)
+    for var in ("DAGSTER_HOME", "DQ_MONITOR_DATABASE_URL", "DQ_MONITOR_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in (env or {}).items():
+        monkeypatch.setenv(var, value)
+    capsys.readouterr()
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err, err[-4000:]
+    return subprocess.CompletedProcess(argv, code, out, err)
+
+
+def _config_error(tmp_path: Path, doc, run=_run) -> str:
     config = tmp_path / "dq_monitor.yaml"
     config.write_text(doc if isinstance(doc, str) else yaml.safe_dump(doc, sort_keys=False))
-    done = _run(["check", "--config", str(config), "--all"], tmp_path)
+    done = run(["check", "--config", str(config), "--all"], tmp_path)
     assert done.returncode == 2, done.stderr[-3000:]
     assert done.stderr.startswith("dq-monitor: error:") or "\ndq-monitor: error:" in done.stderr, done.stderr
     assert "dq_monitor.yaml" in done.stderr, done.stderr
@@ -221,8 +347,8 @@ def test_static_config_error(static_errors: str, index: int):
 
 
 @pytest.mark.parametrize("doc,says", [c[1:] for c in CONFIG_ERRORS], ids=[c[0] for c in CONFIG_ERRORS])
-def test_config_error(tmp_path: Path, doc, says):
-    stderr = _config_error(tmp_path, doc)
+def test_config_error(tmp_path: Path, doc, says, monkeypatch, capsys):
+    stderr = _config_error(tmp_path, doc, lambda argv, cwd: _main(argv, cwd, monkeypatch, capsys))
     for s in says:
         assert s.lower() in stderr.lower(), (s, stderr)
 
@@ -237,16 +363,56 @@ CLI_ERRORS = [
     ("check_unknown_dataset", ["check", "--config", "dq_monitor.yaml", "--dataset", "nope"], ("nope",)),
     ("check_snapshot_and_all", ["check", "--config", "dq_monitor.yaml", "--snapshot", "x", "--all"], ("--all",)),
     ("missing_config_file", ["check", "--config", "missing.yaml"], ("missing.yaml",)),
+    ("config_is_a_folder", ["check", "--config", "data"], ("data", "is a folder")),
+    ("config_not_utf8", ["check", "--config", "latin1.yaml"], ("latin1.yaml", "UTF-8")),
+    ("check_unknown_snapshot", ["check", "--config", "dq_monitor.yaml", "--dataset", "control", "--snapshot", "nope"],
+     ("'control'", "'nope'")),
+    ("findings_bad_since", ["findings", "--since", "notadate"], ("--since", "notadate")),
+    ("findings_bad_status", ["findings", "--status", "bogus"], ("--status", "bogus")),
+    ("demo_days_not_a_number", ["demo", "--dir", "demo_out", "--days", "abc"], ("--days", "abc")),
+    ("silence_bad_matcher", ["silence", "add", "--config", "dq_monitor.yaml", "-m", "bad"], ("matcher", "'bad'")),
+    ("silence_expire_unknown", ["silence", "expire", "--config", "dq_monitor.yaml", "nope"], ("'nope'",)),
+    ("alerts_flush_without_alerts", ["alerts", "flush", "--config", "plain.yaml"], ("plain.yaml", "alerts")),
 ]
 
 
 @pytest.mark.parametrize("argv,says", [c[1:] for c in CLI_ERRORS], ids=[c[0] for c in CLI_ERRORS])
-def test_cli_usage_error(tmp_path: Path, argv, says):
+def test_cli_usage_error(tmp_path: Path, argv, says, monkeypatch, capsys):
     _write_project(tmp_path, [], {}, alerts=alerts_section())
-    done = _run(argv, tmp_path, {"DQ_MONITOR_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/hook"})
+    (tmp_path / "plain.yaml").write_text(yaml.safe_dump({"datasets": [CONTROL]}))
+    (tmp_path / "latin1.yaml").write_bytes("datasets: []  # caf\xe9\n".encode("latin-1"))
+    done = _main(argv, tmp_path, monkeypatch, capsys, {"DQ_MONITOR_SLACK_WEBHOOK_URL": "http://127.0.0.1:9/hook"})
     assert done.returncode == 2, (done.stdout[-2000:], done.stderr[-3000:])
-    lines = [x for x in done.stderr.strip().splitlines() if x.startswith("dq-monitor: error:")]
+    # Ours say "dq-monitor: error:", argparse's "dq-monitor <command>: error:".
+    lines = [x for x in done.stderr.strip().splitlines() if re.match(r"dq-monitor( [a-z-]+)*: error:", x)]
     assert len(lines) == 1, done.stderr
     assert "hunter2pw" not in done.stderr + done.stdout
     for s in says:
         assert s in lines[0], (s, lines[0])
+
+
+def test_a_file_deleted_between_discovery_and_read_is_a_finding(tmp_path: Path, monkeypatch, capsys):
+    """The run reads the file listed at discovery; it is gone by then: a failed check naming the file."""
+    from dq_monitor.defs import automation
+
+    config = _write_project(tmp_path, [_csv_dataset("vanish")], {"data/vanish/v_2026-01-01.csv": _GOOD})
+    listed = automation.discover_snapshots
+
+    def list_then_delete(dataset, root_path):
+        refs = listed(dataset, root_path)
+        if dataset.name == "vanish":
+            for ref in refs:
+                for file in ref.files:
+                    os.remove(file)
+        return refs
+
+    monkeypatch.setattr(automation, "discover_snapshots", list_then_delete)
+    checked = _main(["check", "--config", str(config), "--all", "--format", "json"], tmp_path, monkeypatch, capsys)
+    evaluations = json.loads(checked.stdout)
+    assert checked.returncode == 1, checked.stderr[-3000:]
+    mine = [e for e in evaluations if e["dataset"] == "vanish"]
+    assert any(e["result"] == "FAIL" for e in mine), mine
+    assert {e["result"] for e in evaluations if e["dataset"] == "control"} == {"PASS"}
+    found = _main(["findings", "--config", str(config), "--format", "json"], tmp_path, monkeypatch, capsys)
+    messages = [f["message"] for f in json.loads(found.stdout) if f["dataset"] == "vanish"]
+    assert any("v_2026-01-01.csv" in m and "no such file" in m.lower() for m in messages), messages

@@ -3,7 +3,7 @@
 `SlackStandIn` is a real HTTP server on 127.0.0.1 answering like Slack's incoming
 webhooks (any path) and Web API (`.../chat.postMessage`), recording every request;
 a script of faults (HTTP 500, 429 with Retry-After, a hang longer than the
-client's timeout) can be queued. `SmtpStandIn` is a real SMTP server (aiosmtpd,
+client's timeout, a message taken but answered too late) can be queued. `SmtpStandIn` is a real SMTP server (aiosmtpd,
 a test dependency imported lazily) that can be stopped and restarted on the same
 port to play an outage. Nothing here imports dagster.
 """
@@ -46,6 +46,11 @@ class Fault:
     def timeout(cls, seconds: float) -> "Fault":
         """Say nothing for `seconds` (longer than the client waits), then 504: the message was not taken."""
         return cls(status=504, body="gateway timeout", hang=seconds)
+
+    @classmethod
+    def slow(cls, seconds: float) -> "Fault":
+        """Take the message (it is recorded as delivered) but answer only after `seconds`: a read timeout."""
+        return cls(status=200, body="", hang=seconds)
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,7 @@ class SlackStandIn:
             fault = self._faults.popleft() if self._faults else None
         if fault is not None and fault.hang:
             time.sleep(fault.hang)
-        if fault is not None:
+        if fault is not None and fault.status != 200:
             status, body, headers = fault.status, fault.body, fault.headers
             if is_api and status == 429:
                 body = json.dumps({"ok": False, "error": "ratelimited"})

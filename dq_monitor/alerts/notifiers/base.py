@@ -5,6 +5,10 @@ went: `Sent`, `Retryable` (the same message may succeed later; `retry_after` is
 the server's hint in seconds) or `Permanent` (retrying cannot help: bad token,
 unknown channel, rejected address). Retrying, backoff and bookkeeping belong to
 `deliver`, not to the notifier. Error texts are masked of secrets.
+
+`Retryable(maybe_delivered=True)` says the request went out but no answer came (a read
+timeout): the server may have taken the message, so `deliver` does not re-send it in the
+same pass -- a later pass does (at-least-once: at most one duplicate per such timeout).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Retryable:
     error: str
     retry_after: float | None = None
     payload_digest: str = ""
+    maybe_delivered: bool = False
     ok = False
 
     def __post_init__(self) -> None:

@@ -166,7 +166,9 @@ class EmailNotifier:
         except smtplib.SMTPNotSupportedError as exc:
             return Permanent(f"{where}: {exc}", payload_digest)
         except (smtplib.SMTPException, OSError, socket.timeout) as exc:
-            return Retryable(f"{where} unreachable: {type(exc).__name__}: {exc}", payload_digest=payload_digest)
+            # A timeout may come after the server took the message: not re-sent within this pass.
+            return Retryable(f"{where} unreachable: {type(exc).__name__}: {exc}", payload_digest=payload_digest,
+                             maybe_delivered=isinstance(exc, (TimeoutError, socket.timeout)))
         return Sent(payload_digest)
 
 

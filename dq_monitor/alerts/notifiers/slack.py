@@ -40,9 +40,13 @@ def _transport_logger() -> logging.Logger:
     return logger
 
 
-def _network_error(exc: Exception) -> Retryable:
+def _network_error(exc: Exception, payload_digest: str) -> Retryable:
+    """Retryable; a timeout or a dropped connection after sending may mean Slack took the message."""
     reason = getattr(exc, "reason", None)
-    return Retryable(f"Slack unreachable: {type(exc).__name__}: {reason or exc}")
+    unanswered = (TimeoutError, socket.timeout, http.client.RemoteDisconnected)
+    maybe = isinstance(exc, unanswered) or isinstance(reason, unanswered)
+    return Retryable(f"Slack {'did not answer' if maybe else 'unreachable'}: {type(exc).__name__}: {reason or exc}",
+                     payload_digest=payload_digest, maybe_delivered=maybe)
 
 
 def _payload(n: Notification, base_url: str) -> tuple[dict, str]:
@@ -74,7 +78,7 @@ class SlackWebhookNotifier:
         except SlackRequestError as exc:
             return Permanent(f"invalid Slack webhook URL: {exc}", payload_digest)
         except _NETWORK_ERRORS as exc:
-            return Retryable(_network_error(exc).error, payload_digest=payload_digest)
+            return _network_error(exc, payload_digest)
         status, text = resp.status_code, (resp.body or "")[:300]
         if 200 <= status < 300:
             return Sent(payload_digest)
@@ -131,5 +135,5 @@ class SlackBotNotifier:
         except SlackRequestError as exc:
             return Permanent(f"invalid Slack API request: {exc}", payload_digest)
         except _NETWORK_ERRORS as exc:
-            return Retryable(_network_error(exc).error, payload_digest=payload_digest)
+            return _network_error(exc, payload_digest)
         return Sent(payload_digest)
