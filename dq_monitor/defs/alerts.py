@@ -9,12 +9,13 @@ outbox) and records every attempt, so a restart never loses or repeats an alert.
 """
 
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import dagster as dg
 
-from dq_monitor.config import ProjectConfig
+from dq_monitor.config import ProjectConfig, parse_config
 from dq_monitor.core.names import (
     ALERT_SENSOR,
     ASSET_TARGET_DETAIL,
@@ -184,6 +185,21 @@ def build_project_defs(project: ProjectConfig) -> dg.Definitions | None:
     if project.alerts is not None:
         sensors.append(build_alert_sensor(project))
     return dg.Definitions(sensors=sensors)
+
+
+def build_dq_alerts(alerts: Mapping[str, Any], *, automation: Mapping[str, Any] | None = None,
+                    other_checks: bool = True, source: str = "build_dq_alerts") -> list[dg.SensorDefinition]:
+    """Alerts for `build_dq_checks` users without a dq_monitor config: `alerts` is the config file's
+    `alerts:` section (the same model, validated the same way), `automation` its `automation:` section.
+
+    Returns the alert sensor over the `dq_store` resource's findings and, with `other_checks`, the
+    check-evaluation sensor that turns the deployment's other failed asset checks into findings. Do not
+    add them beside a `DqMonitorComponent` with `alerts:`, which has the same two sensors.
+    """
+    project = parse_config({"datasets": [], "alerts": dict(alerts), "automation": dict(automation or {})},
+                           source=source)
+    sensors = [build_check_evaluation_sensor(project)] if other_checks else []
+    return [*sensors, build_alert_sensor(project)]
 
 
 def build_dataset_defs(ctx: DatasetContext) -> FeatureDefs | None:

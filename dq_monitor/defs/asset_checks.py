@@ -67,9 +67,15 @@ def resolve_target(asset: AssetLike, spec: Mapping[str, Any] | AssetChecksSpec, 
     key, own_partitions, loadable = _key_partitions_loadable(asset, source)
     parsed = parse_asset_checks_spec(dict(spec) if isinstance(spec, Mapping) else spec, key.to_user_string(),
                                      source=source)
+    defined = isinstance(asset, (dg.AssetsDefinition, dg.AssetSpec))
+    if defined and partitions_def is not None and partitions_def != own_partitions:
+        raise ConfigError(f"{source}: target {key.to_user_string()!r}, field 'partitions_def': {partitions_def} "
+                          f"disagrees with the asset's own partitions ({own_partitions or 'not partitioned'}); "
+                          "drop partitions_def (the asset's own are used) or make it match")
     reads_data = loadable if parsed.read == "auto" else parsed.read == "data"
     return AssetTarget(key=key, dataset=parsed, partitions_def=own_partitions or partitions_def, reads_data=reads_data,
-                       base_dir=Path(base_dir) if base_dir is not None else Path.cwd(), source=source)
+                       base_dir=Path(base_dir) if base_dir is not None else Path.cwd(), source=source,
+                       partitions_known=defined or partitions_def is not None)
 
 
 def _check_specs(target: AssetTarget, planned: list[PlannedCheck]) -> list[dg.AssetCheckSpec]:
@@ -99,16 +105,45 @@ def _results(target: AssetTarget, planned: list[PlannedCheck], context: dg.Asset
                            started=started)
 
 
+def _judge_value(target: AssetTarget, planned: list[PlannedCheck], context: dg.AssetCheckExecutionContext,
+                 dq_store: FindingsStoreResource, value: Any) -> Iterator[dg.AssetCheckResult]:
+    seen = observe_frame(dq_store.get_store(), target.name, value, timestamp_column=target.dataset.timestamp_column,
+                         context=context, partitions_def=target.partitions_def, key=target.key)
+    if needs_samples(target.dataset):
+        keep_sample(Path(dq_store.home), target.name, target.dataset, seen.record.snapshot, value, context.log)
+    yield from _results(target, planned, context, dq_store, seen, value)
+
+
+def load_by_key(context: dg.AssetCheckExecutionContext, target: AssetTarget) -> Any:
+    """The value of a target named only by its key, through the asset's own IO manager, once the run's job
+    has said the asset is not partitioned (unpartitioned checks cannot load one partition of it, and
+    Dagster's input-load error would not say why)."""
+    where = f"{target.source}: target {target.key.to_user_string()!r}"
+    layer = context.op_execution_context.job_def.asset_layer
+    if not layer.has(target.key):
+        raise dg.Failure(f"{where}: the asset is not defined in this code location, so its value cannot be loaded; "
+                         "add it to the Definitions, or judge it from its materialization metadata (`read: metadata`)")
+    partitions = layer.get(target.key).partitions_def
+    if partitions is not None:
+        raise dg.Failure(f"{where}: the asset is partitioned ({partitions}) but its dq_monitor checks are not: pass "
+                         "its AssetsDefinition or AssetSpec to build_dq_checks (or partitions_def=...), or give the "
+                         "component target `partitions:`")
+    return context.op_execution_context.load_asset_value(target.key)
+
+
 def _build_data_checks(target: AssetTarget, planned: list[PlannedCheck]) -> dg.AssetChecksDefinition:
-    @dg.multi_asset_check(name=f"{target.name}_dq_checks", specs=_check_specs(target, planned),
-                          ins={"value": dg.AssetIn(key=target.key)},
-                          description=f"dq_monitor checks of {target.key.to_user_string()}, on its loaded value.")
+    name, specs = f"{target.name}_dq_checks", _check_specs(target, planned)
+    description = f"dq_monitor checks of {target.key.to_user_string()}, on its loaded value."
+    if not target.partitions_known:  # only a key: the run's job says whether it can be loaded unpartitioned
+        @dg.multi_asset_check(name=name, specs=specs, description=description)
+        def _by_key(context: dg.AssetCheckExecutionContext, dq_store: FindingsStoreResource):
+            yield from _judge_value(target, planned, context, dq_store, load_by_key(context, target))
+
+        return _by_key
+
+    @dg.multi_asset_check(name=name, specs=specs, ins={"value": dg.AssetIn(key=target.key)}, description=description)
     def _checks(context: dg.AssetCheckExecutionContext, value: Any, dq_store: FindingsStoreResource):
-        seen = observe_frame(dq_store.get_store(), target.name, value, timestamp_column=target.dataset.timestamp_column,
-                             context=context, partitions_def=target.partitions_def, key=target.key)
-        if needs_samples(target.dataset):
-            keep_sample(Path(dq_store.home), target.name, target.dataset, seen.record.snapshot, value, context.log)
-        yield from _results(target, planned, context, dq_store, seen, value)
+        yield from _judge_value(target, planned, context, dq_store, value)
 
     return _checks
 

@@ -52,6 +52,8 @@ class AssetTarget:
     reads_data: bool
     base_dir: Path
     source: str
+    #: False for a key given without its definition or `partitions_def`: the run's job tells whether it is partitioned.
+    partitions_known: bool = True
 
     @property
     def name(self) -> str:

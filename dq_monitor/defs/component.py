@@ -79,6 +79,7 @@ class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
           storage: {home: .dq_monitor}      # optional: adds the `dq_store` resource
           targets:
             - {asset: orders, schema: {learn: true}, volume: adaptive, drift: {reference: previous}}
+          alerts: {...}                     # optional: the config file's `alerts:` section (build_dq_alerts)
 
     A target names its asset by key; the component finds the asset in the rest of the code location's
     defs folder and checks it with its own partitions (`asset_discovery`). `partitions:` is needed only
@@ -87,8 +88,10 @@ class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
 
     targets: list[dict[str, Any]]
     storage: dict[str, Any] | None = None
+    alerts: dict[str, Any] | None = None
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        from dq_monitor.defs.alerts import build_dq_alerts
         from dq_monitor.defs.asset_checks import build_dq_checks, dq_resources
 
         base = context.path if context.path.is_dir() else context.path.parent
@@ -116,4 +119,5 @@ class DqChecksComponent(dg.Component, dg.Model, dg.Resolvable):
                 raise ConfigError(f"{source}: field 'storage': unknown key(s) {sorted(unknown)} (home, database_url)")
             home = base / self.storage.get("home", ".dq_monitor")
             resources = dq_resources(home=home, database_url=self.storage.get("database_url"))
-        return dg.Definitions(asset_checks=checks, resources=resources)
+        sensors = build_dq_alerts(self.alerts, source=source) if self.alerts is not None else []
+        return dg.Definitions(asset_checks=checks, resources=resources, sensors=sensors)
