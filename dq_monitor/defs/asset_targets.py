@@ -104,7 +104,7 @@ def _monitor(target: AssetTarget, spec: MonitorSpec) -> Evaluate:
     check_name = spec.check_name(target.name)
 
     def evaluate(store: Store, rec: SnapshotRecord, value: Any, reference: datetime) -> CheckOutcome:
-        series, times = metric_history(store, target.name, spec.key)
+        series, times = metric_history(store, target.name, spec.key, rec.snapshot)
         verdict = evaluate_latest(series, spec, expected=expected_timestamps(store, target.name, check_name, times),
                                   as_of=rec.snapshot_time)
         if rec.snapshot not in times:
