@@ -63,10 +63,12 @@ class SnapshotsMixin(StoreBase):
             return [_snapshot_record(r) for r in rows]
 
     def disqualified_snapshots(self, dataset: str, disqualifying: tuple[clean.Disqualifier, ...]) -> set[str]:
-        """Snapshot ids of `dataset` that open findings keep out of clean history (see `store.clean`)."""
+        """Snapshot ids of `dataset` kept out of clean history (see `store.clean`): not completely checked, or
+        holding open findings the policy does not forgive."""
         findings = self.findings(dataset=dataset, status="open")  # type: ignore[attr-defined]
         marks = self.expected_marks(dataset) if any(d.forgivable for d in disqualifying) else []  # type: ignore[attr-defined]
-        return clean.disqualified(findings, marks, disqualifying)
+        unchecked = {s.snapshot for s in self.unchecked_snapshots(dataset)}
+        return unchecked | clean.disqualified(findings, marks, disqualifying)
 
     def clean_snapshots(self, dataset: str, *, disqualifying: tuple[clean.Disqualifier, ...],
                         before: SnapshotRecord | None = None) -> list[SnapshotRecord]:
@@ -75,7 +77,7 @@ class SnapshotsMixin(StoreBase):
         "Before" orders by (snapshot time, id), so snapshots with equal times still have a strict order.
         """
         bad = self.disqualified_snapshots(dataset, disqualifying)
-        found = [s for s in self.snapshots(dataset) if clean.completed(s) and s.snapshot not in bad]
+        found = [s for s in self.snapshots(dataset) if s.snapshot not in bad]
         if before is not None:
             here = (before.snapshot_time, before.snapshot)
             found = [s for s in found if (s.snapshot_time, s.snapshot) < here]

@@ -45,6 +45,7 @@ def test_a_snapshot_whose_checks_did_not_all_run_is_never_baseline_reference_or_
     for policy in (clean.BASELINE, clean.DRIFT_REFERENCE, clean.ANOMALY_TRAINING, clean.SUGGESTION):
         assert [s.snapshot for s in store.clean_snapshots("orders", disqualifying=policy)] == ["s1"]
     assert [s for _, s, _ in store.metric_series("orders", "row_count", keep="s3")] == ["s1", "s3"]
+    assert store.disqualified_snapshots("orders", clean.SUGGESTION) == {"s2", "s3"}  # suggest-expectations
 
     _evaluate(store, "s2", EXPECTED.always + EXPECTED.unless_blocked)  # the next run redid it
     assert store.get_snapshot("orders", "s2").checked_at is not None
