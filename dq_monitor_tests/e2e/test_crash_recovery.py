@@ -9,6 +9,7 @@ left STARTED must not stay STARTED.
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -102,3 +103,16 @@ def test_a_killed_check_leaves_no_unchecked_baseline_and_the_next_run_redoes_it(
     failed = {r.run_id for r in _runs(tmp_path / "dagster_home", dg.DagsterRunStatus.FAILURE)}
     assert orphans[0].run_id in failed  # marked failed, not left STARTED (the redo's own run fails the contract)
     store.dispose()
+
+
+def test_a_process_name_tells_a_dead_or_reused_pid_from_a_live_process() -> None:
+    from dq_monitor.core.process import process_gone, this_process
+
+    me = this_process()
+    host, pid, start = me.rsplit(":", 2)
+    assert not process_gone(me)
+    child = subprocess.run([sys.executable, "-c", "from dq_monitor.core.process import this_process as p; print(p())"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert process_gone(child)  # exited
+    assert process_gone(f"{host}:{pid}:{int(start) + 1}")  # same pid, another process
+    assert not process_gone(f"another-host:{pid}:{start}")  # cannot tell: left alone
