@@ -6,13 +6,17 @@ one process, with one anomaly model per snapshot it was trained for.
 """
 
 import subprocess
+import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from dq_monitor.cli import main
+from dq_monitor.config import load_config
+from dq_monitor.defs.anomalies import train_model
 from dq_monitor.defs.anomalies_training import ModelRegistry
+from dq_monitor.defs.context import DatasetContext
 from dq_monitor.store import Store
 from dq_monitor_tests.support.crash import (
     PAYMENTS,
@@ -21,6 +25,7 @@ from dq_monitor_tests.support.crash import (
     demo_project,
     run_check,
 )
+from dq_monitor_tests.support.helpers import orders_csv, orders_dataset, write_config
 
 pytestmark = pytest.mark.slow
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -80,3 +85,45 @@ def test_two_concurrent_check_all_processes_end_like_one(
     assert state["findings"] == expected["findings"]
     assert state["models"] == expected["models"]  # each model trained once: the loser reused the winner's
     assert len(set(state["models"])) == len(state["models"]) == 2
+
+
+def test_two_trainings_of_one_model_at_once_fit_it_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deterministic version of the training race: two threads train the same model at the same instant."""
+    import dq_monitor.anomalies as anomalies_package
+
+    fits, real_fit = [], anomalies_package.fit_model
+
+    def counted_fit(*args, **kwargs):  # the real fit, counted
+        fits.append(kwargs.get("snapshot_ids"))
+        return real_fit(*args, **kwargs)
+
+    (tmp_path / "data/orders").mkdir(parents=True)
+    for day in range(1, 5):
+        (tmp_path / f"data/orders/orders_2026-01-{day:02d}.csv").write_text(orders_csv(day, rows=200))
+    anomalies = {"detector": "robust_z", "columns": ["amount"], "reference_snapshots": 3, "random_state": 0}
+    config = write_config(tmp_path, [orders_dataset(anomalies=anomalies, freshness=None)])
+    assert main(["check", "--config", str(config), "--all"]) in (0, 1)
+    project = load_config(config)
+    ctx = DatasetContext.build(project.datasets[0], project)
+    registry = ModelRegistry(project.artifact_dir, "orders")
+    for entry in registry.entries():  # forget the models the run trained: train day 4's again, twice at once
+        entry.path.unlink()
+        entry.path.with_name(entry.path.name + ".json").unlink()
+    store = Store(f"sqlite:///{tmp_path / '.dq_monitor/findings.db'}")
+    barrier, paths = threading.Barrier(2), []
+    monkeypatch.setattr(anomalies_package, "fit_model", counted_fit)
+
+    def train() -> None:
+        barrier.wait()
+        paths.append(train_model(ctx, project.datasets[0].anomalies, store, "orders_2026-01-04")[2])
+
+    threads = [threading.Thread(target=train) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.dispose()
+    assert len(paths) == 2 and paths[0] == paths[1]
+    assert len(fits) == 1  # the second trainer found the first one's model and reused it
+    assert [(e.as_of, e.snapshot_ids) for e in registry.entries()] == [
+        ("orders_2026-01-04", ("orders_2026-01-01", "orders_2026-01-02", "orders_2026-01-03"))]
