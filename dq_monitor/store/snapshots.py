@@ -67,7 +67,9 @@ class SnapshotsMixin(StoreBase):
         holding open findings the policy does not forgive."""
         findings = self.findings(dataset=dataset, status="open")  # type: ignore[attr-defined]
         marks = self.expected_marks(dataset) if any(d.forgivable for d in disqualifying) else []  # type: ignore[attr-defined]
-        unchecked = {s.snapshot for s in self.unchecked_snapshots(dataset)}
+        with self.session() as s:
+            unchecked = set(s.scalars(select(Snapshot.snapshot).where(Snapshot.dataset == dataset,
+                                                                       Snapshot.checked_at.is_(None))))
         return unchecked | clean.disqualified(findings, marks, disqualifying)
 
     def clean_snapshots(self, dataset: str, *, disqualifying: tuple[clean.Disqualifier, ...],
