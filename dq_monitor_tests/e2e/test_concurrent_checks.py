@@ -23,7 +23,6 @@ from dq_monitor_tests.support.crash import (
     check_command,
     cli_env,
     demo_project,
-    run_check,
 )
 from dq_monitor_tests.support.helpers import orders_csv, orders_dataset, write_config
 
@@ -53,7 +52,10 @@ def single_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, in
     project = tmp_path_factory.mktemp("single") / "project"
     config = demo_project(demo, project, DAYS)
     url = f"sqlite:///{project / 'single.db'}"
-    code = run_check(config, cli_env(url), "--all").returncode
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DQ_MONITOR_DATABASE_URL", url)
+        env.delenv("DAGSTER_HOME", raising=False)
+        code = main(["check", "--config", str(config), "--dataset", PAYMENTS, "--all"])  # in-process: faster
     store = Store(url)
     state = _state(store, project)
     store.dispose()
