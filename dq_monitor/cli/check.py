@@ -43,6 +43,7 @@ def _choose(ids: list[str], args: argparse.Namespace, dataset: str) -> list[str]
 
 def _plan(project, datasets, store_resource, instance, args) -> tuple[list[tuple[Any, Any]], list[str]]:
     """(dataset context, snapshot reference) pairs to run, and the datasets whose source could not be listed."""
+    from dq_monitor.cli.recovery import with_unfinished
     from dq_monitor.defs.automation import discover_or_record
     from dq_monitor.defs.context import DatasetContext
 
@@ -55,7 +56,10 @@ def _plan(project, datasets, store_resource, instance, args) -> tuple[list[tuple
             progress(f"ERROR {found}")
             failed_sources.append(ds.name)
             continue
-        chosen = _choose([r.snapshot_id for r in found], args, ds.name)
+        ids = [r.snapshot_id for r in found]
+        chosen, redo = with_unfinished(store_resource.get_store(), ds.name, ids, _choose(ids, args, ds.name))
+        if redo:
+            progress(f"{ds.name}: checking again {', '.join(redo)} (an earlier check did not finish)")
         if not chosen:
             progress(f"{ds.name}: no snapshots found under {ctx.root_path}")
         existing = set(instance.get_dynamic_partitions(ctx.partitions_def.name))
@@ -69,6 +73,7 @@ def _plan(project, datasets, store_resource, instance, args) -> tuple[list[tuple
 
 def _run(plan, defs, instance, store) -> int:
     """Execute each snapshot's job in-process; returns how many runs had non-contract step failures."""
+    from dq_monitor.cli.recovery import process_tags
     from dq_monitor.defs.features import SNAPSHOT_RUN_HOOKS
     from dq_monitor.defs.snapshots import snapshot_ref_tags
 
@@ -81,7 +86,7 @@ def _run(plan, defs, instance, store) -> int:
                 progress(f"[{i}/{len(plan)}] {ctx.name} {sid}: {note}")
         job = defs.resolve_job_def(snapshot_job(ctx.name))
         result = job.execute_in_process(partition_key=sid, instance=instance, raise_on_error=False, run_config=_QUIET,
-                                        tags={"dq_monitor/trigger": "cli", **snapshot_ref_tags(ref)})
+                                        tags={**process_tags(), **snapshot_ref_tags(ref)})
         evaluations = result.get_asset_check_evaluations()
         failed = [e.check_name for e in evaluations if not e.passed]
         blocked = [e.step_key for e in result.all_events
@@ -116,6 +121,7 @@ def _report(store, checked: set[tuple[str, str]], fmt: str, snapshots: int) -> i
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from dq_monitor.cli.recovery import fail_orphaned_runs
     from dq_monitor.defs.automation import NO_SNAPSHOT
     from dq_monitor.defs.builder import build_definitions
     from dq_monitor.defs.resources import FindingsStoreResource, store_for
@@ -132,6 +138,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     store = store_for(url)
     progress(f"findings store: {store.masked_url}")
     instance = _instance()
+    for note in fail_orphaned_runs(instance):
+        progress(note)
     plan, failed_sources = _plan(project, datasets, store_resource, instance, args)
     run_failures = _run(plan, defs, instance, store)
     checked = {(ctx.name, ref.snapshot_id) for ctx, ref in plan} | {(name, NO_SNAPSHOT) for name in failed_sources}

@@ -18,6 +18,7 @@ from dq_monitor.config import ProjectConfig
 from dq_monitor.core import names
 from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome
+from dq_monitor.core.process import PROCESS_TAG, this_process
 from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.anomalies_training import (
     ModelRegistry,
@@ -61,21 +62,27 @@ def train_model(ctx: DatasetContext, spec: AnomalySpec, store: Store, as_of: str
     """Fit on the clean, materialized snapshots before `as_of` (default: the newest ones); (model, window, path).
 
     The model is recorded as trained for `as_of` (or the newest snapshot), so it becomes the current
-    model from that snapshot on and never judges an earlier one.
+    model from that snapshot on and never judges an earlier one. Under the registry's training lock:
+    when another process already trained this model (same snapshot, window and spec), that one is reused.
     """
-    from dq_monitor.anomalies import AnomalyInputError, fit_model
+    from dq_monitor.anomalies import AnomalyInputError, FittedModel, fit_model
 
-    before = store.get_snapshot(ctx.name, as_of) if as_of else None
-    window = training_snapshots(store, ctx.name, before=before, n=spec.reference_snapshots)
-    window = [s for s in window if ctx.snapshot_parquet(s).exists()]
-    if not window:
-        raise TrainingError(f"{ctx.name}: no clean, materialized snapshot to train the anomaly model on")
-    try:
-        model = fit_model(_load_frames(ctx, window), spec, snapshot_ids=window)
-    except AnomalyInputError as exc:
-        raise TrainingError(f"{ctx.name}: cannot train the anomaly model on {', '.join(window)}: {exc}") from None
-    trained_for = before.snapshot if before else store.snapshots(ctx.name)[-1].snapshot
-    return model, window, _registry(ctx).save(model, as_of=trained_for)
+    registry = _registry(ctx)
+    with registry.training_lock():
+        before = store.get_snapshot(ctx.name, as_of) if as_of else None
+        window = training_snapshots(store, ctx.name, before=before, n=spec.reference_snapshots)
+        window = [s for s in window if ctx.snapshot_parquet(s).exists()]
+        if not window:
+            raise TrainingError(f"{ctx.name}: no clean, materialized snapshot to train the anomaly model on")
+        trained_for = before.snapshot if before else store.snapshots(ctx.name)[-1].snapshot
+        same = registry.trained(trained_for, window, spec.model_dump(mode="json"))
+        if same is not None:
+            return FittedModel.load(same.path), window, same.path
+        try:
+            model = fit_model(_load_frames(ctx, window), spec, snapshot_ids=window)
+        except AnomalyInputError as exc:
+            raise TrainingError(f"{ctx.name}: cannot train the anomaly model on {', '.join(window)}: {exc}") from None
+        return model, window, registry.save(model, as_of=trained_for)
 
 
 def build_model_asset(ctx: DatasetContext, spec: AnomalySpec) -> dg.AssetsDefinition:
@@ -271,7 +278,7 @@ def before_snapshot_run(ctx: DatasetContext, defs: dg.Definitions, instance: dg.
         instance=instance, raise_on_error=False,
         run_config={"ops": {names.anomaly_model_asset(ctx.name): {"config": {"as_of": snapshot_id}}},
                     "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        tags={**ctx.tags, "dq_monitor/trigger": "cli", "dq_monitor/reason": reason[:60]})
+        tags={**ctx.tags, "dq_monitor/trigger": "cli", PROCESS_TAG: this_process(), "dq_monitor/reason": reason[:60]})
     return f"trained the anomaly model ({reason})"
 
 

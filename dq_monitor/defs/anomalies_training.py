@@ -11,7 +11,11 @@ re-running `check --all` gives every snapshot the same model, verdict and scores
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +31,7 @@ class ModelEntry:
     snapshot_ids: tuple[str, ...]
     fitted_at: str
     as_of: str | None = None  # None: written before `as_of` existed; current after its newest training snapshot
+    params: dict | None = None  # the anomaly spec it was fitted with
 
 
 class ModelRegistry:
@@ -37,12 +42,35 @@ class ModelRegistry:
         return self.folder / f"{version}.joblib"
 
     def save(self, model, as_of: str) -> Path:
-        """Write `model` (a FittedModel) and its sidecar, recording the snapshot it was trained for."""
-        path = model.save(self.path_for(model.version))
-        sidecar = path.with_name(path.name + ".json")
+        """Write `model` (a FittedModel) and its sidecar, recording the snapshot it was trained for.
+
+        Both are written in a staging folder and moved in, the sidecar last: a reader never sees a
+        half-written model, nor a sidecar without its `as_of`.
+        """
+        staged = model.save(self.folder / ".staging" / f"{model.version}.joblib")
+        sidecar = staged.with_name(staged.name + ".json")
         meta = json.loads(sidecar.read_text())
         sidecar.write_text(json.dumps({**meta, "as_of": as_of}, indent=2, sort_keys=True))
+        path = self.path_for(model.version)
+        os.replace(staged, path)
+        os.replace(sidecar, path.with_name(path.name + ".json"))
         return path
+
+    @contextmanager
+    def training_lock(self) -> Iterator[None]:
+        """Held while deciding to train and training: two processes never fit the same model twice."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / ".training.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def trained(self, as_of: str, snapshot_ids: list[str], params: dict) -> ModelEntry | None:
+        """A model already trained for `as_of` on exactly `snapshot_ids` with the same spec (another process's)."""
+        return next((e for e in self.entries() if e.as_of == as_of and list(e.snapshot_ids) == snapshot_ids
+                     and e.params == params), None)
 
     def entries(self) -> list[ModelEntry]:
         out = []
@@ -52,7 +80,7 @@ class ModelRegistry:
             except (OSError, ValueError):
                 continue
             out.append(ModelEntry(sidecar.with_suffix(""), str(meta.get("version")), tuple(meta.get("snapshot_ids", [])),
-                                  str(meta.get("fitted_at", "")), meta.get("as_of")))
+                                  str(meta.get("fitted_at", "")), meta.get("as_of"), meta.get("params")))
         return sorted(out, key=lambda e: e.fitted_at)
 
     def usable_for(self, store: Store, dataset: str, snapshot: str) -> ModelEntry | None:

@@ -111,7 +111,7 @@ def _monitor(target: AssetTarget, spec: MonitorSpec) -> Evaluate:
 
     def evaluate(judging: Judging, value: Any) -> CheckOutcome:
         store, rec = judging.store, judging.record
-        series, times = metric_history(store, target.name, spec.key)
+        series, times = metric_history(store, target.name, spec.key, rec.snapshot)
         verdict = evaluate_latest(series, spec, expected=expected_timestamps(store, target.name, check_name, times),
                                   as_of=rec.snapshot_time)
         if rec.snapshot not in times:

@@ -22,9 +22,10 @@ from dq_monitor.history import MonitorSpec, evaluate_latest, monitor_outcome
 from dq_monitor.store import Store
 
 
-def metric_history(store: Store, dataset: str, key: str) -> tuple[pd.Series, dict[str, pd.Timestamp]]:
-    """(series indexed by observed_at, snapshot -> timestamp) for one metric key."""
-    rows = store.metric_series(dataset, key)
+def metric_history(store: Store, dataset: str, key: str,
+                   current: str | None = None) -> tuple[pd.Series, dict[str, pd.Timestamp]]:
+    """(series indexed by observed_at, snapshot -> timestamp) for one metric key: completely checked snapshots and `current`."""
+    rows = store.metric_series(dataset, key, keep=current)
     index = pd.DatetimeIndex([pd.Timestamp(t) for t, _, _ in rows], name="observed_at")
     series = pd.Series([v if v is not None else float("nan") for _, _, v in rows], index=index, name=key,
                        dtype="float64")
@@ -60,7 +61,7 @@ def build_monitor_check(ctx: DatasetContext, spec: MonitorSpec) -> dg.AssetCheck
         started = time.perf_counter()
         store = dq_store.get_store()
         snapshot_id = context.partition_key
-        series, times = metric_history(store, ctx.name, spec.key)
+        series, times = metric_history(store, ctx.name, spec.key, snapshot_id)
         as_of = times[snapshot_id] if snapshot_id in times else snapshot_time_of(store, ctx.name, snapshot_id)
         verdict = evaluate_latest(series, spec, expected=expected_timestamps(store, ctx.name, check_name, times),
                                   as_of=as_of)

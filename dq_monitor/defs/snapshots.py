@@ -20,6 +20,7 @@ from dq_monitor.core.markdown import markdown_table
 from dq_monitor.core.names import CheckType, readable_check
 from dq_monitor.defs.adapters import record_check
 from dq_monitor.defs.context import DatasetContext
+from dq_monitor.defs.expected_checks import snapshot_job_checks
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.history import profile
 from dq_monitor.report.dataset import anchor
@@ -128,7 +129,7 @@ def record_ingest(ctx: DatasetContext, store: Store, ref: SnapshotRef, result: R
     store.record_snapshot(ctx.name, ref.snapshot_id, source_path=ref.path, snapshot_time=ref.snapshot_time,
                           row_count=len(frame), bytes=ref.bytes, columns=profile,
                           max_timestamp=newest_timestamp(frame, ctx.dataset.timestamp_column),
-                          read_problems=problems, run_id=context.run_id)
+                          read_problems=problems, run_id=context.run_id, expected_checks=snapshot_job_checks(ctx, context))
     store.record_metrics(ctx.name, ref.snapshot_id,
                          snapshot_metrics(frame, ref, ctx.dataset.timestamp_column, context.log),
                          observed_at=ref.snapshot_time)
@@ -201,7 +202,7 @@ def ingest_sql_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, 
     newest = read.newest.replace(tzinfo=timezone.utc) if read.newest else None
     store.record_snapshot(ctx.name, ref.snapshot_id, source_path=ref.path, snapshot_time=ref.snapshot_time,
                           row_count=read.row_count, bytes=0, columns=read.columns, max_timestamp=newest,
-                          read_problems=[], run_id=context.run_id)
+                          read_problems=[], run_id=context.run_id, expected_checks=snapshot_job_checks(ctx, context))
     store.record_metrics(ctx.name, ref.snapshot_id, read.metrics, observed_at=ref.snapshot_time)
     for note in read.notes:
         context.log.info(f"{ctx.name}/{ref.snapshot_id}: {note}")

@@ -131,6 +131,18 @@ def unreachable_message(url: str, exc: OperationalError) -> str:
     return f"cannot reach the findings store on {host} ({mask_url(url)}): {reason}"
 
 
+def insert_missing(s: Session, model: Any, values: dict[str, Any], keys: list[str]) -> None:
+    """INSERT the row unless one with the same `keys` exists (a concurrent writer's insert wins, no error)."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the store supports Postgres and SQLite
+        raise StoreUnavailable(f"unsupported database backend {dialect!r}")
+    s.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
 class StoreBase:
     """Engine, sessions and migrations; the role mixins add the tables' operations."""
 

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from dq_monitor.core.outcome import CheckOutcome, Finding, _jsonable
 from dq_monitor.store.engine import StoreBase, utcnow
 from dq_monitor.store.records import EvaluationRecord, ExpectedMarkRecord, FindingRecord
+from dq_monitor.store.snapshots import settle
 from dq_monitor.store.tables import CheckEvaluation, ExpectedMark
 from dq_monitor.store.tables import Finding as FindingRow
+from dq_monitor.store.tables import Snapshot as SnapshotRow
 
 
 class FindingsMixin(StoreBase):
@@ -37,6 +39,7 @@ class FindingsMixin(StoreBase):
                     self._upsert_evaluation(s, dataset, snapshot, outcome, asset_key, run_id, source, now)
                     self._sync_findings(s, dataset, snapshot, outcome.check, outcome.findings, check_type, source,
                                         run_id, now)
+                    self._settle_snapshot(s, dataset, snapshot)
                 break
             except IntegrityError:
                 # A concurrent writer inserted the same keys first; the retry updates them.
@@ -66,6 +69,12 @@ class FindingsMixin(StoreBase):
         row.source = source
         row.run_id = run_id
         row.evaluated_at = now
+
+    def _settle_snapshot(self, s: Session, dataset: str, snapshot: str) -> None:
+        row = s.scalars(select(SnapshotRow).where(SnapshotRow.dataset == dataset,
+                                                  SnapshotRow.snapshot == snapshot)).first()
+        if row is not None:
+            settle(s, row)
 
     def _sync_findings(self, s: Session, dataset: str, snapshot: str, check: str, findings: Iterable[Finding],
                        check_type: str, source: str, run_id: str | None, now: datetime) -> None:

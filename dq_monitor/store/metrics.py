@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dq_monitor.store.engine import StoreBase, utcnow
-from dq_monitor.store.tables import Metric
+from dq_monitor.store.tables import Metric, Snapshot
 
 
 class MetricsMixin(StoreBase):
@@ -40,12 +40,18 @@ class MetricsMixin(StoreBase):
                 if attempt == 2:
                     raise
 
-    def metric_series(self, dataset: str, metric: str) -> list[tuple[datetime, str, float | None]]:
-        """(observed_at, snapshot, value) for one metric, oldest first."""
+    def metric_series(self, dataset: str, metric: str, *, keep: str | None = None) -> list[tuple[datetime, str, float | None]]:
+        """(observed_at, snapshot, value) for one metric, oldest first.
+
+        Snapshots not every check of which was evaluated (a killed run) are left out, except `keep`:
+        the snapshot being judged, whose own checks are still running.
+        """
+        unchecked = (select(Snapshot.snapshot)
+                     .where(Snapshot.dataset == dataset, Snapshot.checked_at.is_(None), Snapshot.snapshot != (keep or "")))
         with self.session() as s:
             rows = s.execute(
                 select(Metric.observed_at, Metric.snapshot, Metric.value)
-                .where(Metric.dataset == dataset, Metric.metric == metric)
+                .where(Metric.dataset == dataset, Metric.metric == metric, Metric.snapshot.not_in(unchecked))
                 .order_by(Metric.observed_at, Metric.snapshot)
             ).all()
             return [(r[0], r[1], r[2]) for r in rows]

@@ -22,6 +22,7 @@ class SnapshotRecord:
     columns: dict[str, Any]
     max_timestamp: datetime | None = None
     read_problems: tuple[dict[str, Any], ...] = ()
+    checked_at: datetime | None = None  # None: not every check of it has been evaluated (see `store.clean`)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,10 @@ class Snapshot(Base):
     read_problems: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     run_id: Mapped[str | None] = mapped_column(String(64))
     ingested_at: Mapped[datetime]
+    #: The checks the ingesting run evaluates (`store.clean.ExpectedChecks.to_json`); None: any one evaluation completes it.
+    expected_checks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: When every expected check had an evaluation; None: never completely checked (e.g. its run was killed).
+    checked_at: Mapped[datetime | None]
 
 
 class CheckEvaluation(Base):

@@ -53,6 +53,7 @@ def test_the_baseline_skips_snapshots_with_open_schema_or_volume_findings(databa
     for i, sid in enumerate(["s1", "s2", "s3"]):
         store.record_snapshot("orders", sid, source_path=f"/x/{sid}", snapshot_time=T0 + timedelta(days=i),
                               row_count=100 * (i + 1), bytes=1, columns={"a": {"type": "int"}})
+        store.record_outcome("orders", sid, outcome("orders_row_count_in_bounds"), check_type="volume")  # checked
     store.record_outcome("orders", "s2", outcome("orders_row_count_in_bounds", "bounds"), check_type="volume")
     base = store.baseline_snapshot("orders", "s3", T0 + timedelta(days=2))
     assert base is not None and base.snapshot == "s1"
