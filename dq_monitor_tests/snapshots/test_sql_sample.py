@@ -28,6 +28,11 @@ def test_profile_sample_rows_defaults_to_postgres_analyze_size_is_validated_and_
     source = {"kind": "sql", "url_env": "U", "table": "t", "profile_sample_rows": "many"}
     with pytest.raises(ConfigError, match="profile_sample_rows"):
         load_config(write_config(tmp_path, [{"name": "orders", "source": source}]))
+    source["profile_sample_rows"] = 7
+    plain, featured = load_config(write_config(tmp_path, [
+        {"name": "orders", "source": source},
+        {"name": "events", "source": source, "expectations": {"suite": "s.json"}}])).datasets
+    assert not has_row_level_features(plain) and has_row_level_features(featured)
     (row,) = [line for line in REFERENCE.read_text().splitlines() if line.startswith("| `profile_sample_rows`")]
     assert "`30000`" in row and "ANALYZE" in row
 
