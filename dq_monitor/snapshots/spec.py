@@ -53,6 +53,12 @@ class SqlSource(StrictModel):
                                   "on every sensor tick so late rows change their verdict")
     sample_rows: int = Field(default=100_000, ge=1, description="at most this many rows of a snapshot are read for "
                              "row-level features (drift, anomalies, GX), with a seeded per-dialect sample")
+    profile_sample_rows: int = Field(
+        default=30_000, ge=1, description="when the dataset has no drift, anomalies or expectations: at most this many "
+        "rows are sampled (as for sample_rows) for the metrics estimated from a sample (Postgres' distinct counts, "
+        "top-category shares, quantiles; quantiles on SQLite and other dialects). 30,000 is what PostgreSQL's ANALYZE "
+        "samples (300 x default_statistics_target). With row-level features the sample_rows sample serves instead: "
+        "one sample per bucket")
     sample_seed: int = Field(default=0, ge=0, description="seed of the sample, so re-runs read the same rows")
 
     @model_validator(mode="after")

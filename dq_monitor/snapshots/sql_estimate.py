@@ -1,7 +1,7 @@
 """Metrics a dialect cannot compute cheaply in the database, taken from the bucket's seeded sample.
 
-Every value here is exact when the sample holds the whole bucket (bucket rows <= `sample_rows`), and an
-estimate otherwise:
+Every value here is exact when the sample holds the whole bucket (bucket rows <= the sample size, `sample_rows`
+or `profile_sample_rows`), and an estimate otherwise:
 - quantiles p05/p50/p95: `numpy.percentile` of the sampled values (linear interpolation, as `percentile_cont`);
 - distinct counts: Haas & Stokes' Duj1 estimator `n*d / (n - f1 + f1*n/N)` -- the one PostgreSQL's own
   ANALYZE uses for `pg_stats.n_distinct` -- where `d` distinct values were seen among `n` sampled non-null

@@ -14,8 +14,9 @@ come from depends on the dialect (`IN_DATABASE`):
   when the bucket fits in the sample, estimates otherwise);
 - other dialects: distinct counts and top shares in the database, quantiles from the sample.
 
-`read_sample` returns at most `sample_rows` rows, the same rows on every run; a bucket that fits is read
-whole, without any ordering. A larger bucket is ordered by a seeded hash and cut at `sample_rows`:
+`read_sample` returns at most n rows (`sample_rows` or `profile_sample_rows`, see `sql_read.sample_size`), the
+same rows on every run; a bucket that fits is read whole, without any ordering. A larger bucket is ordered by
+a seeded hash and cut at n:
 - PostgreSQL tables: `ORDER BY hashtextextended(ctid::text, seed)` (a hash of the row's physical
   position: ~10x cheaper than hashing the row's text; the same rows until they are updated or the table
   is rewritten by VACUUM FULL/CLUSTER); PostgreSQL queries and DuckDB: `ORDER BY md5(<row as text> || seed)`;
@@ -172,7 +173,7 @@ def read_sample(rel: Relation, where: sa.ColumnElement | None, rows: int, seed: 
     bucket = sa.select(*cols).select_from(rel.selectable)
     bucket = bucket.where(where) if where is not None else bucket
     if total <= rows:  # the whole bucket: no ordering needed to pick the same rows every run
-        stmt, method = bucket, f"all {total} rows (the bucket fits in sample_rows={rows})"
+        stmt, method = bucket, f"all {total} rows (the bucket fits in the {rows}-row sample)"
     elif rel.dialect == "postgresql" and rel.is_table:
         return _postgres_table_sample(rel, bucket, rows, seed, total)
     elif rel.dialect in ("postgresql", "duckdb"):

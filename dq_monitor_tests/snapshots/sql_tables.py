@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -134,3 +135,29 @@ def execute(url: str, *statements: str, **params) -> None:
                 conn.execute(sa.text(statement), params)
     finally:
         engine.dispose()
+
+
+class StatementLog:
+    """Every statement any engine sends, through SQLAlchemy's `before_cursor_execute` event."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(" ".join(statement.split()))
+
+    def reading(self, table: str) -> list[str]:
+        return [s for s in self.statements if re.search(rf'\bFROM "?{table}"?\b', s)]
+
+    def samples(self, table: str) -> list[str]:
+        """Statements returning rows of `table`: the sample reads (not aggregates, nor a query's 100-row type probe,
+        read once per connection)."""
+        return [s for s in self.reading(table) if "count(" not in s.split(" FROM ", 1)[0] and "dq_probe" not in s]
+
+
+@pytest.fixture
+def statements() -> Iterator[StatementLog]:
+    log = StatementLog()
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", log)
+    yield log
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", log)

@@ -118,11 +118,11 @@ def test_nulls_injected_into_one_day_are_a_null_rate_and_contract_finding_on_tha
 
 
 def test_the_sample_is_bounded_seeded_and_marked_as_sampled(bike_url: str) -> None:
-    ds = bike(sample_rows=5, sample_seed=7)
+    ds = bike(profile_sample_rows=5, sample_seed=7)
     first, again = read(ds, "2011-01-05"), read(ds, "2011-01-05")
     assert len(first.frame) == 5 and first.sampled and first.row_count > 5
     assert first.frame["instant"].tolist() == again.frame["instant"].tolist()
-    other_seed = read(bike(sample_rows=5, sample_seed=8), "2011-01-05")
+    other_seed = read(bike(profile_sample_rows=5, sample_seed=8), "2011-01-05")
     assert sorted(other_seed.frame["instant"]) != sorted(first.frame["instant"])
     assert str(first.frame["ts"].dtype) == "datetime64[ns, UTC]"
     whole = read(bike(), "2011-01-05")
@@ -130,7 +130,7 @@ def test_the_sample_is_bounded_seeded_and_marked_as_sampled(bike_url: str) -> No
 
 
 def test_a_full_snapshot_is_one_snapshot_of_the_whole_table(bike_url: str, hours: pd.DataFrame) -> None:
-    ds = bike(partition_by=None, snapshot="full", sample_rows=200)
+    ds = bike(partition_by=None, snapshot="full", profile_sample_rows=200)
     when = pd.Timestamp("2026-01-02 03:04:05", tz="UTC").to_pydatetime()
     (snap,) = discover_sql(ds, now=when)
     assert snap.ref.snapshot_id == "2026-01-02T030405" and snap.row_count == len(hours)
@@ -141,7 +141,7 @@ def test_a_full_snapshot_is_one_snapshot_of_the_whole_table(bike_url: str, hours
 
 def test_quantiles_and_distinct_counts_come_from_the_database_or_the_sample_as_the_dialect_decides(
         bike_url: str, hours: pd.DataFrame) -> None:
-    got = read(bike(sample_rows=10), "2011-06-01")  # 24 rows: sampled
+    got = read(bike(profile_sample_rows=10), "2011-06-01")  # 24 rows: sampled
     day = hours[hours["ts"].dt.strftime("%Y-%m-%d") == "2011-06-01"]
     exact = float(np.percentile(day["cnt"], 50))
     if bike_url.startswith("duckdb"):  # quantile_cont in the database: exact although the sample is 10 rows
@@ -177,7 +177,7 @@ def test_nulls_injected_into_one_day_fail_the_adaptive_null_rate_monitor_on_that
 
     execute(bike_url, "UPDATE hour SET hum = NULL WHERE instant % 3 = 0 AND ts >= :lo AND ts < :hi",
             lo=pd.Timestamp("2011-03-10").to_pydatetime(), hi=pd.Timestamp("2011-03-11").to_pydatetime())
-    ds = bike(sample_rows=10)  # null rates are exact counts in the database, whatever the sample
+    ds = bike(profile_sample_rows=10)  # null rates are exact counts in the database, whatever the sample
     days = [f"2011-03-{d:02d}" for d in range(1, 11)]
     reads = read_sql_snapshots(ds, [sql_ref("bike", ds.source, d) for d in days])
     series = pd.Series([r.metrics["null_rate:hum"] for r in reads], index=pd.to_datetime(days), name="null_rate:hum")

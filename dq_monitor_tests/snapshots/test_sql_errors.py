@@ -23,35 +23,15 @@ from dq_monitor.snapshots.sql_profile import profile_in_database
 from dq_monitor.snapshots.sql_query import validate_select
 from dq_monitor.snapshots.sql_read import read_sql_snapshot
 from dq_monitor_tests.snapshots.sql_tables import (
+    StatementLog,
     bike,
 )
 from dq_monitor_tests.support.helpers import orders_dataset, write_config
 
 
-class StatementLog:
-    """Every statement any engine sends, through SQLAlchemy's `before_cursor_execute` event."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.statements.append(" ".join(statement.split()))
-
-    def reading(self, table: str) -> list[str]:
-        return [s for s in self.statements if re.search(rf'\bFROM "?{table}"?\b', s)]
-
-
-@pytest.fixture
-def statements():
-    log = StatementLog()
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", log)
-    yield log
-    sa.event.remove(sa.engine.Engine, "before_cursor_execute", log)
-
-
 def test_aggregate_metrics_come_from_one_aggregate_query_and_no_statement_reads_unbounded_rows(
         bike_url: str, statements: StatementLog) -> None:
-    ds = bike(sample_rows=5)  # smaller than the bucket: the seeded, ordered sample path
+    ds = bike(profile_sample_rows=5)  # smaller than the bucket: the seeded, ordered sample path
     with open_relation("bike", ds.source) as rel:
         where = in_bucket(rel, partition_column(rel, "ts"), bucket_from_id("2011-01-05", "day"))
         statements.statements.clear()

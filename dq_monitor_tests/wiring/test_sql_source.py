@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from dq_monitor.config import load_config
 from dq_monitor.core import names
@@ -18,6 +19,7 @@ from dq_monitor.defs.builder import build_definitions
 from dq_monitor.store import Store
 from dq_monitor_tests.snapshots.sql_tables import (
     DIALECTS,
+    StatementLog,
     bike_hours,
     database_url,
     execute,
@@ -85,7 +87,14 @@ def test_sql_buckets_are_checked_and_late_rows_and_dropped_columns_change_the_ve
     store = Store(store_url)
     with dg.instance_for_test() as instance:
         daemon = Daemon(defs, instance)
-        assert daemon.tick("bike") == list(DAYS)
+        log = StatementLog()
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", log)
+        try:
+            assert daemon.tick("bike") == list(DAYS)
+        finally:
+            sa.event.remove(sa.engine.Engine, "before_cursor_execute", log)
+        # one sample read per bucket in its run: the sample_rows one drift needs, reused for the estimates
+        assert len(log.samples("hour")) == len(DAYS)
         assert _open(store, "bike_row_count_in_bounds") == {"2011-01-26", "2011-01-27"}  # 16 and 8 rows
         assert store.get_snapshot("bike", "2011-01-27").row_count == 8
         # freshness: a closed day's newest row vs the day's end (2011-01-26 stops at 17:00: 7 h; others 1 h)
