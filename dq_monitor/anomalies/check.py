@@ -1,9 +1,13 @@
 """Scores -> the `<dataset>_anomaly_rate_is_normal` check outcome.
 
 The check fails when the share of anomalous rows is abnormally high for the model:
-above `max_rate_ratio` times the rate the model expects (its rate on the reference)
-*and* unlikely under that rate (one-sided binomial test, p < 0.001), so a couple of
-extra anomalies in a small snapshot do not page anyone. It also fails when any row
+above `max_rate_ratio` times the rate the model expects (the share of fresh rows expected
+above its conformal threshold) *and* unlikely under that rate (one-sided test, p < 0.001), so a
+couple of extra anomalies in a small snapshot do not page anyone. The test is beta-binomial: the
+threshold is an order statistic of the model's calibration scores, so the true rate of fresh clean
+rows above it varies from model to model around the expected one (Beta-distributed; with 600
+reference rows its spread is over half the rate itself), and a plain binomial test around the
+expected rate fails clean snapshots far more often than p suggests. It also fails when any row
 reaches the `fail_on_tier` severity tier (default "medium": twice as far from
 typical as the anomaly threshold), because ten absurd readings in two thousand rows
 are news even though they barely move the rate.
@@ -25,7 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
+from scipy.stats import betabinom, binom
 
 from dq_monitor.anomalies.fitted import ScoredSnapshot
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
@@ -70,7 +74,7 @@ def anomaly_rate_outcome(
             metadata={**base_meta, "n_rows": 0},
         )
 
-    rate = _RateTest.of(scores, scored.expected_rate, spec)
+    rate = _RateTest.of(scores, scored.expected_rate, spec, scored.calibration_rows)
     alert = scores[scores["is_anomaly"] & (scores["score"] >= spec.alert_threshold)]
     alert = alert.sort_values("score", ascending=False, kind="stable")
     top = _top_rows(alert.head(spec.max_findings), current, primary_key)
@@ -142,12 +146,13 @@ class _RateTest:
     problems: tuple[str, ...]
 
     @classmethod
-    def of(cls, scores: pd.DataFrame, expected_rate: float, spec: AnomalySpec) -> _RateTest:
+    def of(cls, scores: pd.DataFrame, expected_rate: float, spec: AnomalySpec,
+           calibration_rows: int = 0) -> _RateTest:
         n = len(scores)
         k = int(scores["is_anomaly"].sum())
         rate = k / n
         expected = max(expected_rate, 1e-6)
-        p_value = float(binom.sf(k - 1, n, expected)) if k else 1.0
+        p_value = rate_p_value(k, n, expected, calibration_rows)
         too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
         severe = 0
         if spec.fail_on_tier is not None:
@@ -158,6 +163,21 @@ class _RateTest:
         if severe:
             problems.append(f"{severe} row(s) reach the {spec.fail_on_tier!r} severity tier")
         return cls(k, rate, p_value, severe, tuple(problems))
+
+
+def rate_p_value(k: int, n: int, expected_rate: float, calibration_rows: int = 0) -> float:
+    """P(at least k of n fresh clean rows above the threshold).
+
+    With the calibration size m known, the rate above a conformal threshold is Beta(a, m + 1 - a),
+    a = expected_rate * (m + 1) (rows above it + 1), so the count is beta-binomial; without it
+    (models saved before it was recorded) binomial around the expected rate.
+    """
+    if k <= 0:
+        return 1.0
+    if calibration_rows > 0:
+        a = expected_rate * (calibration_rows + 1)
+        return float(betabinom.sf(k - 1, n, a, calibration_rows + 1 - a))
+    return float(binom.sf(k - 1, n, expected_rate))
 
 
 def _score_metrics(s: np.ndarray, rate: float) -> dict[str, float]:

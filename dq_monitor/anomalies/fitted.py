@@ -60,6 +60,8 @@ class FittedModel:
     notes: tuple[str, ...] = ()
     library_versions: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    #: Reference rows the threshold was calibrated on (0: unknown, a model saved before it was recorded).
+    calibration_rows: int = 0
 
     @property
     def features(self) -> list[str]:
@@ -85,6 +87,7 @@ class FittedModel:
             "threshold": self.threshold,
             "score_median": self.score_median,
             "expected_rate": self.expected_rate,
+            "calibration_rows": self.calibration_rows,
             "n_reference_rows": self.n_reference_rows,
             "snapshot_ids": list(self.snapshot_ids),
             "fitted_at": self.fitted_at,
@@ -137,6 +140,8 @@ class ScoredSnapshot:
     expected_rate: float
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: How many reference scores set the threshold: the rate check's null is beta-binomial with it.
+    calibration_rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -188,6 +193,7 @@ def fit_model(
         threshold=detector.threshold_,
         score_median=detector.train_score_median_,
         expected_rate=detector.expected_rate_,
+        calibration_rows=detector.calibration_rows_,
         n_reference_rows=n,
         snapshot_ids=tuple(map(str, snapshot_ids)),
         fitted_at=fitted_at.isoformat(),
@@ -222,16 +228,9 @@ def _fit_detector(reference: pd.DataFrame, encoder: FeatureEncoder, spec: Anomal
 
 def empty_scores(index: pd.Index | None = None) -> pd.DataFrame:
     index = index if index is not None else pd.RangeIndex(0)
-    return pd.DataFrame(
-        {
-            "score": pd.Series(dtype="float64"),
-            "raw_score": pd.Series(dtype="float64"),
-            "is_anomaly": pd.Series(dtype="bool"),
-            "severity": pd.Series(dtype="object"),
-            "reason": pd.Series(dtype="object"),
-        },
-        index=index[:0],
-    )
+    dtypes = {"score": "float64", "raw_score": "float64", "is_anomaly": "bool", "severity": "object",
+              "reason": "object"}
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()}, index=index[:0])
 
 
 def score_with_model(model: FittedModel, current: pd.DataFrame) -> ScoredSnapshot:
@@ -241,7 +240,8 @@ def score_with_model(model: FittedModel, current: pd.DataFrame) -> ScoredSnapsho
     so severity tiers and the alert threshold mean the same for every detector.
     `reason` is filled for anomalous rows (empty for normal ones).
     """
-    base = dict(model_version=model.version, expected_rate=model.expected_rate)
+    base = dict(model_version=model.version, expected_rate=model.expected_rate,
+                calibration_rows=getattr(model, "calibration_rows", 0))
     if not isinstance(current, pd.DataFrame):
         problem = f"snapshot is a {type(current).__name__}, not a DataFrame"
         return ScoredSnapshot(empty_scores(), problems=(problem,), **base)

@@ -42,7 +42,10 @@ class BaseDetector(BaseEstimator):
         the threshold is the (1 - contamination) quantile of the training scores.
         Otherwise (`contamination=None`) the threshold is the `threshold_quantile`
         quantile of the training score distribution, and `expected_rate_` records the
-        share of training rows above it, so nothing forces a rate on new data.
+        share of fresh rows expected above it, so nothing forces a rate on new data.
+        Calibration scores must be out-of-sample (`_calibration_scores`): a detector whose
+        training rows score lower than fresh rows (a row is its own neighbour, or inside
+        its own ECDF) overrides it, or fresh clean rows exceed the threshold too often.
     """
 
     #: Smallest number of training rows a detector accepts.
@@ -130,12 +133,24 @@ class BaseDetector(BaseEstimator):
             raise ValueError(f"threshold_quantile must be in [0.5, 1), got {q!r}")
 
     def _set_threshold(self, train_scores: np.ndarray) -> None:
+        """Conformal threshold on held-out-like calibration scores (see `_calibration_scores`).
+
+        The threshold is the ceil((n + 1) q)-th smallest of the n calibration scores (the
+        largest when n is too small for q), and `expected_rate_` = (rows above it + 1) / (n + 1):
+        for exchangeable scores exactly the expected share of *fresh* rows above the threshold.
+        A fresh snapshot's count above it is then beta-binomial with `calibration_rows_`
+        (the rate check's null distribution), not binomial around the in-sample share.
+        """
         q = 1.0 - self.contamination if self.contamination is not None else self.threshold_quantile
-        self.threshold_ = float(np.quantile(train_scores, q))
-        self.expected_rate_ = float(np.mean(train_scores > self.threshold_))
-        self.train_score_median_ = float(np.median(train_scores))
+        n = len(train_scores)
+        ordered = np.sort(np.asarray(train_scores, dtype=np.float64))
+        rank = min(n, int(np.ceil((n + 1) * q - 1e-9)))
+        self.threshold_ = float(ordered[rank - 1])
+        self.calibration_rows_ = int(n)
+        self.expected_rate_ = float((np.sum(ordered > self.threshold_) + 1) / (n + 1))
+        self.train_score_median_ = float(np.median(ordered))
         self.train_score_quantiles_ = {
-            str(p): float(np.quantile(train_scores, p)) for p in (0.5, 0.9, 0.99, 0.999)
+            str(p): float(np.quantile(ordered, p)) for p in (0.5, 0.9, 0.99, 0.999)
         }
 
     def _as_matrix(self, X, *, fitting: bool) -> np.ndarray:

@@ -64,6 +64,25 @@ class LOFDetector(BaseDetector):
                 n_neighbors=self.n_neighbors_, novelty=True, n_jobs=self.n_jobs
             ).fit(Z)
 
+    def _calibration_scores(self, X):
+        """Training rows scored leave-one-out (a zero-distance nearest neighbour is the row itself).
+
+        `score_samples` on a reference row counts the row as its own neighbour at distance 0,
+        which makes training rows look denser than fresh ones and the threshold too low.
+        """
+        Z = (X - self.center_) / self.scale_
+        dist, idx = self.estimator_.kneighbors(Z, n_neighbors=min(self.n_neighbors_ + 1, self.estimator_.n_samples_fit_))
+        self_hit = dist[:, 0] == 0
+        keep = np.where(self_hit[:, None], np.arange(1, dist.shape[1])[None, :],
+                        np.arange(dist.shape[1] - 1)[None, :])
+        dist, idx = np.take_along_axis(dist, keep, 1), np.take_along_axis(idx, keep, 1)
+        est = self.estimator_
+        reach = np.maximum(dist, est._distances_fit_X_[idx, est.n_neighbors_ - 1])
+        lrd = 1.0 / (reach.mean(axis=1) + 1e-10)
+        with np.errstate(all="ignore"):
+            scores = (est._lrd[idx] / lrd[:, None]).mean(axis=1)
+        return np.nan_to_num(scores, nan=1.0, posinf=np.finfo(np.float64).max / 1e6)
+
     def _score(self, X):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

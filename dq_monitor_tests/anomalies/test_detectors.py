@@ -153,11 +153,14 @@ def test_contamination_fixes_the_share_flagged_on_the_training_data(data):
     assert det.expected_rate_ == pytest.approx(0.1, abs=0.01)
 
 
-def test_without_contamination_the_threshold_is_a_quantile_of_training_scores(data):
+def test_without_contamination_the_threshold_is_the_conformal_quantile_of_training_scores(data):
     X, _ = data
     det = build("robust_z", threshold_quantile=0.95).fit(X)
-    assert det.threshold_ == pytest.approx(np.quantile(det.score_samples(X), 0.95))
-    assert 0 < det.expected_rate_ <= 0.05
+    n = len(X)
+    rank = int(np.ceil((n + 1) * 0.95))  # the conformal order statistic
+    assert det.threshold_ == np.sort(det.score_samples(X))[rank - 1]
+    assert det.calibration_rows_ == n
+    assert det.expected_rate_ == pytest.approx((n + 1 - rank) / (n + 1))
 
 
 def test_invalid_contamination_is_rejected_with_the_value(data):
@@ -214,14 +217,21 @@ def test_the_ensemble_can_take_the_max_of_named_members_with_parameters(data):
     np.testing.assert_allclose(scores, det.member_scores(X).max(axis=1))
 
 
+def _refit(member, X):
+    member = clone(member)
+    member._fit(member._prepare_fit(X)[0])
+    return member
+
+
 def test_the_default_ensemble_averages_z_standardised_iforest_ecod_and_knn(data):
     X, y = data
     det = build(DEFAULT_DETECTOR, random_state=0).fit(X)
     assert [type(m).__name__ for m in det.estimators_] == ["IsolationForestDetector", "ECODDetector", "KNNDetector"]
     assert det.combine == "mean" and det.normalize == "zscore"
     np.testing.assert_allclose(det.score_samples(X), det.member_scores(X).mean(axis=1))
-    # members are standardised on their training scores (k-NN's taken leave-one-out)
-    calibration = np.column_stack([m._calibration_scores(X) for m in det.estimators_])
+    # members are standardised on their training scores taken out-of-sample (k-NN's and ECOD's
+    # leave-one-out, computed right after the member's fit, as the ensemble does)
+    calibration = np.column_stack([_refit(m, X)._calibration_scores(X) for m in det.estimators_])
     z = (calibration - det.offsets_) / det.scales_
     np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=1e-9)
     np.testing.assert_allclose(z.std(axis=0), 1.0, rtol=1e-9)
