@@ -25,6 +25,7 @@ from dq_monitor.defs.anomalies_training import (
     training_snapshots,
 )
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
+from dq_monitor.defs.frames import read_frame
 from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
 from dq_monitor.store import Store
 
@@ -45,7 +46,7 @@ def _registry(ctx: DatasetContext) -> ModelRegistry:
 
 
 def _load_frames(ctx: DatasetContext, snapshot_ids: list[str]) -> pd.DataFrame:
-    frames = [pd.read_parquet(snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s))
+    frames = [read_frame(snapshot_parquet_path(ctx.snapshot_dir, ctx.snapshot_key.path[-1], s))
               for s in snapshot_ids]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 

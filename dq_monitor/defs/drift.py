@@ -13,6 +13,7 @@ from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome
 from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
+from dq_monitor.defs.frames import read_frame
 from dq_monitor.defs.resources import FindingsStoreResource, snapshot_parquet_path
 from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.store import Store, clean
@@ -57,7 +58,7 @@ def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, c
     )
 
     report_root = ctx.project.artifact_dir  # reports land in <artifact root>/<dataset>/drift/
-    reference = build_reference_frame([pd.read_parquet(p) for p in paths], selection, spec.seed)
+    reference = build_reference_frame([read_frame(p) for p in paths], selection, spec.seed)
     result = compare(reference, current, spec)
     report, pruned = None, []
     if spec.html_report == "always" or (spec.html_report == "on_drift" and has_findings(result)):
