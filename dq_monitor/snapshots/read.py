@@ -12,12 +12,14 @@ import io
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dq_monitor.snapshots.discover import SnapshotRef, open_filesystem
 from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
+from dq_monitor.snapshots.stream import FALLBACK, read_streaming
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,7 @@ def read_snapshot(dataset: SnapshotDataset, ref: SnapshotRef) -> ReadResult:
     result = ReadResult(frame=pd.DataFrame())
     for f in ref.files:
         name = f.rsplit("/", 1)[-1] if len(ref.files) == 1 else f
-        try:
-            with fs.open(f, "rb") as fh:
-                raw = fh.read()
-        except Exception as exc:
-            result.problems.append(ReadProblem(name, f"cannot open file: {exc}"))
-            continue
-        frame = _read_bytes(raw, source, name, result.problems)
+        frame = _read_file(fs, f, source, name, result.problems)
         if frame is None:
             continue
         result.rows_per_file[name] = len(frame)
@@ -81,6 +77,27 @@ def _missing_named_columns(frame: pd.DataFrame, dataset: SnapshotDataset, where:
         if column not in present and column not in contract:
             problems.append(ReadProblem(where, f"column {column!r} named by {field_name} is missing from the snapshot "
                                                f"(columns: {', '.join(sorted(present))})"))
+
+
+def _read_file(fs: Any, path: str, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
+    """A clean file streams from disk (`stream.py`); any other is read into memory and its problems named."""
+    try:
+        streamed = read_streaming(fs, path, source.format, dict(source.csv_options))
+    except Exception:  # noqa: BLE001 - the in-memory read below names the problem
+        streamed = FALLBACK
+    if streamed is not FALLBACK:
+        frame, caught = streamed
+        _malformed_rows(caught, name, problems)
+        if len(frame) == 0:
+            problems.append(ReadProblem(name, "file has a header but no data rows", "WARN"))
+        return frame
+    try:
+        with fs.open(path, "rb") as fh:
+            raw = fh.read()
+    except Exception as exc:
+        problems.append(ReadProblem(name, f"cannot open file: {exc}"))
+        return None
+    return _read_bytes(raw, source, name, problems)
 
 
 def _read_bytes(raw: bytes, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
@@ -154,12 +171,16 @@ def _read_csv(text: str, source: FilesSource, name: str, problems: list[ReadProb
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         frame = pd.read_csv(io.StringIO(text), on_bad_lines="warn", low_memory=False, **options)
+    _malformed_rows(caught, name, problems)
+    return frame
+
+
+def _malformed_rows(caught: list[warnings.WarningMessage], name: str, problems: list[ReadProblem]) -> None:
     bad = [str(w.message).strip() for w in caught if "Skipping line" in str(w.message) or "Expected" in str(w.message)]
     if bad:
         lines = re.findall(r"Skipping line (\d+): ([^\n]+)", "\n".join(bad))
         detail = "; ".join(f"line {n}: {why}" for n, why in lines[:5]) or bad[0][:300]
         problems.append(ReadProblem(name, f"{len(lines) or len(bad)} malformed row(s) skipped ({detail})"))
-    return frame
 
 
 def _nul_bytes(text: str, sep: str, header: list[str] | None, name: str, problems: list[ReadProblem]) -> None:
