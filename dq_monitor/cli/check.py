@@ -29,7 +29,9 @@ def _instance():
     home = os.environ.get("DAGSTER_HOME")
     if home:
         return dg.DagsterInstance.from_ref(InstanceRef.from_dir(home, overrides={"telemetry": {"enabled": False}}))
-    return dg.DagsterInstance.ephemeral(settings={"telemetry": {"enabled": False}})
+    from dq_monitor.cli.instance import ephemeral_instance
+
+    return ephemeral_instance(settings={"telemetry": {"enabled": False}})
 
 
 def _choose(ids: list[str], args: argparse.Namespace, dataset: str) -> list[str]:
