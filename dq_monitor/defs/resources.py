@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from dq_monitor.defs.frames import forget, read_frame
+from dq_monitor.defs.frames import forget, read_frame, write_frame
 from dq_monitor.store import DATABASE_URL_ENV, Store
 from dq_monitor.store.engine import env_reference, sqlite_url
 
@@ -78,7 +78,7 @@ class SnapshotParquetIOManager(dg.ConfigurableIOManager):
         path = self._path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".parquet.tmp")
-        obj.to_parquet(tmp, index=False)
+        write_frame(obj, tmp)
         forget(path)
         tmp.replace(path)  # atomic: readers never see half a file
         context.add_output_metadata({"parquet_path": dg.MetadataValue.path(str(path))})

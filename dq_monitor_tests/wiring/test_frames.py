@@ -42,3 +42,16 @@ def test_frames_over_the_cap_are_not_kept(tmp_path: Path, monkeypatch) -> None:
     expected = _write(path, [1.0, 2.0])
     assert_frame_equal(frames.read_frame(path), expected)
     assert not [k for k in frames._CACHE if k[0] == str(path.resolve())]
+
+
+def test_a_large_frame_written_in_row_groups_reads_back_as_a_plain_to_parquet(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(frames, "WRITE_CHUNK_ROWS", 3)
+    frame = pd.DataFrame({
+        "i": range(10), "f": [0.5 * i for i in range(10)], "b": [i % 2 == 0 for i in range(10)],
+        "s": [None] * 4 + [f"v{i}" for i in range(6)],  # the first row group holds no string at all
+        "c": pd.Categorical(["x", "y"] * 5, categories=["y", "x", "z"]),
+        "t": pd.date_range("2026-03-01", periods=10, freq="h", tz="UTC"),
+    })
+    frames.write_frame(frame, tmp_path / "chunked.parquet")
+    frame.to_parquet(tmp_path / "plain.parquet", index=False)
+    assert_frame_equal(pd.read_parquet(tmp_path / "chunked.parquet"), pd.read_parquet(tmp_path / "plain.parquet"))
