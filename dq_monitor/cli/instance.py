@@ -7,6 +7,10 @@ revisions on both in-memory databases (it loads ~180 migration scripts), a fixed
 CLI run, though an in-memory database is never migrated. The event storage here keeps Dagster's
 tables and queries and only holds one connection for the instance's life (serialised by Dagster's
 own lock); the run storage skips the stamp. Nothing is written to disk, as with `ephemeral()`.
+
+`without_output_capture()`: `execute_in_process` keeps every step's output value in its result (for
+`output_for_node`), so the snapshot frame stayed in memory for the whole run, next to the copies the
+downstream steps load; the CLI reads only events from its results, so it turns the capture off.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -75,3 +80,21 @@ def ephemeral_instance(settings: dict[str, Any]) -> DagsterInstance:
         run_launcher=SyncInMemoryRunLauncher(),
         settings=settings,
     )
+
+
+@contextmanager
+def without_output_capture() -> Iterator[None]:
+    """Within this block, `JobDefinition.execute_in_process` does not keep step output values."""
+    import dagster._core.execution.execute_in_process as in_process
+
+    original = in_process.core_execute_in_process
+
+    def core_execute_in_process(*args: Any, **kwargs: Any) -> Any:
+        kwargs["output_capturing_enabled"] = False
+        return original(*args, **kwargs)
+
+    in_process.core_execute_in_process = core_execute_in_process
+    try:
+        yield
+    finally:
+        in_process.core_execute_in_process = original
