@@ -21,16 +21,17 @@ are evidence of a failing rate only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
-from dq_monitor.anomalies.fitted import ScoredSnapshot
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
 from dq_monitor.core import names
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
+
+if TYPE_CHECKING:  # scipy and the detectors (sklearn) load only when a snapshot is scored
+    from dq_monitor.anomalies.fitted import ScoredSnapshot
 
 #: Significance of the one-sided binomial test on the anomaly count.
 RATE_P_VALUE = 1e-3
@@ -147,6 +148,8 @@ class _RateTest:
         k = int(scores["is_anomaly"].sum())
         rate = k / n
         expected = max(expected_rate, 1e-6)
+        from scipy.stats import binom
+
         p_value = float(binom.sf(k - 1, n, expected)) if k else 1.0
         too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
         severe = 0
