@@ -4,7 +4,8 @@
 problem (bad UTF-8, NUL bytes, gzip errors), but a CSV snapshot then held its bytes, its text and a
 copy of the text next to the frame (2.7x the memory of a plain `pandas.read_csv`). Here a CSV file is
 first scanned in chunks (UTF-8 valid? NUL bytes? duplicate header names?) and, when clean, parsed by
-pandas straight from the (gunzipped) file; a Parquet file is read by pyarrow from the file handle and
+pandas straight from the (gunzipped) file in chunks (a column whose chunks disagree on its type falls
+back to the whole-file parse); a Parquet file is read by pyarrow from the file handle and
 converted column by column. Anything unusual returns `FALLBACK`, and `read.py` reads the file the
 old way, so every problem is still reported exactly as before.
 """
@@ -83,7 +84,11 @@ def _csv(fs: Any, path: str, options: dict[str, Any]) -> Any:
         stream = _open(stack, fs, path)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            frame = pd.read_csv(stream, on_bad_lines="warn", low_memory=False, encoding="utf-8", **options)
+            # Chunked parsing (half the peak memory of low_memory=False). A column typed differently in two
+            # chunks raises DtypeWarning: then read.py parses the whole file at once, as it always did.
+            frame = pd.read_csv(stream, on_bad_lines="warn", low_memory=True, encoding="utf-8", **options)
+    if any(issubclass(w.category, pd.errors.DtypeWarning) for w in caught):
+        return FALLBACK
     return frame, caught
 
 
