@@ -3,7 +3,7 @@
     .venv/bin/python bench/stage_timing.py [--dir DIR] [--executor both|in_process|multiprocess] [--runs N]
 
 Stages: import (fresh interpreter, `import dq_monitor.definitions`, next to the `import dagster, pandas`
-floor), discovery, read, profile, each check (the `duration_ms` every evaluation records), store writes and
+floor), one small snapshot checked by a cold CLI process (fresh store), discovery, read, profile, each check (the `duration_ms` every evaluation records), store writes and
 the Dagster execution overhead (wall time of the runs minus everything above). The read/profile/store timers
 wrap the functions the snapshot asset calls (measurement only, the code path is the CLI's).
 
@@ -31,6 +31,16 @@ def _fresh_python(code: str, env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, **(env or {})},
                    capture_output=True)
+    return time.perf_counter() - started
+
+
+def cold_check(config: Path, dataset: str, snapshot: str) -> float:
+    """Wall time of a fresh `dq-monitor check --dataset D --snapshot S` process on a fresh store."""
+    shutil.rmtree(config.parent / ".dq_monitor", ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "dq_monitor.cli", "check", "--config", str(config), "--dataset", dataset,
+                    "--snapshot", snapshot], env={**env, "DAGSTER_TELEMETRY_DISABLED": "1"}, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -155,12 +165,15 @@ def main() -> None:
     env = {"DQ_MONITOR_CONFIG": str(config), "DAGSTER_TELEMETRY_DISABLED": "1"}
     floor = min(_fresh_python("import dagster, pandas") for _ in range(2))
     load = min(_fresh_python("import dq_monitor.definitions", env) for _ in range(2))
+    cold = min(cold_check(config, "sensors", "sensors_2026-03-05") for _ in range(2))
     instrument()
     wall, per_check = check_all(config)
     checks_s = sum(ms for _, ms in per_check.values()) / 1000.0
     measured = TIMERS["discovery"] + checks_s + TIMERS["store writes"]
     rows = [("floor: `python -c 'import dagster, pandas'`", "1", f"{floor:.2f}"),
             ("import dq_monitor.definitions (fresh interpreter)", "1", f"{load:.2f} ({load / floor:.2f}x floor)"),
+            ("cold CLI: `check --dataset sensors --snapshot sensors_2026-03-05`, fresh store", "1",
+             f"{cold:.2f} ({cold / floor:.2f}x floor)"),
             ("check --all wall (in-process, one instance)", "1", f"{wall:.2f}"),
             ("discovery", "", f"{TIMERS['discovery']:.2f}"),
             ("read (inside snapshot_is_readable)", "", f"{TIMERS['read']:.2f}"),

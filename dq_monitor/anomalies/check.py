@@ -25,16 +25,17 @@ are evidence of a failing rate only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import betabinom, binom
 
-from dq_monitor.anomalies.fitted import ScoredSnapshot
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
 from dq_monitor.core import names
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
+
+if TYPE_CHECKING:  # scipy and the detectors (sklearn) load only when a snapshot is scored
+    from dq_monitor.anomalies.fitted import ScoredSnapshot
 
 #: Significance of the one-sided binomial test on the anomaly count.
 RATE_P_VALUE = 1e-3
@@ -174,6 +175,8 @@ def rate_p_value(k: int, n: int, expected_rate: float, calibration_rows: int = 0
     """
     if k <= 0:
         return 1.0
+    from scipy.stats import betabinom, binom  # scipy only when a snapshot is scored
+
     if calibration_rows > 0:
         a = expected_rate * (calibration_rows + 1)
         return float(betabinom.sf(k - 1, n, a, calibration_rows + 1 - a))

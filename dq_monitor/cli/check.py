@@ -29,7 +29,9 @@ def _instance():
     home = os.environ.get("DAGSTER_HOME")
     if home:
         return dg.DagsterInstance.from_ref(InstanceRef.from_dir(home, overrides={"telemetry": {"enabled": False}}))
-    return dg.DagsterInstance.ephemeral(settings={"telemetry": {"enabled": False}})
+    from dq_monitor.cli.instance import ephemeral_instance
+
+    return ephemeral_instance(settings={"telemetry": {"enabled": False}})
 
 
 def _choose(ids: list[str], args: argparse.Namespace, dataset: str) -> list[str]:
@@ -73,6 +75,7 @@ def _plan(project, datasets, store_resource, instance, args) -> tuple[list[tuple
 
 def _run(plan, defs, instance, store) -> int:
     """Execute each snapshot's job in-process; returns how many runs had non-contract step failures."""
+    from dq_monitor.cli.instance import without_output_capture
     from dq_monitor.cli.recovery import process_tags
     from dq_monitor.defs.features import SNAPSHOT_RUN_HOOKS
     from dq_monitor.defs.snapshots import snapshot_ref_tags
@@ -85,8 +88,9 @@ def _run(plan, defs, instance, store) -> int:
             if note:
                 progress(f"[{i}/{len(plan)}] {ctx.name} {sid}: {note}")
         job = defs.resolve_job_def(snapshot_job(ctx.name))
-        result = job.execute_in_process(partition_key=sid, instance=instance, raise_on_error=False, run_config=_QUIET,
-                                        tags={**process_tags(), **snapshot_ref_tags(ref)})
+        with without_output_capture():  # results are read for their events only
+            result = job.execute_in_process(partition_key=sid, instance=instance, raise_on_error=False,
+                                            run_config=_QUIET, tags={**process_tags(), **snapshot_ref_tags(ref)})
         evaluations = result.get_asset_check_evaluations()
         failed = [e.check_name for e in evaluations if not e.passed]
         blocked = [e.step_key for e in result.all_events

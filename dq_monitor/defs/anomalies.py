@@ -26,6 +26,7 @@ from dq_monitor.defs.anomalies_training import (
     training_snapshots,
 )
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
+from dq_monitor.defs.frames import read_frame
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.store import Store
 
@@ -46,7 +47,7 @@ def _registry(ctx: DatasetContext) -> ModelRegistry:
 
 
 def _load_frames(ctx: DatasetContext, snapshot_ids: list[str]) -> pd.DataFrame:
-    frames = [pd.read_parquet(ctx.snapshot_parquet(s)) for s in snapshot_ids]
+    frames = [read_frame(ctx.snapshot_parquet(s)) for s in snapshot_ids]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 

@@ -15,6 +15,7 @@ from dq_monitor.core.outcome import CheckOutcome
 from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.asset_observation import materialization
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
+from dq_monitor.defs.frames import read_frame
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.snapshots.spec import SqlSource
@@ -52,6 +53,7 @@ def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, c
     from dq_monitor.drift import (
         build_reference_frame,
         compare,
+        has_findings,
         prune_report_artifacts,
         render_html_string,
         to_check_outcome,
@@ -59,23 +61,28 @@ def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, c
     )
 
     report_root = ctx.project.artifact_dir  # reports land in <artifact root>/<dataset>/drift/
-    reference = build_reference_frame([pd.read_parquet(p) for p in paths], selection, spec.seed)
+    reference = build_reference_frame([read_frame(p) for p in paths], selection, spec.seed)
     result = compare(reference, current, spec)
-    html = render_html_string(reference, current, result, sample_rows_per_side=spec.report_sample_rows, seed=spec.seed)
-    report = write_report_artifact(report_root, ctx.name, snapshot_id, html)
-    pruned = prune_report_artifacts(report_root, ctx.name, spec.retention)
+    report, pruned = None, []
+    if spec.html_report == "always" or (spec.html_report == "on_drift" and has_findings(result)):
+        html = render_html_string(reference, current, result, sample_rows_per_side=spec.report_sample_rows,
+                                  seed=spec.seed)
+        report = write_report_artifact(report_root, ctx.name, snapshot_id, html)
+        pruned = prune_report_artifacts(report_root, ctx.name, spec.retention)
     outcome = to_check_outcome(result, ctx.name, snapshot_id, spec, selection, report)
     log.info(f"{ctx.name}/{snapshot_id}: drift share {result.drift_share:.3f} vs {selection.description};"
-             f" report {report}" + (f"; pruned {len(pruned)} old report(s)" if pruned else ""))
+             f" report {report or f'not rendered (html_report: {spec.html_report})'}"
+             + (f"; pruned {len(pruned)} old report(s)" if pruned else ""))
     metadata = {
         "drift_share": dg.MetadataValue.float(float(result.drift_share)),
         "dataset_drift": dg.MetadataValue.bool(bool(result.dataset_drift)),
         "drifted_columns": dg.MetadataValue.int(int(result.number_of_drifted_columns)),
         "reference": dg.MetadataValue.text(selection.description),
-        "report": dg.MetadataValue.path(str(report)),
-        "report_url": dg.MetadataValue.url(report.resolve().as_uri()),
         "columns": dg.MetadataValue.md(outcome.metadata["table"]),
     }
+    if report is not None:
+        metadata["report"] = dg.MetadataValue.path(str(report))
+        metadata["report_url"] = dg.MetadataValue.url(report.resolve().as_uri())
     return outcome, metadata
 
 

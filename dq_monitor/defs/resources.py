@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from dq_monitor.defs.frames import forget, read_frame, write_frame
 from dq_monitor.store import DATABASE_URL_ENV, Store
 from dq_monitor.store.engine import env_reference, sqlite_url
 
@@ -77,7 +78,8 @@ class SnapshotParquetIOManager(dg.ConfigurableIOManager):
         path = self._path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".parquet.tmp")
-        obj.to_parquet(tmp, index=False)
+        write_frame(obj, tmp)
+        forget(path)
         tmp.replace(path)  # atomic: readers never see half a file
         context.add_output_metadata({"parquet_path": dg.MetadataValue.path(str(path))})
 
@@ -86,4 +88,4 @@ class SnapshotParquetIOManager(dg.ConfigurableIOManager):
         if not path.exists():
             raise dg.Failure(f"snapshot data {path} is missing: materialize {context.asset_key.to_user_string()} "
                              f"for partition {context.partition_key} first")
-        return pd.read_parquet(path)
+        return read_frame(path)  # read once per process while unchanged: every downstream step loads it

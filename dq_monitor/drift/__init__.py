@@ -71,7 +71,7 @@ from dq_monitor.drift.spec import (
 _LAZY = {
     "prune_report_artifacts": "artifacts", "write_report_artifact": "artifacts",
     "ColumnDrift": "engine", "DriftResult": "engine", "compare": "engine",
-    "check_name": "outcome", "drift_metrics": "outcome", "markdown_table": "outcome", "to_check_outcome": "outcome",
+    "check_name": "outcome", "drift_metrics": "outcome", "has_findings": "outcome", "markdown_table": "outcome", "to_check_outcome": "outcome",
     "render_html": "render", "render_html_string": "render",
 }
 
@@ -94,6 +94,7 @@ __all__ = [
     "check_name",
     "compare",
     "drift_metrics",
+    "has_findings",
     "markdown_table",
     "parse_spec",
     "prune_report_artifacts",

@@ -135,6 +135,12 @@ def _drift_findings(result: DriftResult, dataset: str, snapshot: str, check: str
     return findings
 
 
+def has_findings(result: DriftResult) -> bool:
+    """Whether the check will record a finding: dataset drift, a drifted or uncomparable column, or no result."""
+    return bool(result.dataset_drift or result.problem is not None
+                or any(c.drifted or c.status == "problem" for c in result.columns))
+
+
 def _summary(result: DriftResult) -> str:
     if result.problem is not None:
         return f"Drift could not be computed: {result.problem}."

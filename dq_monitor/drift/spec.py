@@ -22,6 +22,7 @@ YAML::
       per_column: {cnt: {method: psi, threshold: 0.2}}
       severity: WARN
       blocking: false
+      html_report: on_drift               # render the Evidently HTML when something drifted; or: always, never
       report_sample_rows: 5000            # rows per side the Evidently HTML is rendered from
       retention: 30                       # keep the last N HTML reports per dataset
       seed: 0                             # sampling seed (HTML sample, window sample mode)
@@ -157,6 +158,11 @@ class DriftSpec(_Strict):
     )
     severity: Severity = Field(default=Severity.WARN, description="severity of the dataset-drift finding")
     blocking: bool = Field(default=False, description="an ERROR dataset drift blocks downstream assets")
+    html_report: Literal["on_drift", "always", "never"] = Field(
+        default="on_drift",
+        description="when to render the Evidently HTML report: on_drift (the check has a finding: a drifted or "
+        "uncomparable column, or dataset drift), always (every snapshot with a reference; ~1 s each), never",
+    )
     report_sample_rows: int = Field(
         default=5000, ge=10, description="rows per side in the rendered Evidently HTML report (scores stay full-data)"
     )

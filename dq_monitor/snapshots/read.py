@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ import pandas as pd
 from dq_monitor.snapshots.discover import SnapshotRef, open_filesystem
 from dq_monitor.snapshots.named import config_column_problems
 from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
+from dq_monitor.snapshots.stream import FALLBACK, read_streaming
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,6 @@ class ReadResult:
     rows_per_file: dict[str, int] = field(default_factory=dict)
 
 
-
 def read_snapshot(dataset: SnapshotDataset, ref: SnapshotRef) -> ReadResult:
     """Read every file of a snapshot; problems are collected, never raised."""
     source = dataset.source
@@ -45,13 +46,7 @@ def read_snapshot(dataset: SnapshotDataset, ref: SnapshotRef) -> ReadResult:
     result = ReadResult(frame=pd.DataFrame())
     for f in ref.files:
         name = f.rsplit("/", 1)[-1] if len(ref.files) == 1 else f
-        try:
-            with fs.open(f, "rb") as fh:
-                raw = fh.read()
-        except Exception as exc:
-            result.problems.append(ReadProblem(name, f"cannot open file: {exc}"))
-            continue
-        frame = _read_bytes(raw, source, name, result.problems)
+        frame = _read_file(fs, f, source, name, result.problems)
         if frame is None:
             continue
         result.rows_per_file[name] = len(frame)
@@ -69,6 +64,30 @@ def read_snapshot(dataset: SnapshotDataset, ref: SnapshotRef) -> ReadResult:
     result.problems.extend(ReadProblem(ref.path, problem, severity)
                            for problem, severity in config_column_problems(result.frame, dataset))
     return result
+
+
+def _read_file(fs: Any, path: str, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
+    """A clean file streams from disk (`stream.py`); any other is read into memory and its problems named."""
+    try:
+        streamed = read_streaming(fs, path, source.format, _csv_options(source, name))
+    except Exception:  # noqa: BLE001 - the in-memory read below names the problem
+        streamed = FALLBACK
+    if (streamed is not FALLBACK and source.format == "csv" and len(streamed[0].columns) == 1
+            and any(d in str(streamed[0].columns[0]) for d in ";\t|")):
+        streamed = FALLBACK  # the in-memory read warns about a one-column header holding another delimiter
+    if streamed is not FALLBACK:
+        frame, caught = streamed
+        _malformed_rows(caught, name, problems)
+        if len(frame) == 0:
+            problems.append(ReadProblem(name, "file has a header but no data rows", "WARN"))
+        return frame
+    try:
+        with fs.open(path, "rb") as fh:
+            raw = fh.read()
+    except Exception as exc:
+        problems.append(ReadProblem(name, f"cannot open file: {exc}"))
+        return None
+    return _read_bytes(raw, source, name, problems)
 
 
 def _read_bytes(raw: bytes, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
@@ -127,10 +146,15 @@ def _duplicates(names: list[str]) -> list[str]:
     return sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
 
 
-def _read_csv(text: str, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
+def _csv_options(source: FilesSource, name: str) -> dict[str, Any]:
     options = dict(source.csv_options)
     if "sep" not in options and "delimiter" not in options and name.lower().endswith((".tsv", ".tsv.gz")):
         options["sep"] = "\t"  # a .tsv file is tab-separated unless csv_options say otherwise
+    return options
+
+
+def _read_csv(text: str, source: FilesSource, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
+    options = _csv_options(source, name)
     sep = options.get("sep", options.get("delimiter", ","))
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header = next(csv.reader([first_line], delimiter=sep)) if first_line else []
@@ -148,12 +172,16 @@ def _read_csv(text: str, source: FilesSource, name: str, problems: list[ReadProb
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         frame = pd.read_csv(io.StringIO(text), on_bad_lines="warn", low_memory=False, **options)
+    _malformed_rows(caught, name, problems)
+    return frame
+
+
+def _malformed_rows(caught: list[warnings.WarningMessage], name: str, problems: list[ReadProblem]) -> None:
     bad = [str(w.message).strip() for w in caught if "Skipping line" in str(w.message) or "Expected" in str(w.message)]
     if bad:
         lines = re.findall(r"Skipping line (\d+): ([^\n]+)", "\n".join(bad))
         detail = "; ".join(f"line {n}: {why}" for n, why in lines[:5]) or bad[0][:300]
         problems.append(ReadProblem(name, f"{len(lines) or len(bad)} malformed row(s) skipped ({detail})"))
-    return frame
 
 
 def _nul_bytes(text: str, sep: str, header: list[str] | None, name: str, problems: list[ReadProblem]) -> None:

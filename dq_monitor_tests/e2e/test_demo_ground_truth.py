@@ -7,6 +7,7 @@ import pytest
 
 from dq_monitor.cli import main
 from dq_monitor.store import Store
+from dq_monitor_tests.e2e.demo_verdicts import GOLDEN, verdicts
 
 pytestmark = pytest.mark.slow
 
@@ -77,3 +78,17 @@ def test_each_labeled_anomaly_day_fails_with_one_finding_per_snapshot(demo_run) 
     findings = [(f.dataset, f.snapshot) for f in store.findings(status="open") if f.check.endswith("_anomaly_rate_is_normal")]
     assert len(findings) == len(set(findings))  # one finding per snapshot, the rows are its evidence
     assert set(findings) <= failed
+
+
+def test_verdicts_and_metrics_are_the_recorded_ones(demo_run) -> None:
+    """Every evaluation, open finding and metric equals demo_verdicts.json (speed work changes no verdict)."""
+    _, _, store = demo_run
+    expected = json.loads(GOLDEN.read_text())
+    got = json.loads(json.dumps(verdicts(store)))
+    assert got["evaluations"] == expected["evaluations"]
+    assert got["open_findings"] == expected["open_findings"]
+    changed = {(snap, k): (expected["metrics"].get(snap, {}).get(k), got["metrics"].get(snap, {}).get(k))
+               for snap in expected["metrics"].keys() | got["metrics"].keys()
+               for k in expected["metrics"].get(snap, {}).keys() | got["metrics"].get(snap, {}).keys()
+               if expected["metrics"].get(snap, {}).get(k) != got["metrics"].get(snap, {}).get(k)}
+    assert changed == {}
