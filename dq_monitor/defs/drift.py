@@ -11,7 +11,7 @@ import pandas as pd
 from dq_monitor.config import ProjectConfig
 from dq_monitor.core import names
 from dq_monitor.core.names import CheckType
-from dq_monitor.core.outcome import CheckOutcome
+from dq_monitor.core.outcome import CheckOutcome, Severity
 from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.asset_observation import materialization
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
@@ -87,9 +87,14 @@ def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, c
 
 
 def no_reference_outcome(dataset: str, spec: DriftSpec, why: Exception) -> CheckOutcome:
-    """A pass that says no drift was computed (the first snapshot, or its reference is not kept)."""
-    return CheckOutcome(names.drift_check(dataset), True, spec.severity, f"no drift computed: {why}",
-                        metadata={"reference": "none", "state": "no reference"})
+    """No reference (the first snapshot, or none kept): the check did not run, so it does not pass.
+
+    As for the anomaly check: a failed WARN evaluation without a finding (honest in the UI, nothing to
+    alert on, and it does not keep the snapshot out of clean history); a re-check once a reference
+    exists replaces it.
+    """
+    return CheckOutcome(names.drift_check(dataset), False, Severity.WARN, f"not evaluated: no drift computed: {why}",
+                        metadata={"reference": "none", "state": "no reference", "not_evaluated": True})
 
 
 def sql_sample_evidence(ctx: DatasetContext, store: Store, context: dg.AssetExecutionContext, snapshot_id: str,

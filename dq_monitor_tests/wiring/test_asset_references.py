@@ -23,7 +23,8 @@ SPEC = {
 }
 NOT_EVALUATED = "payments_anomaly_rate_is_normal"  # no model before three clean partitions: a WARN, not a pass
 EXPECTED_FAILURES = {
-    DAYS[0]: {NOT_EVALUATED}, DAYS[1]: {NOT_EVALUATED}, DAYS[2]: {NOT_EVALUATED},
+    # The first partition has no drift reference either: not evaluated (a WARN without a finding), not a pass.
+    DAYS[0]: {NOT_EVALUATED, "payments_has_no_dataset_drift"}, DAYS[1]: {NOT_EVALUATED}, DAYS[2]: {NOT_EVALUATED},
     ALL_WEB: {"payments_has_no_dataset_drift"},
     OUTLIERS: {"payments_anomaly_rate_is_normal"},
 }
@@ -126,12 +127,12 @@ def test_first_and_window_references_are_earlier_partitions_in_partition_order(t
             references[day] = _verdicts(result)
         rejudged = _verdicts(dg.materialize([first, window, *checks], partition_key=DAYS[1], instance=instance,
                                             resources=dq_resources(home=tmp_path / "dq")))
-    assert references[DAYS[1]]["against_first_has_no_dataset_drift"] == (True, "none")  # nothing earlier yet
+    assert references[DAYS[1]]["against_first_has_no_dataset_drift"] == (False, "none")  # nothing earlier: not evaluated
     assert rejudged["against_first_has_no_dataset_drift"] == (True, f"snapshot {DAYS[0]}")
     assert {day: v["against_first_has_no_dataset_drift"] for day, v in references.items() if day != DAYS[1]} == {
-        DAYS[0]: (True, "none"), DAYS[2]: (True, f"snapshot {DAYS[0]}"), ALL_WEB: (False, f"snapshot {DAYS[0]}")}
+        DAYS[0]: (False, "none"), DAYS[2]: (True, f"snapshot {DAYS[0]}"), ALL_WEB: (False, f"snapshot {DAYS[0]}")}
     assert {day: v["against_window_has_no_dataset_drift"] for day, v in references.items() if day != DAYS[1]} == {
-        DAYS[0]: (True, "none"),
+        DAYS[0]: (False, "none"),
         DAYS[2]: (True, f"window of 2 snapshots ({DAYS[0]}, {DAYS[1]}; 200 sampled rows)"),
         ALL_WEB: (False, f"window of 2 snapshots ({DAYS[1]}, {DAYS[2]}; 200 sampled rows)")}
 

@@ -23,8 +23,8 @@ def test_drift_findings_match_the_labeled_drift_days(sensors_run) -> None:
     out, store = sensors_run
     truth = {t["snapshot"] for t in json.loads((out / "ground_truth.json").read_text())
              if t["dataset"] == "sensors" and t["check"] == "sensors_has_no_dataset_drift"}
-    failed = {e.snapshot for e in store.evaluations(dataset="sensors")
-              if e.check == "sensors_has_no_dataset_drift" and not e.passed}
+    drift = [e for e in store.evaluations(dataset="sensors") if e.check == "sensors_has_no_dataset_drift"]
+    failed = {e.snapshot for e in drift if not e.passed and not e.metadata.get("not_evaluated")}
     assert failed == truth
 
 
@@ -46,8 +46,11 @@ def test_each_report_is_an_evidently_html_linked_from_findings_and_metrics(senso
     assert store.metrics_for_snapshot("sensors", "sensors_2026-03-10")["drift_score:temperature"] > 0.1
 
 
-def test_the_first_snapshot_has_no_reference_and_passes_visibly(sensors_run) -> None:
+def test_the_first_snapshot_has_no_reference_and_is_not_evaluated(sensors_run) -> None:
+    """No reference means the check did not run: a failed WARN without a finding, never a pass."""
     _, store = sensors_run
     first = next(e for e in store.evaluations(dataset="sensors", snapshot="sensors_2026-03-01")
                  if e.check == "sensors_has_no_dataset_drift")
-    assert first.passed and "no earlier snapshot" in first.message
+    assert (first.passed, first.severity, first.metadata.get("not_evaluated")) == (False, "WARN", True)
+    assert "not evaluated" in first.message and "no earlier snapshot" in first.message
+    assert not store.findings(dataset="sensors", snapshot="sensors_2026-03-01", check="sensors_has_no_dataset_drift")
