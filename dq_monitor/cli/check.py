@@ -23,14 +23,11 @@ _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 def _instance():
     """The user's $DAGSTER_HOME instance (telemetry forced off), else an ephemeral one."""
-    import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
+    from dq_monitor.cli.instance import ephemeral_instance, home_instance
 
     home = os.environ.get("DAGSTER_HOME")
     if home:
-        return dg.DagsterInstance.from_ref(InstanceRef.from_dir(home, overrides={"telemetry": {"enabled": False}}))
-    from dq_monitor.cli.instance import ephemeral_instance
-
+        return home_instance(home, {"telemetry": {"enabled": False}})
     return ephemeral_instance(settings={"telemetry": {"enabled": False}})
 
 

@@ -98,3 +98,32 @@ def without_output_capture() -> Iterator[None]:
         yield
     finally:
         in_process.core_execute_in_process = original
+
+
+def home_instance(home: str, settings: dict[str, Any]) -> DagsterInstance:
+    """The $DAGSTER_HOME instance, its storages created under a lock on that folder.
+
+    Two `check` processes starting at once on a fresh DAGSTER_HOME both create Dagster's SQLite
+    tables, and one of them failed about 1 time in 6 with `table snapshots already exists`. An
+    exclusive `flock` on `<home>/.dq_monitor_instance.lock` while the instance opens and touches its
+    run, event-log and schedule storage makes the second process find the tables made (POSIX).
+    """
+    import fcntl
+    import os
+
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    os.makedirs(home, exist_ok=True)
+    with open(os.path.join(home, ".dq_monitor_instance.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(home, overrides=settings))
+            instance.get_runs(limit=1)
+            instance.get_dynamic_partitions("dq_monitor_instance_probe")
+            instance.event_log_storage.get_event_records(
+                dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_MATERIALIZATION), limit=1)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return instance
+
