@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dq_monitor.config.reference import undocumented_fields
 
+
 def test_every_config_field_has_a_description() -> None:
     assert undocumented_fields() == []
 
