@@ -14,6 +14,7 @@ upgrade`, at code-location load and by the write commands). Nothing here imports
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import time
@@ -25,7 +26,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from dq_monitor.store import migrate
@@ -63,20 +69,31 @@ def sqlite_url(home: Path) -> str:
 def resolve_database_url(explicit: str | None = None, project: _ProjectLike | None = None) -> str:
     """The findings store's URL, in the documented order (see the module docstring)."""
     if explicit:
-        return explicit
+        return checked_url(explicit, "--database-url")
     from_env = os.environ.get(DATABASE_URL_ENV)
     if from_env:
-        return from_env
+        return checked_url(from_env, f"${DATABASE_URL_ENV}")
     configured = project.storage.database_url if project is not None else None
     if configured:
         var = env_reference(configured)
         if var is None:
-            return configured
+            return checked_url(configured, "storage.database_url")
         value = os.environ.get(var)
         if not value:
             raise StoreUnavailable(f"storage.database_url is ${{{var}}} but {var} is not set")
-        return value
+        return checked_url(value, f"storage.database_url (${var})")
     return sqlite_url(project.home_dir if project is not None else Path(".dq_monitor"))
+
+
+def checked_url(url: str, origin: str) -> str:
+    """`url` when SQLAlchemy can parse it; else a clear error naming where it came from (password masked)."""
+    try:
+        make_url(url)
+    except ArgumentError:
+        shown = url.split("@")[-1][:40] if "@" in url else url[:40]
+        raise StoreUnavailable(f"{origin} is not a database URL ({shown!r}...); expected e.g. "
+                               "postgresql+psycopg2://user:PASSWORD@host:5432/db or sqlite:///path/findings.db") from None
+    return url
 
 
 def default_database_url(home: Path) -> str:
@@ -120,7 +137,14 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if parsed.drivername == "postgresql" and importlib.util.find_spec("psycopg") is None:
+        # SQLAlchemy 2.1 reads a driverless postgresql:// as psycopg 3; dq_monitor ships psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ImportError, NoSuchModuleError) as exc:
+        raise StoreUnavailable(f"database URL {mask_url(url)}: its driver is not installed ({exc}); install it, "
+                               "or use postgresql+psycopg2:// (shipped with dq_monitor)") from None
 
 
 def unreachable_message(url: str, exc: OperationalError) -> str:

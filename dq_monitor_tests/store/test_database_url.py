@@ -107,3 +107,28 @@ def test_alerts_flush_on_an_unreachable_database_exits_2_without_the_password(
     code = main(["alerts", "flush", "--config", str(config), "--database-url", UNREACHABLE])
     out = capsys.readouterr()
     assert code == 2 and "127.0.0.1" in out.err and "s3cret" not in out.err + out.out
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("notaurl", "storage.database_url is not a database URL"),
+    ("mysql://dq:s3cret@127.0.0.1:1/nowhere", "its driver is not installed"),
+])
+def test_a_bad_storage_database_url_names_the_field_or_the_missing_driver(
+        tmp_path: Path, url: str, says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _orders_project(tmp_path, storage={"database_url": url})
+    assert main(["check", "--config", str(config), "--all"]) == 2
+    out = capsys.readouterr()
+    errors = [line for line in out.err.splitlines() if line.startswith("dq-monitor: error:")]
+    assert len(errors) == 1 and says in errors[0], out.err
+    assert "s3cret" not in out.err + out.out and "Traceback" not in out.err
+
+
+@pytest.mark.postgres
+def test_a_postgresql_url_without_a_driver_uses_the_shipped_psycopg2(
+        tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLAlchemy 2.1 reads postgresql:// as psycopg 3, which dq_monitor does not ship; the URL users write works.
+    plain = postgres_url.replace("postgresql+psycopg2://", "postgresql://", 1)
+    assert plain.startswith("postgresql://")
+    monkeypatch.setenv("DQ_MONITOR_DATABASE_URL", plain)
+    assert main(["check", "--config", str(_orders_project(tmp_path)), "--all"]) == 1
+    assert "orders_row_count_in_bounds" in _error_checks(postgres_url)
