@@ -75,7 +75,9 @@ def train_model(ctx: DatasetContext, spec: AnomalySpec, store: Store, as_of: str
         window = [s for s in window if ctx.snapshot_parquet(s).exists()]
         if not window:
             raise TrainingError(f"{ctx.name}: no clean, materialized snapshot to train the anomaly model on")
-        trained_for = before.snapshot if before else store.snapshots(ctx.name)[-1].snapshot
+        # Trained *for* `as_of` even before `as_of` is recorded (the CLI trains ahead of the snapshot's run): the
+        # label must not depend on what another process has recorded yet, or two processes fit one model twice.
+        trained_for = as_of or store.snapshots(ctx.name)[-1].snapshot
         same = registry.trained(trained_for, window, spec.model_dump(mode="json"))
         if same is not None:
             return FittedModel.load(same.path), window, same.path
