@@ -7,17 +7,10 @@ couple of extra anomalies in a small snapshot do not page anyone. The test is be
 threshold is an order statistic of the model's calibration scores, so the true rate of fresh clean
 rows above it varies from model to model around the expected one (Beta-distributed; with 600
 reference rows its spread is over half the rate itself), and a plain binomial test around the
-expected rate fails clean snapshots far more often than p suggests. It also fails when a row
-reaches the `fail_on_tier` severity tier (default "medium": twice as far from typical as the
-anomaly threshold) *and* is beyond chance on its own: its p-value against the model's n
-calibration scores (`tier_p_values`: conformal rank, an exponential tail fit beyond the largest)
-is at most TIER_ALPHA / m for a snapshot of m rows (Bonferroni), so a clean snapshot fails this
-way with probability ~<= TIER_ALPHA (exact for the rank part; the tail fit assumes an exponential
-tail; measured in bench/README_anomalies.md). The old rule (any row at the tier) failed clean
-snapshots whenever a fresh row topped every calibration score, probability ~ m / (n + m). With
-fewer than MIN_TAIL_ROWS calibration rows and 1 / (n + 1) above the limit the rule cannot fire
-and the rate test alone judges (the metadata says so); models saved without calibration scores
-keep the plain tier rule.
+expected rate fails clean snapshots far more often than p suggests. It also fails when any row
+reaches the `fail_on_tier` severity tier (default "medium": twice as far from
+typical as the anomaly threshold), because ten absurd readings in two thousand rows
+are news even though they barely move the rate.
 
 One snapshot gives at most one finding: when (and only when) the check fails, a finding
 keyed `snapshot` at the check's severity whose details carry the evidence -- the top
@@ -46,8 +39,6 @@ if TYPE_CHECKING:  # scipy and the detectors (sklearn) load only when a snapshot
 
 #: Significance of the one-sided binomial test on the anomaly count.
 RATE_P_VALUE = 1e-3
-#: Family-wise false-alarm rate of the per-row tier rule on one clean snapshot.
-TIER_ALPHA = 0.01
 #: Rows shown in the UI metadata.
 PREVIEW_ROWS = 10
 #: The key of the one finding a failing snapshot gets.
@@ -84,7 +75,7 @@ def anomaly_rate_outcome(
             metadata={**base_meta, "n_rows": 0},
         )
 
-    rate = _RateTest.of(scores, scored.expected_rate, spec, scored.calibration_rows, scored.calibration_scores)
+    rate = _RateTest.of(scores, scored.expected_rate, spec, scored.calibration_rows)
     alert = scores[scores["is_anomaly"] & (scores["score"] >= spec.alert_threshold)]
     alert = alert.sort_values("score", ascending=False, kind="stable")
     top = _top_rows(alert.head(spec.max_findings), current, primary_key)
@@ -100,9 +91,7 @@ def anomaly_rate_outcome(
         "max_rate": spec.max_rate_ratio * scored.expected_rate,
         "normal_band": band,
         "binomial_p_value": rate.p_value,
-        "rows_at_fail_tier": rate.at_tier,
-        "rows_failing_tier_rule": rate.severe,
-        "tier_rule": rate.tier_rule,
+        "rows_at_fail_tier": rate.severe,
         "rows_above_alert_threshold": int(len(alert)),
         "rows_not_shown": int(max(len(alert) - len(top), 0)),
     }
@@ -149,76 +138,32 @@ def _unscorable_outcome(dataset: str, snapshot: str, scored: ScoredSnapshot, spe
 
 @dataclass(frozen=True)
 class _RateTest:
-    """Is the share of anomalous rows abnormally high, and does a row fail the tier rule on its own?"""
+    """Is the share of anomalous rows abnormally high, and do rows reach the failing tier?"""
 
     k: int
     rate: float
     p_value: float
-    at_tier: int
     severe: int
-    tier_rule: str
     problems: tuple[str, ...]
 
     @classmethod
     def of(cls, scores: pd.DataFrame, expected_rate: float, spec: AnomalySpec,
-           calibration_rows: int = 0, calibration_scores: np.ndarray | None = None) -> _RateTest:
+           calibration_rows: int = 0) -> _RateTest:
         n = len(scores)
         k = int(scores["is_anomaly"].sum())
         rate = k / n
         expected = max(expected_rate, 1e-6)
         p_value = rate_p_value(k, n, expected, calibration_rows)
         too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
-        at_tier, severe, tier_rule = _tier_rule(scores, spec, calibration_scores)
+        severe = 0
+        if spec.fail_on_tier is not None:
+            severe = int((scores["score"].to_numpy() >= spec.severity_tiers[spec.fail_on_tier]).sum())
         problems = []
         if too_high:
             problems.append(f"anomaly rate is abnormally high (binomial p {p_value:.1e})")
         if severe:
             problems.append(f"{severe} row(s) reach the {spec.fail_on_tier!r} severity tier")
-        return cls(k, rate, p_value, at_tier, severe, tier_rule, tuple(problems))
-
-
-def _tier_rule(scores: pd.DataFrame, spec: AnomalySpec,
-               calibration: np.ndarray | None) -> tuple[int, int, str]:
-    """(rows at the fail tier, rows failing the check on their own, what the rule did)."""
-    if spec.fail_on_tier is None:
-        return 0, 0, "off (fail_on_tier: null)"
-    at = scores["score"].to_numpy() >= spec.severity_tiers[spec.fail_on_tier]
-    if calibration is None:
-        return int(at.sum()), int(at.sum()), "any row at the tier fails (model without calibration scores)"
-    m, n = len(scores), len(calibration)
-    limit = TIER_ALPHA / m
-    if n < MIN_TAIL_ROWS and 1.0 / (n + 1) > limit:  # (below it, a tail fit failed clean data: 3-6 of 60)
-        return int(at.sum()), 0, (f"cannot fire: {n} calibration rows give p >= 1/{n + 1}, above "
-                                  f"{TIER_ALPHA}/{m} rows; the rate test alone judges")
-    p = tier_p_values(scores["raw_score"].to_numpy(), calibration)
-    return int(at.sum()), int((at & (p <= limit)).sum()), f"row p-value <= {TIER_ALPHA}/{m} = {limit:.1e}"
-
-
-#: Calibration rows needed to extrapolate p-values beyond the largest calibration score.
-MIN_TAIL_ROWS = 2000
-
-
-def tier_p_values(raw: np.ndarray, calibration: np.ndarray) -> np.ndarray:
-    """Per-row p-values against the sorted calibration scores.
-
-    Conformal (k + 1) / (n + 1), k = calibration scores at or above the row; beyond the largest
-    one (where that stops at 1 / (n + 1)) an exponential tail fitted to the top 10% of the
-    calibration scores (peaks over threshold) extrapolates it, so an absurd row gets a p-value
-    that no number of calibration rows could give it by rank alone.
-    """
-    n = len(calibration)
-    above = n - np.searchsorted(calibration, raw, side="left")
-    p = (above + 1) / (n + 1)
-    if n < MIN_TAIL_ROWS:
-        return p
-    t = max(n // 10, 10)
-    u = calibration[n - t - 1]
-    scale = float(np.mean(calibration[n - t:] - u))
-    beyond = raw > calibration[-1]
-    if scale > 0 and beyond.any():
-        tail = (t + 1) / (n + 1) * np.exp(-(raw[beyond] - u) / scale)
-        p[beyond] = np.minimum(p[beyond], tail)
-    return p
+        return cls(k, rate, p_value, severe, tuple(problems))
 
 
 def rate_p_value(k: int, n: int, expected_rate: float, calibration_rows: int = 0) -> float:

@@ -140,8 +140,8 @@ class ScoredSnapshot:
     expected_rate: float
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    calibration_rows: int = 0  # reference scores behind the threshold: the rate test's beta-binomial size
-    calibration_scores: np.ndarray | None = None  # sorted raw calibration scores (None: older model)
+    #: How many reference scores set the threshold: the rate check's null is beta-binomial with it.
+    calibration_rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -241,8 +241,7 @@ def score_with_model(model: FittedModel, current: pd.DataFrame) -> ScoredSnapsho
     `reason` is filled for anomalous rows (empty for normal ones).
     """
     base = dict(model_version=model.version, expected_rate=model.expected_rate,
-                calibration_rows=getattr(model, "calibration_rows", 0),
-                calibration_scores=getattr(model.detector, "calibration_scores_", None))
+                calibration_rows=getattr(model, "calibration_rows", 0))
     if not isinstance(current, pd.DataFrame):
         problem = f"snapshot is a {type(current).__name__}, not a DataFrame"
         return ScoredSnapshot(empty_scores(), problems=(problem,), **base)

@@ -147,7 +147,6 @@ class BaseDetector(BaseEstimator):
         rank = min(n, int(np.ceil((n + 1) * q - 1e-9)))
         self.threshold_ = float(ordered[rank - 1])
         self.calibration_rows_ = int(n)
-        self.calibration_scores_ = ordered  # sorted: per-row conformal p-values for the tier rule
         self.expected_rate_ = float((np.sum(ordered > self.threshold_) + 1) / (n + 1))
         self.train_score_median_ = float(np.median(ordered))
         self.train_score_quantiles_ = {

@@ -90,7 +90,6 @@ class EnsembleDetector(BaseDetector):
         raw = np.column_stack([det._calibration_scores(calibration) for det in self.estimators_])
         for det, member_scores in zip(self.estimators_, raw.T):
             det._set_threshold(member_scores)
-            del det.calibration_scores_  # only the ensemble's own are used (the tier rule); keeps files small
         std = raw.std(axis=0)
         if self.normalize == "zscore":
             self.offsets_, spread = raw.mean(axis=0), std
