@@ -139,7 +139,7 @@ def retraining_reason(store: Store, registry: ModelRegistry, dataset: str, *, as
     newest_trained = max((order[s] for s in model.snapshot_ids if s in order), default=None)
     if newest_trained is None:
         return None
-    here = order[target.snapshot]
+    here = (target.snapshot_time, target.snapshot)  # read after `snapshots`: a concurrent check may have added it
     for f in store.findings(dataset=dataset, status="open", check=drift_check(dataset)):
         drifted = order.get(f.snapshot)
         if f.key != "dataset" or drifted is None:
