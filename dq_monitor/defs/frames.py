@@ -78,3 +78,24 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
                 writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
     except (pa.ArrowException, ValueError, TypeError):  # e.g. nested values typed differently per slice
         frame.to_parquet(path, index=False)
+
+
+def parquet_columns(path: str | Path) -> list[str]:
+    """The column names of a Parquet file, from its footer (no data read)."""
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def read_columns(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """Only `columns` of a Parquet file (in that order), as pandas; a step that needs a few columns of a large
+    snapshot holds those, not the whole frame. Served from the cache when the whole frame is held."""
+    path = Path(path)
+    key = _key(path)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            return hit[0][list(columns)].copy()
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=list(columns)).to_pandas()
