@@ -15,8 +15,9 @@ from dq_monitor.core.outcome import CheckOutcome, Severity
 from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.asset_observation import materialization
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
-from dq_monitor.defs.frames import read_frame
+from dq_monitor.defs.frames import parquet_columns, parquet_rows, read_columns
 from dq_monitor.defs.resources import FindingsStoreResource
+from dq_monitor.drift.sources import ColumnSource, ReferenceSource
 from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.snapshots.spec import SqlSource
 from dq_monitor.store import Store, clean
@@ -47,11 +48,16 @@ def reference_paths(ctx: DatasetContext, store: Store, spec: DriftSpec, snapshot
     return selection, paths
 
 
-def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, current: pd.DataFrame,
+def parquet_source(path: str | Path) -> ColumnSource:
+    """A Parquet file as `compare` reads it: one column at a time."""
+    return ColumnSource(parquet_columns(path), parquet_rows(path), lambda name: read_columns(path, [name])[name])
+
+
+def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, current: pd.DataFrame | ColumnSource,
                        selection: Any, paths: list[Path], log: Any) -> tuple[CheckOutcome, dict[str, Any]]:
-    """Compare `current` to its reference, write the HTML report; the check outcome and the asset's metadata."""
+    """Compare `current` (a frame, or a `parquet_source`) to its reference, write the HTML report; the check
+    outcome and the asset's metadata. The reference files are read one column at a time, never whole."""
     from dq_monitor.drift import (
-        build_reference_frame,
         compare,
         has_findings,
         prune_report_artifacts,
@@ -61,7 +67,7 @@ def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, c
     )
 
     report_root = ctx.project.artifact_dir  # reports land in <artifact root>/<dataset>/drift/
-    reference = build_reference_frame([read_frame(p) for p in paths], selection, spec.seed)
+    reference = ReferenceSource([parquet_source(p) for p in paths], selection, spec.seed)
     result = compare(reference, current, spec)
     report, pruned = None, []
     if spec.html_report == "always" or (spec.html_report == "on_drift" and has_findings(result)):
@@ -126,21 +132,27 @@ def mark_sampled(outcome: CheckOutcome, metadata: dict[str, Any],
 
 
 def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.AssetExecutionContext,
-                             current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
+                             store: Store) -> dg.MaterializeResult:
+    """The drift report of the run's partition, read column by column from its Parquet file (never whole)."""
     from dq_monitor.drift import ReferenceUnavailable
 
     started = time.perf_counter()
     snapshot_id = context.partition_key
     key = dg.AssetKey(names.drift_report_asset(ctx.name))
+    path = ctx.snapshot_parquet(snapshot_id)
+    if not path.exists():
+        raise dg.Failure(f"snapshot data {path} is missing: materialize {ctx.snapshot_key.to_user_string()} "
+                         f"for partition {snapshot_id} first")
     try:
         selection, paths = reference_paths(ctx, store, spec, snapshot_id)
     except ReferenceUnavailable as exc:
         outcome = no_reference_outcome(ctx.name, spec, exc)
         metadata: dict[str, Any] = {"reference": "none", "state": str(exc)}
     else:
+        current = parquet_source(path)
         outcome, metadata = compare_and_report(ctx, spec, snapshot_id, current, selection, paths, context.log)
         if isinstance(ctx.dataset.source, SqlSource):
-            sample = sql_sample_evidence(ctx, store, context, snapshot_id, len(current))
+            sample = sql_sample_evidence(ctx, store, context, snapshot_id, current.rows)
             outcome, metadata = mark_sampled(outcome, metadata, sample)
     result = record_check(store, ctx.name, snapshot_id, outcome, asset_key=key, check_type=CheckType.DRIFT,
                           run_id=context.run.run_id, observed_at=snapshot_time_of(store, ctx.name, snapshot_id),
@@ -155,7 +167,7 @@ def build_drift_report_asset(ctx: DatasetContext, spec: DriftSpec) -> dg.AssetsD
         name=key.path[-1],
         group_name=ctx.name,
         partitions_def=ctx.partitions_def,
-        ins={"current": dg.AssetIn(key=ctx.snapshot_key)},
+        deps=[ctx.snapshot_key],  # read column by column from its Parquet file, not loaded whole as an input
         kinds={"evidently"},
         owners=ctx.dagster_owners,
         tags=ctx.tags,
@@ -166,9 +178,8 @@ def build_drift_report_asset(ctx: DatasetContext, spec: DriftSpec) -> dg.AssetsD
                                        blocking=spec.blocking,
                                        description="The share of drifted columns stays below drift_share.")],
     )
-    def drift_report(context: dg.AssetExecutionContext, current: pd.DataFrame,
-                     dq_store: FindingsStoreResource) -> dg.MaterializeResult:
-        return materialize_drift_report(ctx, spec, context, current, dq_store.get_store())
+    def drift_report(context: dg.AssetExecutionContext, dq_store: FindingsStoreResource) -> dg.MaterializeResult:
+        return materialize_drift_report(ctx, spec, context, dq_store.get_store())
 
     return drift_report
 

@@ -81,10 +81,19 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def parquet_columns(path: str | Path) -> list[str]:
-    """The column names of a Parquet file, from its footer (no data read)."""
+    """The column names of a Parquet file, from its footer (no data read); a stored pandas index is not one."""
     import pyarrow.parquet as pq
 
-    return list(pq.read_schema(path).names)
+    schema = pq.read_schema(path)
+    index = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+    return [c for c in schema.names if c not in index]
+
+
+def parquet_rows(path: str | Path) -> int:
+    """The number of rows of a Parquet file, from its footer (no data read)."""
+    import pyarrow.parquet as pq
+
+    return int(pq.read_metadata(path).num_rows)
 
 
 def read_columns(path: str | Path, columns: list[str]) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from dq_monitor.drift.columns import (
     prepare,
 )
 from dq_monitor.drift.results import ColumnDrift, ColumnType, DriftResult, Status
+from dq_monitor.drift.sources import ColumnSource, as_source
 from dq_monitor.drift.spec import DriftSpec, parse_spec
 from dq_monitor.drift.stattests import (
     STATTESTS,
@@ -40,10 +41,10 @@ _MAX_LISTED = 10  # new categories named in the note
 _MAX_KEPT = 50  # new categories kept in ColumnDrift.new_categories
 
 
-def _candidate_columns(reference: pd.DataFrame, current: pd.DataFrame, spec: DriftSpec) -> tuple[list[str], bool]:
+def _candidate_columns(reference: ColumnSource, current: ColumnSource, spec: DriftSpec) -> tuple[list[str], bool]:
     if spec.columns is not None:
         return [c for c in spec.columns if c not in spec.ignore_columns], True
-    ordered = list(current.columns) + [c for c in reference.columns if c not in set(current.columns)]
+    ordered = list(current.columns) + [c for c in reference.columns if c not in current]
     return [c for c in ordered if c not in set(spec.ignore_columns)], False
 
 
@@ -51,17 +52,17 @@ def _problem(column: str, text: str, schema_level: bool = False) -> ColumnDrift:
     return ColumnDrift(column=column, status="problem", problem=text, schema_level=schema_level)
 
 
-def _check_column(column: str, reference: pd.DataFrame, current: pd.DataFrame, explicit: bool):
+def _check_column(column: str, reference: ColumnSource, current: ColumnSource, explicit: bool):
     """Either a finished ColumnDrift (skipped / problem) or (Evidently type key, reference and
-    current profiles)."""
-    in_ref, in_cur = column in reference.columns, column in current.columns
+    current profiles). Reads this column of each side (only this one)."""
+    in_ref, in_cur = column in reference, column in current
     if not in_ref and not in_cur:
         return _problem(column, "column is in neither the reference nor the current data", schema_level=True)
     if not in_cur:
         return _problem(column, "column is missing from the current data (present in the reference)", True)
     if not in_ref:
         return _problem(column, "column is missing from the reference data (new in the current data)", True)
-    ref, cur = reference[column], current[column]
+    ref, cur = reference.column(column), current.column(column)
     if isinstance(ref, pd.DataFrame) or isinstance(cur, pd.DataFrame):
         return _problem(column, "column name is duplicated in the frame", True)
     ref_side, cur_side = SideProfile(ref), SideProfile(cur)
@@ -198,12 +199,13 @@ def _note(col: PreparedColumn, method: str, new: tuple[int, tuple[Any, ...]]) ->
     return "; ".join(notes) or None
 
 
-def _compare_columns(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], explicit: bool,
+def _compare_columns(reference: ColumnSource, current: ColumnSource, columns: list[str], explicit: bool,
                      spec: DriftSpec, workers: int | None) -> tuple[ColumnDrift, ...]:
     """Every column's verdict, `workers` columns at a time in threads."""
 
     def run(column: str) -> ColumnDrift:
-        # Check and compare in one task so a column's hashed profiles are freed as soon as it is done.
+        # Read, check and compare in one task: a column's data and hashed profiles are freed as soon as it is
+        # done, so at most `workers` columns of each side are held at once.
         checked = _check_column(column, reference, current, explicit)
         if isinstance(checked, ColumnDrift):
             return checked
@@ -218,8 +220,8 @@ def _compare_columns(reference: pd.DataFrame, current: pd.DataFrame, columns: li
 
 
 def compare(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
+    reference: "pd.DataFrame | ColumnSource",
+    current: "pd.DataFrame | ColumnSource",
     spec: "DriftSpec | dict[str, Any] | None" = None,
     *,
     workers: int | None = None,
@@ -230,12 +232,12 @@ def compare(
     Every statistic is computed once per column on the full data (see
     `dq_monitor.drift` for the exactness argument). Bad input never raises: it is
     reported per column (`status="problem"`) or, for an empty side, in `problem`.
-    `workers` columns are computed in parallel threads (default: CPU count, max 4).
+    `workers` columns are computed in parallel threads (default: CPU count, max 4). Either side may be a
+    `ColumnSource` (e.g. a Parquet file read one column at a time): the result is the same as for its frame,
+    and only `workers` columns of each side are in memory at once.
     """
     spec = parse_spec(spec)
-    for name, frame in (("reference", reference), ("current", current)):
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"{name} must be a pandas DataFrame, not {type(frame).__name__}")
+    reference, current = as_source("reference", reference), as_source("current", current)
     columns, explicit = _candidate_columns(reference, current, spec)
     empty = [name for name, frame in (("reference", reference), ("current", current)) if len(frame) == 0]
     if empty:

@@ -29,28 +29,36 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor.drift.engine import ColumnDrift, DriftResult
+from dq_monitor.drift.sources import ColumnSource, as_source
 
 _REGISTRY_LOCK = threading.Lock()
 
 
-def sample_rows(frame: pd.DataFrame, columns: list[str], n: int, seed: int) -> pd.DataFrame:
+def _take(source: ColumnSource, columns: list[str], rows: np.ndarray | None) -> pd.DataFrame:
+    """`rows` (None: all) of `columns`, read one column at a time."""
+    return pd.DataFrame({c: source.column(c) if rows is None else source.column(c).take(rows) for c in columns},
+                        columns=columns)
+
+
+def sample_rows(data: "pd.DataFrame | ColumnSource", columns: list[str], n: int, seed: int) -> pd.DataFrame:
     """A uniform random sample of at most `n` rows (original order kept), topped up so that
-    every column keeps some non-missing values when the full data has them."""
-    if len(frame) <= n:
-        return frame[columns]
+    every column keeps some non-missing values when the full data has them. Reads one column at a time."""
+    source = as_source("data", data)
+    if len(source) <= n:
+        return _take(source, columns, None)
     rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(len(frame), size=n, replace=False))
-    sample = frame.take(rows)[columns]  # take rows first: never copy the full frame
+    rows = np.sort(rng.choice(len(source), size=n, replace=False))
+    sample = _take(source, columns, rows)
     extra = []
     for column in columns:
         if sample[column].notna().any():
             continue
-        present = np.flatnonzero(frame[column].notna().to_numpy())
+        present = np.flatnonzero(source.column(column).notna().to_numpy())
         if present.size:
             extra.append(present[: min(100, present.size)])
     if extra:
         rows = np.union1d(rows, np.concatenate(extra))
-        sample = frame.take(rows)[columns]
+        sample = _take(source, columns, rows)
     return sample
 
 
@@ -107,8 +115,8 @@ def _banner(result: DriftResult, ref_sample: int, cur_sample: int) -> str:
 
 
 def render_html_string(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
+    reference: "pd.DataFrame | ColumnSource",
+    current: "pd.DataFrame | ColumnSource",
     result: DriftResult,
     sample_rows_per_side: int = 5000,
     seed: int = 0,

@@ -43,7 +43,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Sequence
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -281,20 +280,10 @@ def select_reference(
 
 
 def build_reference_frame(frames: Sequence[pd.DataFrame], selection: ReferenceSelection, seed: int = 0) -> pd.DataFrame:
-    """Combine the loaded reference snapshots (same order as `selection.snapshot_ids`)."""
-    if len(frames) != len(selection.snapshot_ids):
-        raise ValueError(f"expected {len(selection.snapshot_ids)} reference frames, got {len(frames)}")
+    """Combine the loaded reference snapshots (same order as `selection.snapshot_ids`); see `sources.reference_rows`."""
+    from dq_monitor.drift.sources import reference_rows
+
+    rows = reference_rows([len(f) for f in frames], selection, seed)
     if selection.mode == "single":
         return frames[0]
-    if selection.mode == "concat":
-        return pd.concat(list(frames), ignore_index=True)
-    per_snapshot = -(-int(selection.sample_rows or 0) // len(frames))
-    rng = np.random.default_rng(seed)
-    parts = []
-    for frame in frames:
-        if len(frame) <= per_snapshot:
-            parts.append(frame)
-        else:
-            rows = np.sort(rng.choice(len(frame), size=per_snapshot, replace=False))
-            parts.append(frame.iloc[rows])
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat([f if r is None else f.iloc[r] for f, r in zip(frames, rows)], ignore_index=True)
