@@ -68,7 +68,6 @@ def write_snapshot(path: Path, rows: int, cols: int, day: int, seed: int, shift:
     """`frame(rows, cols, day, seed)` written in slices of at most 1M rows (each slice its own seed)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-
     from large_snapshot import frame
 
     writer, schema = None, None
