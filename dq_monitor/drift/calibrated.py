@@ -49,6 +49,7 @@ MIN_EXPECTED = 5.0  # Cochran's rule: every expected cell count >= 5 after pooli
 PERMUTATIONS = 5000  # Monte Carlo permutations: smallest p-value 1 / 5001
 PERMUTATION_MAX_ROWS = 10_000  # above this many rows the chi-square approximation is used
 KS_EXACT_MAX_ROWS = 10_000  # scipy's 'auto' limit for the exact K-S p-value
+KS_BLOCK = 1 << 20  # sample points per step of the K-S statistic (its temporaries: ~40 MB)
 MAX_UNPOOLED_VALUES = 50  # an unpoolable table with more distinct values than this is not tested
 NUMERIC_EFFECT = "normed Wasserstein"
 CATEGORICAL_EFFECT = "Cramér's V"
@@ -185,11 +186,20 @@ def normed_wasserstein(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> float:
 
 def ks_statistic_sorted(u: np.ndarray, v: np.ndarray) -> float:
     """The two-sample K-S statistic sup |F_u - F_v| of two sorted samples (ties allowed): both
-    empirical CDFs are evaluated at every sample point, without scipy's concatenation and sorts."""
+    empirical CDFs are evaluated at every sample point, without scipy's concatenation and sorts.
+    `KS_BLOCK` points at a time, so its temporaries stay small at any size (the maximum is the same)."""
     def gap(a: np.ndarray, b: np.ndarray) -> float:
         # at the last copy of each value of `a` (index i), F_a = (i + 1) / len(a): no search needed
-        ends = np.flatnonzero(np.append(a[1:] != a[:-1], True))
-        return float(np.abs((ends + 1) / a.size - np.searchsorted(b, a[ends], "right") / b.size).max())
+        best = 0.0
+        for start in range(0, a.size, KS_BLOCK):
+            stop = min(start + KS_BLOCK, a.size)
+            following = a[start + 1:stop + 1]
+            last = a[start:start + following.size] != following
+            ends = np.flatnonzero(np.append(last, True) if stop == a.size else last) + start
+            if ends.size:
+                cdf_gap = (ends + 1) / a.size - np.searchsorted(b, a[ends], "right") / b.size
+                best = max(best, float(np.abs(cdf_gap).max()))
+        return best
 
     return max(gap(u, v), gap(v, u))
 

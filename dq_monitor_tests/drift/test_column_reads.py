@@ -164,3 +164,19 @@ def test_the_drift_verdicts_equal_the_whole_frame_computation(wide_project):
     assert last[1].mode == "sample" and last[1].snapshot_ids == ("wide_2026-03-02", "wide_2026-03-03")
     assert not last[3].passed and Path(last[3].metadata["report"]).exists()  # drifted: the report was rendered
     assert all(r[3].passed for r in reports[:-1])
+
+
+def test_the_ks_statistic_in_blocks_is_exactly_the_one_block_statistic(monkeypatch):
+    """A numeric column's temporaries are bounded by KS_BLOCK; ties across block edges change nothing."""
+    from scipy import stats
+
+    import dq_monitor.drift.calibrated as calibrated
+
+    rng = np.random.default_rng(5)
+    pairs = [(np.sort(rng.integers(0, k, n).astype(float)), np.sort(rng.integers(0, k, m).astype(float) + shift))
+             for n, m, k, shift in [(1, 1, 3, 0), (50, 90, 4, 1), (1000, 1000, 10**6, 0), (2500, 3100, 40, 0.5)]]
+    whole = [calibrated.ks_statistic_sorted(u, v) for u, v in pairs]
+    for block in (1, 3, 64):
+        monkeypatch.setattr(calibrated, "KS_BLOCK", block)
+        assert [calibrated.ks_statistic_sorted(u, v) for u, v in pairs] == whole
+    assert whole == pytest.approx([stats.ks_2samp(u, v).statistic for u, v in pairs], abs=1e-12)
