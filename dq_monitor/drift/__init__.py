@@ -9,6 +9,10 @@ Frame-level API (no dagster here)::
     render_html(reference_df, current_df, result, "report.html", sample_rows=5000)
     outcome = to_check_outcome(result, "bikes", "2011-07", reference="snapshot 2011-01")
 
+Either side may also be a `ColumnSource` (`dq_monitor.drift.sources`): column names, a row count and
+one column on request, e.g. a Parquet file read column by column, or a `ReferenceSource` window of
+them; `compare` then holds only the columns its threads work on, and gives the frame's result.
+
 `mode: evidently` semantics (read from evidently 0.7 `presets/drift.py`, `core/datasets.py`,
 `legacy/calculations/data_drift.py`, `legacy/calculations/stattests/*`):
 
@@ -73,6 +77,7 @@ _LAZY = {
     "ColumnDrift": "engine", "DriftResult": "engine", "compare": "engine",
     "check_name": "outcome", "drift_metrics": "outcome", "has_findings": "outcome", "markdown_table": "outcome", "to_check_outcome": "outcome",
     "render_html": "render", "render_html_string": "render",
+    "ColumnSource": "sources", "ReferenceSource": "sources",
 }
 
 
@@ -85,9 +90,11 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ColumnDrift",
     "ColumnOverride",
+    "ColumnSource",
     "DriftResult",
     "DriftSpec",
     "ReferenceSelection",
+    "ReferenceSource",
     "ReferenceSpec",
     "ReferenceUnavailable",
     "build_reference_frame",

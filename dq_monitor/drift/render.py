@@ -35,9 +35,12 @@ _REGISTRY_LOCK = threading.Lock()
 
 
 def _take(source: ColumnSource, columns: list[str], rows: np.ndarray | None) -> pd.DataFrame:
-    """`rows` (None: all) of `columns`, read one column at a time."""
-    return pd.DataFrame({c: source.column(c) if rows is None else source.column(c).take(rows) for c in columns},
-                        columns=columns)
+    """`rows` (positions; None: all) of `columns`, read one column at a time (index reset: never aligned)."""
+    def picked(column: str) -> pd.Series:
+        values = source.column(column)
+        return (values if rows is None else values.take(rows)).reset_index(drop=True)
+
+    return pd.DataFrame({c: picked(c) for c in columns}, columns=columns)
 
 
 def sample_rows(data: "pd.DataFrame | ColumnSource", columns: list[str], n: int, seed: int) -> pd.DataFrame:

@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from dq_monitor.core.outcome import Severity
 from dq_monitor.drift.methods import DEFAULT_ALPHA, DEFAULT_EFFECT_FLOOR, METHOD_NAMES
+from dq_monitor.drift.sources import reference_rows
 
 
 class _Strict(BaseModel):
@@ -281,8 +282,6 @@ def select_reference(
 
 def build_reference_frame(frames: Sequence[pd.DataFrame], selection: ReferenceSelection, seed: int = 0) -> pd.DataFrame:
     """Combine the loaded reference snapshots (same order as `selection.snapshot_ids`); see `sources.reference_rows`."""
-    from dq_monitor.drift.sources import reference_rows
-
     rows = reference_rows([len(f) for f in frames], selection, seed)
     if selection.mode == "single":
         return frames[0]
