@@ -49,8 +49,9 @@ def reference_paths(ctx: DatasetContext, store: Store, spec: DriftSpec, snapshot
 
 
 def parquet_source(path: str | Path) -> ColumnSource:
-    """A Parquet file as `compare` reads it: one column at a time."""
-    return ColumnSource(parquet_columns(path), parquet_rows(path), lambda name: read_columns(path, [name])[name])
+    """A Parquet file as `compare` reads it: one column at a time, each a private copy (`owned`)."""
+    return ColumnSource(parquet_columns(path), parquet_rows(path), lambda name: read_columns(path, [name])[name],
+                        owned=True)
 
 
 def compare_and_report(ctx: DatasetContext, spec: DriftSpec, snapshot_id: str, current: pd.DataFrame | ColumnSource,

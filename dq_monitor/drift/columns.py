@@ -38,8 +38,9 @@ _FEW_VALUES = 20  # above this many reference values get_binned_data switches to
 class SideProfile:
     """One side of one column, hashed once (for non-float dtypes) and answered from that."""
 
-    def __init__(self, series: pd.Series):
+    def __init__(self, series: pd.Series, owned: bool = False):
         self.series = series
+        self.owned = owned  # the series is a private copy (read for this comparison): it may be sorted in place
         self.dtype_name = series.dtype.name
         self.hashed = series.dtype.kind not in "fcmM"
 
@@ -187,6 +188,17 @@ def _aligned_counts(ref: SideProfile, cur: SideProfile) -> tuple[list, np.ndarra
     return list(keys), ref_counts, cur_counts
 
 
+def _sorted(side: SideProfile, cleaned: pd.Series, keep_series: bool) -> np.ndarray:
+    """The cleaned values as sorted floats: sorted in place when they are a private array (a conversion, or
+    a column read for this comparison and not kept), so a numeric column is not held twice."""
+    values = cleaned.to_numpy(dtype=np.float64)
+    fresh = isinstance(cleaned.dtype, np.dtype) and not np.may_share_memory(values, cleaned.to_numpy())
+    if values.flags.writeable and (fresh or (side.owned and not keep_series)):
+        values.sort()
+        return values
+    return np.sort(values)
+
+
 def _float_profile(values: np.ndarray) -> SideProfile:
     return SideProfile(pd.Series(values, copy=False))
 
@@ -202,8 +214,7 @@ def prepare(
     if type_key == "num" or keep_series:
         ref_c, cur_c = ref.cleaned(), cur.cleaned()
     if type_key == "num":
-        ref_sorted = np.sort(ref_c.to_numpy(dtype=np.float64))
-        cur_sorted = np.sort(cur_c.to_numpy(dtype=np.float64))
+        ref_sorted, cur_sorted = _sorted(ref, ref_c, keep_series), _sorted(cur, cur_c, keep_series)
         ref_unique = _distinct_sorted(ref_sorted)
         cur_unique = _distinct_sorted(cur_sorted)
         if ref_unique > 5 or cur_unique > 5:

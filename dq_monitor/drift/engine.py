@@ -65,7 +65,7 @@ def _check_column(column: str, reference: ColumnSource, current: ColumnSource, e
     ref, cur = reference.column(column), current.column(column)
     if isinstance(ref, pd.DataFrame) or isinstance(cur, pd.DataFrame):
         return _problem(column, "column name is duplicated in the frame", True)
-    ref_side, cur_side = SideProfile(ref), SideProfile(cur)
+    ref_side, cur_side = SideProfile(ref, reference.owned), SideProfile(cur, current.owned)
     for side, profile in (("reference", ref_side), ("current", cur_side)):
         mixed = mixed_types(profile)
         if mixed:

@@ -20,12 +20,15 @@ if TYPE_CHECKING:
 
 
 class ColumnSource:
-    """Column names (in order), a row count, and one column on request (`load(name)`)."""
+    """Column names (in order), a row count, and one column on request (`load(name)`). `owned`: every column
+    handed out is a private copy (e.g. read from a file), so `compare` may sort it in place."""
 
-    def __init__(self, columns: Sequence[str], rows: int, load: Callable[[str], pd.Series | pd.DataFrame]):
+    def __init__(self, columns: Sequence[str], rows: int, load: Callable[[str], pd.Series | pd.DataFrame],
+                 owned: bool = False):
         self.columns = list(columns)
         self.rows = int(rows)
         self._load = load
+        self.owned = owned
         self._names = set(self.columns)
 
     def __contains__(self, column: object) -> bool:
@@ -78,10 +81,11 @@ class ReferenceSource(ColumnSource):
         self._parts = list(parts)
         self._rows = reference_rows([p.rows for p in self._parts], selection, seed)
         self._sizes = [p.rows if r is None else len(r) for p, r in zip(self._parts, self._rows)]
+        owned = all(p.owned for p in self._parts)
         if selection.mode == "single":
-            super().__init__(self._parts[0].columns, self._parts[0].rows, self._parts[0].column)
+            super().__init__(self._parts[0].columns, self._parts[0].rows, self._parts[0].column, owned)
         else:
-            super().__init__(_union_columns(self._parts), sum(self._sizes), self._combined)
+            super().__init__(_union_columns(self._parts), sum(self._sizes), self._combined, owned)
 
     def _piece(self, index: int, name: str) -> pd.DataFrame:
         part, rows = self._parts[index], self._rows[index]

@@ -80,9 +80,13 @@ def test_parquet_columns_give_the_same_result_as_the_whole_frames(tmp_path, mode
     for column in whole_reference.columns:
         pd.testing.assert_series_equal(by_column.column(column), whole_reference[column])
     spec = parse_spec({"mode": mode})
-    expected = compare(whole_reference, read_frame(current_path), spec)
+    current_frame, kept = read_frame(current_path), whole_reference.copy()
+    expected = compare(whole_reference, current_frame, spec)
     got = compare(by_column, parquet_source(current_path), spec)
     assert got == expected  # every column's statistic, p-value, verdict; share and dataset verdict
+    # a caller's frames are never sorted in place (only columns read for the comparison are)
+    pd.testing.assert_frame_equal(whole_reference, kept)
+    pd.testing.assert_frame_equal(current_frame, current)
     assert expected.number_of_drifted_columns >= 3 and any(c.status == "problem" for c in expected.columns)
     names = [c.column for c in expected.compared]
     for seed, (source, frame) in enumerate([(by_column, whole_reference), (parquet_source(current_path), current)]):
