@@ -72,11 +72,12 @@ def _plan(project, datasets, store_resource, instance, args) -> tuple[list[tuple
 
 def _run(plan, defs, instance, store) -> int:
     """Execute each snapshot's job in-process; returns how many runs had non-contract step failures."""
-    from dq_monitor.cli.instance import without_output_capture
+    from dq_monitor.cli.instance import InProcessRunner
     from dq_monitor.cli.recovery import process_tags
     from dq_monitor.defs.features import SNAPSHOT_RUN_HOOKS
     from dq_monitor.defs.snapshots import snapshot_ref_tags
 
+    runner = InProcessRunner(instance)  # each dataset's job and execution plan built once
     run_failures = 0
     for i, (ctx, ref) in enumerate(plan, start=1):
         sid = ref.snapshot_id
@@ -85,9 +86,8 @@ def _run(plan, defs, instance, store) -> int:
             if note:
                 progress(f"[{i}/{len(plan)}] {ctx.name} {sid}: {note}")
         job = defs.resolve_job_def(snapshot_job(ctx.name))
-        with without_output_capture():  # results are read for their events only
-            result = job.execute_in_process(partition_key=sid, instance=instance, raise_on_error=False,
-                                            run_config=_QUIET, tags={**process_tags(), **snapshot_ref_tags(ref)})
+        tags = {**process_tags(), **snapshot_ref_tags(ref)}
+        result = runner.run(job, partition_key=sid, run_config=_QUIET, tags=tags)
         evaluations = result.get_asset_check_evaluations()
         failed = [e.check_name for e in evaluations if not e.passed]
         blocked = [e.step_key for e in result.all_events

@@ -6,17 +6,29 @@ an ephemeral context (nothing written to disk), one pandas data source, one data
 asset and one whole-dataframe batch definition. Each validation hands its frame in as
 a batch parameter. Analytics and progress bars are off; nothing here reaches the
 network.
+
+What does not change between snapshots is kept too (issue 16): a suite file is read and
+its GX expectations built once per path and content (`cached_suite`: the file is read and
+hashed each time, ~0.1 ms, so an edit is always seen), and the GX `ExpectationSuite` of
+its runnable expectations once per such file version and subset
+(`cached_gx_suite`), so each snapshot pays only the validation. GX's per-kwarg rebuilds
+of an expectation's configuration are cut by `gx_speed.install()`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 _LOCK = threading.RLock()
 _RUNTIME: "GxRuntime | None" = None
+_SUITES: dict[tuple, Any] = {}  # (path, content digest, default_name, display) -> LoadedSuite
+_GX_SUITES: dict[tuple, Any] = {}  # (that key, runnable expectation keys) -> GX ExpectationSuite
+_CACHE_LOCK = threading.Lock()
 
 DATASOURCE_NAME = "dq_monitor_frames"
 ASSET_NAME = "snapshot"
@@ -59,6 +71,9 @@ def gx_runtime() -> GxRuntime:
             analytics_enabled=False,
             progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
         )
+        from dq_monitor.expectations import gx_speed
+
+        gx_speed.install()
         context = gx.get_context(mode="ephemeral", project_config=config)
         source = context.data_sources.add_pandas(name=DATASOURCE_NAME)
         asset = source.add_dataframe_asset(name=ASSET_NAME)
@@ -70,3 +85,44 @@ def gx_runtime() -> GxRuntime:
 def gx_batch(frame: Any) -> Any:
     """A GX batch over `frame` (a pandas DataFrame), from the shared batch definition."""
     return gx_runtime().batch_definition.get_batch(batch_parameters={"dataframe": frame})
+
+
+def _file_key(path: Path) -> tuple:
+    """The file's path and a digest of its bytes: a rewrite within one mtime tick is still seen."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = None
+    return (str(path.resolve()), digest)
+
+
+def cached_suite(path: str | Path, *, default_name: str | None, display: str | None) -> tuple[tuple, Any]:
+    """(cache key, `load_suite(path, ...)`), parsed again only when the file's content changes."""
+    from dq_monitor.expectations.suite import load_suite
+
+    key = (*_file_key(Path(path)), default_name, display)
+    with _CACHE_LOCK:
+        suite = _SUITES.get(key)
+    if suite is None:
+        suite = load_suite(path, default_name=default_name, display=display)
+        with _CACHE_LOCK:
+            if len(_SUITES) > 256:  # bounded: a long-lived process may see many suite versions
+                _SUITES.clear()
+            _SUITES[key] = suite
+    return key, suite
+
+
+def cached_gx_suite(suite_key: tuple, suite: Any, expectations: list[Any]) -> Any:
+    """`build_gx_suite(suite, expectations)`, built once per suite file version and expectation subset."""
+    from dq_monitor.expectations.suite import build_gx_suite
+
+    key = (suite_key, tuple(e.key for e in expectations))
+    with _CACHE_LOCK:
+        gx_suite = _GX_SUITES.get(key)
+    if gx_suite is None:
+        gx_suite = build_gx_suite(suite, expectations)
+        with _CACHE_LOCK:
+            if len(_GX_SUITES) > 1024:
+                _GX_SUITES.clear()
+            _GX_SUITES[key] = gx_suite
+    return gx_suite

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
-from dq_monitor.expectations.context import gx_runtime
+from dq_monitor.expectations.context import cached_gx_suite, cached_suite, gx_runtime
 from dq_monitor.expectations.evidence import (
     describe,
     evidence,
@@ -30,8 +30,6 @@ from dq_monitor.expectations.suite import (
     COLUMN_PRESENCE_TYPES,
     LoadedSuite,
     SuiteExpectation,
-    build_gx_suite,
-    load_suite,
 )
 
 
@@ -82,10 +80,10 @@ def _split_by_columns(
 
 
 def _run_gx(frame: pd.DataFrame, suite: LoadedSuite, runnable: list[SuiteExpectation],
-            sample_size: int) -> dict[str, Any]:
-    """GX results by our expectation key."""
+            sample_size: int, suite_key: tuple) -> dict[str, Any]:
+    """GX results by our expectation key (`suite_key`: the suite file version, for the GX suite cache)."""
     runtime = gx_runtime()
-    gx_suite = build_gx_suite(suite, runnable)
+    gx_suite = cached_gx_suite(suite_key, suite, runnable)
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": sample_size}
     with runtime.lock:
         batch = runtime.batch_definition.get_batch(batch_parameters={"dataframe": frame})
@@ -94,21 +92,21 @@ def _run_gx(frame: pd.DataFrame, suite: LoadedSuite, runnable: list[SuiteExpecta
 
 
 def _run_isolating_failures(
-    frame: pd.DataFrame, suite: LoadedSuite, runnable: list[SuiteExpectation], sample_size: int
+    frame: pd.DataFrame, suite: LoadedSuite, runnable: list[SuiteExpectation], sample_size: int, suite_key: tuple
 ) -> tuple[dict[str, Any], list[tuple[SuiteExpectation, Exception]]]:
     """Run the suite; if GX rejects it as a whole (e.g. a suite parameter without a value),
     run the expectations one by one so only the broken ones are lost."""
     if not runnable:
         return {}, []
     try:
-        return _run_gx(frame, suite, runnable, sample_size), []
+        return _run_gx(frame, suite, runnable, sample_size, suite_key), []
     except Exception:  # noqa: BLE001 - isolated below, never raised
         pass
     results: dict[str, Any] = {}
     failures: list[tuple[SuiteExpectation, Exception]] = []
     for expectation in runnable:
         try:
-            results.update(_run_gx(frame, suite, [expectation], sample_size))
+            results.update(_run_gx(frame, suite, [expectation], sample_size, suite_key))
         except Exception as exc:  # noqa: BLE001 - becomes an ERROR finding
             failures.append((expectation, exc))
     return results, failures
@@ -132,7 +130,7 @@ def validate_frame(
     `gx_success:<id>` (0/1) and `gx_unexpected_percent:<id>`. `display_path` is how
     messages name the suite file (default: `suite_path` as given).
     """
-    suite = load_suite(suite_path, default_name=dataset, display=display_path)
+    suite_key, suite = cached_suite(suite_path, default_name=dataset, display=display_path)
     report = _Report(dataset, snapshot, check_name(dataset), suite)
     for problem in suite.problems:
         report.problem(problem.describe(), problem.key,
@@ -153,7 +151,7 @@ def validate_frame(
 
     # GX reports failing rows by index label; labels must identify rows for the key lookup.
     frame = df if df.index.is_unique else df.reset_index(drop=True)
-    results, failures = _run_isolating_failures(frame, suite, runnable, sample_size)
+    results, failures = _run_isolating_failures(frame, suite, runnable, sample_size, suite_key)
     for expectation, exc in failures:
         report.broken_expectation(
             expectation,
