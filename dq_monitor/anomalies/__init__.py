@@ -5,7 +5,8 @@
     scores[scores.is_anomaly]          # score, raw_score, is_anomaly, severity, reason
 
 For the assets: `fit_model` / `FittedModel.save` / `FittedModel.load` /
-`score_with_model` (a frame) or `score_parquet` (a file, chunk by chunk) / `anomaly_rate_outcome`. Nothing here imports dagster.
+`score_with_model` (a frame) or `score_parquet` (a file, chunk by chunk) / `anomaly_rate_outcome`.
+Nothing here imports dagster.
 """
 
 from __future__ import annotations

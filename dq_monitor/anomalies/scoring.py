@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from dq_monitor.anomalies.fitted import FittedModel
 
 #: Rows encoded and scored at a time: memory stays bounded on large snapshots.
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,9 @@ def _retyped_probe(model: FittedModel, file: pq.ParquetFile) -> pd.DataFrame:
     import pyarrow as pa
 
     schema = file.schema_arrow
-    names = [f.name for f in model.encoder.numeric if f.name in schema.names
-             and not (pa.types.is_integer(schema.field(f.name).type) or pa.types.is_floating(schema.field(f.name).type))]
+    stored = {name: schema.field(name).type for name in schema.names}
+    names = [f.name for f in model.encoder.numeric
+             if f.name in stored and not (pa.types.is_integer(stored[f.name]) or pa.types.is_floating(stored[f.name]))]
     return file.read(columns=names).to_pandas() if names else pd.DataFrame(index=pd.RangeIndex(0))
 
 

@@ -66,7 +66,7 @@ class IsolationForestDetector(BaseDetector):
 #: What `IsolationForest._compute_score_samples` reads (scikit-learn >= 1.4).
 _TREE_ARRAYS = ("estimators_", "estimators_features_", "_decision_path_lengths", "_average_path_length_per_tree",
                 "_max_features", "_max_samples")
-_POOL: list[ThreadPoolExecutor] = []
+_POOL: list[tuple[int, ThreadPoolExecutor]] = []
 
 
 def _workers(n_jobs) -> int:
@@ -97,11 +97,12 @@ def _forest_scores(est: IsolationForest, X: np.ndarray, workers: int) -> np.ndar
         for t in trees:
             depths += path_lengths(t)
     else:
-        if not _POOL:
-            _POOL.append(ThreadPoolExecutor(max_workers=max(2, _workers(-1)), thread_name_prefix="dq-iforest"))
+        if not _POOL or _POOL[0][0] != os.getpid():  # a forked child has none of its parent's threads
+            _POOL[:] = [(os.getpid(), ThreadPoolExecutor(max_workers=max(2, _workers(-1)),
+                                                         thread_name_prefix="dq-iforest"))]
         wave = 2 * workers  # bounded: at most this many trees' path lengths wait to be added
         for first in range(0, len(trees), wave):
-            for lengths in _POOL[0].map(path_lengths, trees[first:first + wave]):
+            for lengths in _POOL[0][1].map(path_lengths, trees[first:first + wave]):
                 depths += lengths
     denominator = len(est.estimators_) * _average_path_length([est._max_samples])
     return 2 ** (-np.divide(depths, denominator, out=np.ones_like(depths), where=denominator != 0))
