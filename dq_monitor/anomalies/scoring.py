@@ -207,7 +207,8 @@ def score_parquet(model: FittedModel, path: str | Path, spec: AnomalySpec, *, pr
     """
     import pyarrow.parquet as pq
 
-    file, base = pq.ParquetFile(path), _base(model)
+    # No pre-buffering: it caches every row group's column chunks until the last batch is read (memory ~ file).
+    file, base = pq.ParquetFile(path, pre_buffer=False), _base(model)
     names = list(file.schema_arrow.names)
     notes = _column_notes(model, names)
     problems = model.encoder.check_columns(_retyped_probe(model, file), columns=names)
@@ -259,7 +260,8 @@ class _ScoresWriter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             table = pa.Table.from_pandas(frame, preserve_index=False)
             self.schema = table.schema
-            self.writer = pq.ParquetWriter(self.tmp, self.schema)
+            # Dictionary pages for the repetitive text only: a million distinct floats gain nothing from one.
+            self.writer = pq.ParquetWriter(self.tmp, self.schema, use_dictionary=["severity", "reason"])
         else:
             table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
         self.writer.write_table(table)
