@@ -5,7 +5,8 @@
     scores[scores.is_anomaly]          # score, raw_score, is_anomaly, severity, reason
 
 For the assets: `fit_model` / `FittedModel.save` / `FittedModel.load` /
-`score_with_model` / `anomaly_rate_outcome`. Nothing here imports dagster.
+`score_with_model` (a frame) or `score_parquet` (a file, chunk by chunk) / `anomaly_rate_outcome`.
+Nothing here imports dagster.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "anomaly_rate_outcome": "check", "check_name": "check", "not_evaluated_outcome": "check",
     "AnomalyInputError": "features", "FeatureEncoder": "features",
-    "FittedModel": "fitted", "ScoredSnapshot": "fitted", "fit_model": "fitted", "score_with_model": "fitted",
-    "sidecar_path": "fitted",
+    "FittedModel": "fitted", "fit_model": "fitted", "sidecar_path": "fitted",
+    "ScoredSnapshot": "scoring", "score_with_model": "scoring", "score_parquet": "scoring",
 }
 
 
@@ -46,7 +47,8 @@ def score_frame(
     model or `current` lacks the model's columns.
     """
     from dq_monitor.anomalies.features import AnomalyInputError
-    from dq_monitor.anomalies.fitted import fit_model, score_with_model
+    from dq_monitor.anomalies.fitted import fit_model
+    from dq_monitor.anomalies.scoring import score_with_model
 
     model = fit_model(reference, spec)
     scored = score_with_model(model, current)
@@ -72,6 +74,7 @@ __all__ = [
     "not_evaluated_outcome",
     "parse_spec",
     "score_frame",
+    "score_parquet",
     "score_with_model",
     "sidecar_path",
 ]

@@ -31,11 +31,12 @@ import numpy as np
 import pandas as pd
 
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
+from dq_monitor.anomalies.summary import ScoreSummary
 from dq_monitor.core import names
 from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 
 if TYPE_CHECKING:  # scipy and the detectors (sklearn) load only when a snapshot is scored
-    from dq_monitor.anomalies.fitted import ScoredSnapshot
+    from dq_monitor.anomalies.scoring import ScoredSnapshot
 
 #: Significance of the one-sided binomial test on the anomaly count.
 RATE_P_VALUE = 1e-3
@@ -53,19 +54,26 @@ def anomaly_rate_outcome(
     dataset: str,
     snapshot: str,
     scored: ScoredSnapshot,
-    current: pd.DataFrame,
+    current: pd.DataFrame | None,
     spec: AnomalySpec | dict[str, Any] | None = None,
     *,
     primary_key: Sequence[str] = (),
 ) -> CheckOutcome:
-    """Build the check outcome (verdict, at most one finding, metrics) for one scored snapshot."""
+    """Build the check outcome (verdict, at most one finding, metrics) for one scored snapshot.
+
+    `current` (the scored frame, for the primary key of the rows shown) is not needed when `scored`
+    carries its summary (a snapshot scored chunk by chunk, `score_parquet`).
+    """
     spec = parse_spec(spec, dataset=dataset)
     name = check_name(dataset)
     base_meta = {"model_version": scored.model_version, "notes": list(scored.notes)}
     if scored.problems:
         return _unscorable_outcome(dataset, snapshot, scored, spec, base_meta)
-    scores = scored.scores
-    n = len(scores)
+    summary = scored.summary
+    if summary is None:
+        assert current is not None, "a scored frame without its summary needs the frame"
+        summary = ScoreSummary.of(scored.scores, current, spec, primary_key)
+    n = summary.n_rows
     if n == 0:
         return CheckOutcome(
             check=name,
@@ -75,10 +83,8 @@ def anomaly_rate_outcome(
             metadata={**base_meta, "n_rows": 0},
         )
 
-    rate = _RateTest.of(scores, scored.expected_rate, spec, scored.calibration_rows)
-    alert = scores[scores["is_anomaly"] & (scores["score"] >= spec.alert_threshold)]
-    alert = alert.sort_values("score", ascending=False, kind="stable")
-    top = _top_rows(alert.head(spec.max_findings), current, primary_key)
+    rate = _RateTest.of(summary, scored.expected_rate, spec, scored.calibration_rows)
+    top = _top_rows(summary)
     band = rate_band(scored.expected_rate, spec.max_rate_ratio)
     verdict = (f"{rate.k} of {n} rows anomalous ({rate.rate:.2%}); normal band {band} "
                f"(expected {scored.expected_rate:.2%})")
@@ -92,8 +98,8 @@ def anomaly_rate_outcome(
         "normal_band": band,
         "binomial_p_value": rate.p_value,
         "rows_at_fail_tier": rate.severe,
-        "rows_above_alert_threshold": int(len(alert)),
-        "rows_not_shown": int(max(len(alert) - len(top), 0)),
+        "rows_above_alert_threshold": summary.n_alert,
+        "rows_not_shown": int(max(summary.n_alert - len(top), 0)),
     }
     metadata = {**base_meta, **evidence, "top_anomalies": [_preview(r) for r in top[:PREVIEW_ROWS]]}
     findings: tuple[Finding, ...] = ()
@@ -101,8 +107,7 @@ def anomaly_rate_outcome(
         details = {**evidence, "model_version": scored.model_version, "top_rows": top}
         findings = (Finding(dataset, snapshot, name, spec.severity, message, details, key=SNAPSHOT_KEY),)
     return CheckOutcome(check=name, passed=not rate.problems, severity=spec.severity, message=message,
-                        metadata=metadata, findings=findings, metrics=_score_metrics(scores["score"].to_numpy(),
-                                                                                     rate.rate))
+                        metadata=metadata, findings=findings, metrics=_score_metrics(summary.scores, rate.rate))
 
 
 def rate_band(expected_rate: float, max_rate_ratio: float) -> str:
@@ -147,17 +152,16 @@ class _RateTest:
     problems: tuple[str, ...]
 
     @classmethod
-    def of(cls, scores: pd.DataFrame, expected_rate: float, spec: AnomalySpec,
+    def of(cls, summary: ScoreSummary, expected_rate: float, spec: AnomalySpec,
            calibration_rows: int = 0) -> _RateTest:
-        n = len(scores)
-        k = int(scores["is_anomaly"].sum())
+        n, k = summary.n_rows, summary.n_anomalies
         rate = k / n
         expected = max(expected_rate, 1e-6)
         p_value = rate_p_value(k, n, expected, calibration_rows)
         too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
         severe = 0
         if spec.fail_on_tier is not None:
-            severe = int((scores["score"].to_numpy() >= spec.severity_tiers[spec.fail_on_tier]).sum())
+            severe = int((summary.scores >= spec.severity_tiers[spec.fail_on_tier]).sum())
         problems = []
         if too_high:
             problems.append(f"anomaly rate is abnormally high (binomial p {p_value:.1e})")
@@ -193,12 +197,11 @@ def _score_metrics(s: np.ndarray, rate: float) -> dict[str, float]:
     }
 
 
-def _top_rows(shown: pd.DataFrame, current: pd.DataFrame, primary_key: Sequence[str]) -> list[dict[str, Any]]:
+def _top_rows(summary: ScoreSummary) -> list[dict[str, Any]]:
     """The evidence rows (already sorted and capped), each with its primary key, score, tier and reason."""
-    pk = [c for c in primary_key if c in current.columns]
     rows = []
-    for idx, row in shown.iterrows():
-        key_values = {c: _plain(current.at[idx, c]) for c in pk}
+    for (idx, row), keys in zip(summary.shown.iterrows(), summary.keys):
+        key_values = {c: _plain(v) for c, v in keys.items()}
         rows.append({
             "key": "|".join(f"{c}={v}" for c, v in key_values.items()) or f"row={idx}",
             "score": float(row["score"]),

@@ -173,15 +173,19 @@ class FeatureEncoder:
         self.categorical.append(CategoricalFeature.from_counts(str(col), counts, n))
 
     # ------------------------------------------------------------- transforming
-    def check_columns(self, frame: pd.DataFrame) -> list[str]:
-        """Problems that make `frame` unscorable by this encoder (missing or retyped columns)."""
+    def check_columns(self, frame: pd.DataFrame, columns: list[str] | None = None) -> list[str]:
+        """Problems that make `frame` unscorable by this encoder (missing or retyped columns).
+
+        `columns`: the snapshot's columns when `frame` holds only some of them (the numeric features stored
+        with a non-numeric type, whose values are checked); default: `frame`'s."""
         problems = []
-        missing = [c for c in self.columns if c not in frame.columns]
+        present = set(frame.columns if columns is None else columns)
+        missing = [c for c in self.columns if c not in present]
         if missing:
             problems.append(
                 f"column(s) {', '.join(missing)} used by the anomaly model are missing from the snapshot"
             )
-        if self.baseline is not None and self.baseline.column not in frame.columns:
+        if self.baseline is not None and self.baseline.column not in present:
             problems.append(f"group_by column {self.baseline.column!r} is missing from the snapshot")
         for f in self.numeric:
             if f.name in frame.columns:

@@ -4,9 +4,8 @@
 detector, the threshold it calibrated on the reference, and the metadata a user
 needs to trust it (version, training snapshots, features and dtypes, fitted_at,
 parameters). `save(path)` writes the model with joblib plus a JSON sidecar a human
-(or the UI) can read without unpickling. `score_with_model(model, current)` scores a
-snapshot in bounded-memory chunks and never crashes on a snapshot whose columns no
-longer match: it returns the problem instead.
+(or the UI) can read without unpickling. Scoring (`score_with_model`, `score_parquet`) is in
+`dq_monitor.anomalies.scoring`.
 """
 
 from __future__ import annotations
@@ -29,17 +28,22 @@ from dq_monitor.anomalies.features import (
     FeatureEncoder,
     string_labels,
 )
-from dq_monitor.anomalies.reasons import explain_rows
+from dq_monitor.anomalies.scoring import (
+    CHUNK_ROWS,
+    ScoredSnapshot,
+    empty_scores,
+    score_with_model,
+)
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
 from dq_monitor.detectors import BaseDetector, DetectorInputError, build
 
 #: Bump when the pickled layout changes; `load` refuses other formats.
 FORMAT_VERSION = 1
-#: Rows encoded and scored at a time: memory stays bounded on large snapshots.
-CHUNK_ROWS = 250_000
 #: Reference rows the detector itself is fitted on (a seeded sample beyond this).
 MAX_DETECTOR_FIT_ROWS = 100_000
 SCORE_COLUMNS = ("score", "raw_score", "is_anomaly", "severity", "reason")
+__all__ = ["CHUNK_ROWS", "FittedModel", "ScoredSnapshot", "empty_scores", "fit_model", "score_with_model",
+           "sidecar_path"]
 
 
 @dataclass
@@ -131,23 +135,6 @@ def sidecar_path(path: str | Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-@dataclass(frozen=True)
-class ScoredSnapshot:
-    """Scores for one snapshot (same index as the snapshot), or the problems that prevented scoring."""
-
-    scores: pd.DataFrame
-    model_version: str
-    expected_rate: float
-    problems: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    #: How many reference scores set the threshold: the rate check's null is beta-binomial with it.
-    calibration_rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def fit_model(
     reference: pd.DataFrame,
     spec: AnomalySpec | dict[str, Any] | None = None,
@@ -224,71 +211,6 @@ def _fit_detector(reference: pd.DataFrame, encoder: FeatureEncoder, spec: Anomal
     except DetectorInputError as exc:
         raise AnomalyInputError(str(exc)) from None
     return detector
-
-
-def empty_scores(index: pd.Index | None = None) -> pd.DataFrame:
-    index = index if index is not None else pd.RangeIndex(0)
-    dtypes = {"score": "float64", "raw_score": "float64", "is_anomaly": "bool", "severity": "object",
-              "reason": "object"}
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()}, index=index[:0])
-
-
-def score_with_model(model: FittedModel, current: pd.DataFrame) -> ScoredSnapshot:
-    """Score every row of `current`; a column mismatch comes back as `problems`, never as a crash.
-
-    `score` is normalised: 0 is a typical reference row and 1.0 the anomaly threshold,
-    so severity tiers and the alert threshold mean the same for every detector.
-    `reason` is filled for anomalous rows (empty for normal ones).
-    """
-    base = dict(model_version=model.version, expected_rate=model.expected_rate,
-                calibration_rows=getattr(model, "calibration_rows", 0))
-    if not isinstance(current, pd.DataFrame):
-        problem = f"snapshot is a {type(current).__name__}, not a DataFrame"
-        return ScoredSnapshot(empty_scores(), problems=(problem,), **base)
-    current = string_labels(current)
-    problems = model.encoder.check_columns(current)
-    known = set(model.features) | {model.spec.group_by} | set(model.spec.ignore_columns)
-    extra = sorted(set(map(str, current.columns)) - known)
-    notes = list(model.notes)
-    if model.spec.columns is None and extra:
-        notes.append(f"column(s) not in the model (added since it was trained): {', '.join(extra)}")
-    if problems:
-        return ScoredSnapshot(empty_scores(current.index), problems=tuple(problems), notes=tuple(notes), **base)
-    baseline = model.encoder.baseline
-    if baseline is not None and len(baseline.groups) and len(current):
-        keys = current[baseline.column]
-        if keys.notna().any() and not keys.isin(baseline.groups).any():
-            notes.append(
-                f"no {baseline.column} value of the snapshot has its own baseline (dtype {keys.dtype}; trained on "
-                f"{baseline.groups.dtype}): every row was scored against the global baseline"
-            )
-    if len(current) == 0:
-        return ScoredSnapshot(empty_scores(current.index), notes=(*notes, "the snapshot has no rows"), **base)
-
-    spread = model.threshold - model.score_median
-    spread = spread if spread > 0 else 1.0
-    n = len(current)
-    raw = np.empty(n)
-    reasons = np.full(n, "", dtype=object)
-    for start in range(0, n, CHUNK_ROWS):
-        chunk = current.iloc[start : start + CHUNK_ROWS]
-        Z = model.encoder.transform(chunk)
-        raw[start : start + len(chunk)] = model.detector.score_samples(Z)
-        flagged = np.flatnonzero(raw[start : start + len(chunk)] > model.threshold)
-        if flagged.size:
-            reasons[start + flagged] = explain_rows(model.encoder, chunk.iloc[flagged], Z[flagged])
-    score = (raw - model.score_median) / spread
-    is_anomaly = raw > model.threshold
-    tiers = np.full(n, "none", dtype=object)
-    for name, low in model.spec.severity_tiers.items():
-        tiers[is_anomaly & (score >= low)] = name
-    lowest = next(iter(model.spec.severity_tiers))
-    tiers[is_anomaly & (tiers == "none")] = lowest
-    frame = pd.DataFrame(
-        {"score": score, "raw_score": raw, "is_anomaly": is_anomaly, "severity": tiers, "reason": reasons},
-        index=current.index,
-    )
-    return ScoredSnapshot(frame, notes=tuple(notes), **base)
 
 
 def _plain(value: Any) -> Any:

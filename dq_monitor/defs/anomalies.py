@@ -8,6 +8,7 @@ abnormal.
 """
 
 import time
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -26,7 +27,7 @@ from dq_monitor.defs.anomalies_training import (
     training_snapshots,
 )
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
-from dq_monitor.defs.frames import read_frame
+from dq_monitor.defs.frames import parquet_columns, read_columns
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.store import Store
 
@@ -46,8 +47,14 @@ def _registry(ctx: DatasetContext) -> ModelRegistry:
     return ModelRegistry(ctx.project.artifact_dir, ctx.name)
 
 
-def _load_frames(ctx: DatasetContext, snapshot_ids: list[str]) -> pd.DataFrame:
-    frames = [read_frame(ctx.snapshot_parquet(s)) for s in snapshot_ids]
+def _load_frames(ctx: DatasetContext, snapshot_ids: list[str], spec: AnomalySpec) -> pd.DataFrame:
+    """The training snapshots, only the columns the model can use (the spec's `columns`, else all but the ignored)."""
+    frames = []
+    for s in snapshot_ids:
+        path = ctx.snapshot_parquet(s)
+        names = parquet_columns(path)
+        wanted = (set(spec.columns if spec.columns is not None else names) - set(spec.ignore_columns)) | {spec.group_by}
+        frames.append(read_columns(path, [c for c in names if c in wanted]))  # file order, as the whole frame's
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
@@ -82,7 +89,7 @@ def train_model(ctx: DatasetContext, spec: AnomalySpec, store: Store, as_of: str
         if same is not None:
             return FittedModel.load(same.path), window, same.path
         try:
-            model = fit_model(_load_frames(ctx, window), spec, snapshot_ids=window)
+            model = fit_model(_load_frames(ctx, window, spec), spec, snapshot_ids=window)
         except AnomalyInputError as exc:
             raise TrainingError(f"{ctx.name}: cannot train the anomaly model on {', '.join(window)}: {exc}") from None
         return model, window, registry.save(model, as_of=trained_for)
@@ -128,21 +135,20 @@ def _top_rows_table(rows: list[dict[str, Any]]) -> str:
 
 
 def score_snapshot(ctx: DatasetContext, spec: AnomalySpec, model_path: Any, snapshot_id: str,
-                   current: pd.DataFrame) -> tuple[CheckOutcome, str, dict[str, Any]]:
-    """Score every row with the model at `model_path`; (outcome, model version, asset metadata)."""
-    from dq_monitor.anomalies import FittedModel, anomaly_rate_outcome, score_with_model
+                   current: pd.DataFrame | Path) -> tuple[CheckOutcome, str, dict[str, Any]]:
+    """Score every row with the model at `model_path`; (outcome, model version, asset metadata).
+
+    `current` is the snapshot's frame, or its Parquet file: read then only the columns the model needs,
+    a chunk of rows at a time (`score_parquet`), so a large snapshot is never held whole.
+    """
+    from dq_monitor.anomalies import FittedModel, anomaly_rate_outcome
+    from dq_monitor.anomalies.scoring import score_and_write
 
     model = FittedModel.load(model_path)
-    scored = score_with_model(model, current)
-    outcome = anomaly_rate_outcome(ctx.name, snapshot_id, scored, current, spec, primary_key=ctx.dataset.primary_key)
-    metadata: dict[str, Any] = {}
-    if scored.ok:
-        scores_root = ctx.project.artifact_dir / ctx.name / "anomalies"
-        scores_root.mkdir(parents=True, exist_ok=True)
-        path = scores_root / f"{snapshot_id}.parquet"
-        pk = [c for c in ctx.dataset.primary_key if c in current.columns]
-        scored.scores.join(current[pk]).to_parquet(path)
-        metadata["scores_path"] = dg.MetadataValue.path(str(path))
+    path = ctx.project.artifact_dir / ctx.name / "anomalies" / f"{snapshot_id}.parquet"
+    scored = score_and_write(model, current, spec, primary_key=ctx.dataset.primary_key, scores_path=path)
+    outcome = anomaly_rate_outcome(ctx.name, snapshot_id, scored, None, spec)
+    metadata: dict[str, Any] = {"scores_path": dg.MetadataValue.path(str(path))} if scored.ok else {}
     metadata["top_anomalies"] = dg.MetadataValue.md(_top_rows_table(outcome.metadata.get("top_anomalies", [])))
     return outcome, model.version, metadata
 
@@ -187,7 +193,7 @@ def _model_judged_before(store: Store, registry: ModelRegistry, dataset: str, sn
 
 
 def materialize_anomalies(ctx: DatasetContext, spec: AnomalySpec, context: dg.AssetExecutionContext,
-                          current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
+                          current: pd.DataFrame | Path, store: Store) -> dg.MaterializeResult:
     started = time.perf_counter()
     snapshot_id = context.partition_key
     entry, outcome = model_for(ctx, spec, store, snapshot_id, context)
@@ -212,16 +218,20 @@ def build_scoring_asset(ctx: DatasetContext, spec: AnomalySpec, model_key: dg.As
     key = dg.AssetKey(names.anomalies_asset(ctx.name))
 
     @dg.asset(name=key.path[-1], group_name=ctx.name, partitions_def=ctx.partitions_def,
-              ins={"current": dg.AssetIn(key=ctx.snapshot_key)}, deps=[model_key], kinds={"scikitlearn"},
+              deps=[ctx.snapshot_key, model_key], kinds={"scikitlearn"},
               owners=ctx.dagster_owners, tags=ctx.tags,
               description=f"Every row of a {ctx.name} snapshot scored by the anomaly model trained before it "
               "(higher = more anomalous), with a plain-language reason per anomalous row; full scores as Parquet.",
               check_specs=[dg.AssetCheckSpec(names.anomaly_rate_check(ctx.name), asset=key,
                                              partitions_def=ctx.partitions_def,
                                              description="The share of anomalous rows is not abnormally high.")])
-    def anomalies(context: dg.AssetExecutionContext, current: pd.DataFrame,
-                  dq_store: FindingsStoreResource) -> dg.MaterializeResult:
-        return materialize_anomalies(ctx, spec, context, current, dq_store.get_store())
+    def anomalies(context: dg.AssetExecutionContext, dq_store: FindingsStoreResource) -> dg.MaterializeResult:
+        # The partition's Parquet file, not the loaded frame: scoring reads only the model's columns, in chunks.
+        path = ctx.snapshot_parquet(context.partition_key)
+        if not path.exists():
+            raise dg.Failure(f"snapshot data {path} is missing: materialize {ctx.snapshot_key.to_user_string()} "
+                             f"for partition {context.partition_key} first")
+        return materialize_anomalies(ctx, spec, context, path, dq_store.get_store())
 
     return anomalies
 
