@@ -8,7 +8,7 @@ abnormal.
 """
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pandas as pd
@@ -28,7 +28,9 @@ from dq_monitor.defs.anomalies_training import (
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.frames import read_frame
 from dq_monitor.defs.resources import FindingsStoreResource
-from dq_monitor.store import Store
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 MIN_TRAINING_SNAPSHOTS = 3
 
@@ -59,7 +61,7 @@ def min_training_snapshots(spec: AnomalySpec) -> int:
     return min(MIN_TRAINING_SNAPSHOTS, spec.reference_snapshots)
 
 
-def train_model(ctx: DatasetContext, spec: AnomalySpec, store: Store, as_of: str | None) -> tuple[Any, list[str], Any]:
+def train_model(ctx: DatasetContext, spec: AnomalySpec, store: "Store", as_of: str | None) -> tuple[Any, list[str], Any]:
     """Fit on the clean, materialized snapshots before `as_of` (default: the newest ones); (model, window, path).
 
     The model is recorded as trained for `as_of` (or the newest snapshot), so it becomes the current
@@ -147,7 +149,7 @@ def score_snapshot(ctx: DatasetContext, spec: AnomalySpec, model_path: Any, snap
     return outcome, model.version, metadata
 
 
-def model_for(ctx: DatasetContext, spec: AnomalySpec, store: Store, snapshot_id: str,
+def model_for(ctx: DatasetContext, spec: AnomalySpec, store: "Store", snapshot_id: str,
               context: dg.AssetExecutionContext) -> tuple[Any, CheckOutcome | None]:
     """The model current at `snapshot_id`, training it first (as of the snapshot) when one is due.
 
@@ -178,7 +180,7 @@ def model_for(ctx: DatasetContext, spec: AnomalySpec, store: Store, snapshot_id:
     return None, not_evaluated_outcome(ctx.name, snapshot_id, needs=needs, has=has, spec=spec)
 
 
-def _model_judged_before(store: Store, registry: ModelRegistry, dataset: str, snapshot_id: str) -> Any:
+def _model_judged_before(store: "Store", registry: ModelRegistry, dataset: str, snapshot_id: str) -> Any:
     """The model an earlier evaluation of this snapshot used, if it is still on disk: a re-check keeps its judge."""
     earlier = [e for e in store.evaluations(dataset=dataset, snapshot=snapshot_id)
                if e.check == names.anomaly_rate_check(dataset)]
@@ -187,7 +189,7 @@ def _model_judged_before(store: Store, registry: ModelRegistry, dataset: str, sn
 
 
 def materialize_anomalies(ctx: DatasetContext, spec: AnomalySpec, context: dg.AssetExecutionContext,
-                          current: pd.DataFrame, store: Store) -> dg.MaterializeResult:
+                          current: pd.DataFrame, store: "Store") -> dg.MaterializeResult:
     started = time.perf_counter()
     snapshot_id = context.partition_key
     entry, outcome = model_for(ctx, spec, store, snapshot_id, context)
