@@ -32,7 +32,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from dq_monitor.store import migrate
+from dq_monitor.store import fresh, migrate
 from dq_monitor.store.urls import (
     DATABASE_URL_ENV,
     StoreUnavailable,
@@ -171,7 +171,8 @@ class StoreBase:
         """Migrate to the newest schema (idempotent; safe when several processes start at once)."""
         for attempt in range(5):
             try:
-                migrate.upgrade(self.engine)
+                if not fresh.ensure_head(self.engine):  # at head, or a new SQLite file: no Alembic needed
+                    migrate.upgrade(self.engine)
                 return
             except OperationalError as exc:
                 if self.engine.dialect.name != "sqlite" or attempt == 4:
