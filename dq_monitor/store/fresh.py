@@ -228,11 +228,12 @@ if __name__ == "__main__":  # print the head schema of a store migrated by Alemb
     import tempfile
     from pathlib import Path
 
+    from sqlalchemy import create_engine
+
     from dq_monitor.store import migrate
-    from dq_monitor.store.engine import make_engine
 
     with tempfile.TemporaryDirectory() as folder:
-        migrated = make_engine(f"sqlite:///{Path(folder) / 'findings.db'}")
+        migrated = create_engine(f"sqlite:///{Path(folder) / 'findings.db'}")
         migrate.upgrade(migrated)
         print(f"HEAD_SCHEMA_REVISION = {head_revision()!r}\nHEAD_SCHEMA = (")
         print("\n".join(f"    {statement!r}," for statement in recorded_schema(migrated)) + "\n)")
