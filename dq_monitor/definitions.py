@@ -11,8 +11,13 @@ import warnings
 
 import dagster as dg
 
-from dq_monitor.config import load_config
-from dq_monitor.defs.builder import build_definitions
+from dq_monitor.core.lazy import freeze_imported_objects
+
+# Dagster's objects live as long as the code server: later full collections need not scan them (issue 16).
+freeze_imported_objects()
+
+from dq_monitor.config import load_config  # noqa: E402
+from dq_monitor.defs.builder import build_definitions  # noqa: E402
 
 CONFIG_ENV = "DQ_MONITOR_CONFIG"
 DEFAULT_CONFIG = "demo_data/dq_monitor.yaml"

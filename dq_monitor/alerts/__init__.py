@@ -20,46 +20,27 @@ Wiring (the sensor and the CLI do the same)::
 Silences for `dq-monitor silence add|list|expire`: `ledger.add_silence(["dataset=payments"], ends_at, ...)`,
 `ledger.silences(now)`, `ledger.expire_silence(id, now)`. Delivery state per finding for
 `dq-monitor findings`: `delivery_status(ledger, fingerprints)`.
+
+Every name below is imported on first use (module `__getattr__`): loading the config needs only
+`alerts.config`, not the delivery machinery, the store and SQLAlchemy.
 """
 
-from dq_monitor.alerts.config import AlertsConfig, DeliveryPolicy, parse_duration
-from dq_monitor.alerts.delivery import DeliveryOutcome, deliver
-from dq_monitor.alerts.engine import (
-    RunReport,
-    build_notifiers,
-    delivery_status,
-    run_once,
-)
-from dq_monitor.alerts.ledger import DeliveryLedger
-from dq_monitor.alerts.notifiers import (
-    EmailNotifier,
-    Notifier,
-    NotifyResult,
-    Permanent,
-    Retryable,
-    Sent,
-    SlackBotNotifier,
-    SlackWebhookNotifier,
-)
-from dq_monitor.alerts.planner import Plan, make_plan, plan
-from dq_monitor.alerts.records import AlertInput, Channel, Notification
-from dq_monitor.alerts.render import render_email, render_slack
-from dq_monitor.alerts.secrets import Secret, mask
-from dq_monitor.alerts.targets import owner_kind
-from dq_monitor.core.matchers import LABELS, Matcher, parse_matcher
-from dq_monitor.store.alert_ledger import SqlDeliveryLedger
-from dq_monitor.store.alert_records import (
-    DeliveryRecord,
-    GroupState,
-    Silence,
-    SilenceNotFound,
-)
+from dq_monitor.core.lazy import lazy_exports
 
-__all__ = [
-    "AlertInput", "AlertsConfig", "Channel", "DeliveryLedger", "DeliveryOutcome",
-    "DeliveryPolicy", "DeliveryRecord", "EmailNotifier", "GroupState", "LABELS", "Matcher",
-    "Notification", "Notifier", "NotifyResult", "Permanent", "Plan", "Retryable", "RunReport", "Secret", "Sent",
-    "Silence", "SilenceNotFound", "SlackBotNotifier", "SlackWebhookNotifier", "SqlDeliveryLedger",
-    "build_notifiers", "deliver", "delivery_status", "make_plan", "mask", "owner_kind",
-    "parse_duration", "parse_matcher", "plan", "render_email", "render_slack", "run_once",
-]
+_LAZY = {
+    "dq_monitor.alerts.config": ("AlertsConfig", "DeliveryPolicy", "parse_duration"),
+    "dq_monitor.alerts.delivery": ("DeliveryOutcome", "deliver"),
+    "dq_monitor.alerts.engine": ("RunReport", "build_notifiers", "delivery_status", "run_once"),
+    "dq_monitor.alerts.ledger": ("DeliveryLedger",),
+    "dq_monitor.alerts.notifiers": ("EmailNotifier", "Notifier", "NotifyResult", "Permanent", "Retryable", "Sent",
+                                    "SlackBotNotifier", "SlackWebhookNotifier"),
+    "dq_monitor.alerts.planner": ("Plan", "make_plan", "plan"),
+    "dq_monitor.alerts.records": ("AlertInput", "Channel", "Notification"),
+    "dq_monitor.alerts.render": ("render_email", "render_slack"),
+    "dq_monitor.alerts.secrets": ("Secret", "mask"),
+    "dq_monitor.alerts.targets": ("owner_kind",),
+    "dq_monitor.core.matchers": ("LABELS", "Matcher", "parse_matcher"),
+    "dq_monitor.store.alert_ledger": ("SqlDeliveryLedger",),
+    "dq_monitor.store.alert_records": ("DeliveryRecord", "GroupState", "Silence", "SilenceNotFound"),
+}
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY)

@@ -6,23 +6,11 @@ Check names read as assertions about a dataset: `<dataset>_schema_matches_contra
 `<dataset>_snapshot_is_readable`.
 """
 
-from dq_monitor.checks.freshness import check_freshness
-from dq_monitor.checks.readability import check_readable
-from dq_monitor.checks.schema import (
-    check_schema_contract,
-    check_schema_unchanged,
-    describe_columns,
-    logical_type,
-)
-from dq_monitor.checks.volume import check_row_count_bounds, check_row_count_change
+from dq_monitor.core.lazy import lazy_exports
 
-__all__ = [
-    "check_freshness",
-    "check_readable",
-    "check_row_count_bounds",
-    "check_row_count_change",
-    "check_schema_contract",
-    "check_schema_unchanged",
-    "describe_columns",
-    "logical_type",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "dq_monitor.checks.freshness": ("check_freshness",),
+    "dq_monitor.checks.readability": ("check_readable",),
+    "dq_monitor.checks.schema": ("check_schema_contract", "check_schema_unchanged", "describe_columns", "logical_type"),
+    "dq_monitor.checks.volume": ("check_row_count_bounds", "check_row_count_change"),
+})

@@ -24,7 +24,7 @@ from dq_monitor.cli import (
 )
 from dq_monitor.cli.common import EXIT_USAGE, UsageError
 from dq_monitor.config import ConfigError
-from dq_monitor.store.engine import StoreUnavailable
+from dq_monitor.store.urls import StoreUnavailable
 
 COMMANDS = (check, findings, db, demo, dev, alerts, mark_expected, suggest_expectations, report, serve)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from typing import Any
 
 from dq_monitor.cli.common import (
@@ -19,16 +18,6 @@ from dq_monitor.core.markdown import markdown_table
 from dq_monitor.core.names import snapshot_job
 
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-
-
-def _instance():
-    """The user's $DAGSTER_HOME instance (telemetry forced off), else an ephemeral one."""
-    from dq_monitor.cli.instance import ephemeral_instance, home_instance
-
-    home = os.environ.get("DAGSTER_HOME")
-    if home:
-        return home_instance(home, {"telemetry": {"enabled": False}})
-    return ephemeral_instance(settings={"telemetry": {"enabled": False}})
 
 
 def _choose(ids: list[str], args: argparse.Namespace, dataset: str) -> list[str]:
@@ -122,10 +111,17 @@ def _report(store, checked: set[tuple[str, str]], fmt: str, snapshots: int) -> i
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from dq_monitor.core.lazy import freeze_imported_objects
+
+    # What the command imports stays until it exits: full collections need not scan it again.
+    freeze_imported_objects()
+    from dq_monitor.cli.instance import cli_instance
     from dq_monitor.cli.recovery import fail_orphaned_runs
     from dq_monitor.defs.automation import NO_SNAPSHOT
     from dq_monitor.defs.builder import build_definitions
     from dq_monitor.defs.resources import FindingsStoreResource, store_for
+
+    freeze_imported_objects()
 
     project = load_project(args)
     assert project is not None
@@ -138,7 +134,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     store_resource = FindingsStoreResource(database_url=url, home=str(project.home_dir))
     store = store_for(url)
     progress(f"findings store: {store.masked_url}")
-    instance = _instance()
+    instance = cli_instance()
     for note in fail_orphaned_runs(instance):
         progress(note)
     plan, failed_sources = _plan(project, datasets, store_resource, instance, args)

@@ -204,6 +204,15 @@ class InProcessRunner:
                                       dagster_run=instance.get_run_by_id(run.run_id), output_capture={})
 
 
+def cli_instance() -> DagsterInstance:
+    """The user's $DAGSTER_HOME instance (telemetry forced off), else an ephemeral one."""
+    import os
+
+    settings = {"telemetry": {"enabled": False}}
+    home = os.environ.get("DAGSTER_HOME")
+    return home_instance(home, settings) if home else ephemeral_instance(settings=settings)
+
+
 def home_instance(home: str, settings: dict[str, Any]) -> DagsterInstance:
     """The $DAGSTER_HOME instance, its storages created under a lock on that folder.
 

@@ -12,6 +12,10 @@ from dq_monitor.config.errors import ConfigError, config_error
 from dq_monitor.config.project import ProjectConfig
 from dq_monitor.config.static import dataset_problems
 
+#: libyaml's parser with PyYAML's safe constructor: the same document, ~8x faster to parse. A file it
+#: rejects is parsed again by the pure-Python loader, so the error message is PyYAML's own.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def parse_config(raw: Any, *, source: str = "<config>", base_dir: Path | None = None) -> ProjectConfig:
     """Validate an already-parsed YAML document (types first, then the cross-section static checks)."""
@@ -28,6 +32,13 @@ def parse_config(raw: Any, *, source: str = "<config>", base_dir: Path | None = 
     return project
 
 
+def _parse_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
 def load_config(path: str | Path) -> ProjectConfig:
     """Read and validate a config file; raise ConfigError naming the file, dataset and field."""
     path = Path(path)
@@ -36,7 +47,7 @@ def load_config(path: str | Path) -> ProjectConfig:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     except UnicodeDecodeError as exc:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
 from dq_monitor.core.names import CheckType
 from dq_monitor.core.outcome import CheckOutcome, Severity
-from dq_monitor.store import Store
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 #: Evaluation metadata key: milliseconds the check body took, from its start to just before the store write.
 DURATION_KEY = "duration_ms"

@@ -11,7 +11,7 @@ outbox) and records every attempt, so a restart never loses or repeats an alert.
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -28,7 +28,10 @@ from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 from dq_monitor.defs.asset_checks import OWN_CHECK_METADATA
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
-from dq_monitor.store import FindingRecord, Store
+from dq_monitor.store import FindingRecord
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 #: Resolved findings older than this are no longer offered to the planner.
 RESOLVED_LOOKBACK = timedelta(days=7)
@@ -84,7 +87,7 @@ def _owners_of(owners: dict[str, tuple[str, ...]], finding: FindingRecord) -> tu
     return tuple(str(o) for o in _target_of(finding).get("owners") or ())
 
 
-def run_alert_pass(project: ProjectConfig, store: Store, *, now: datetime | None = None):
+def run_alert_pass(project: ProjectConfig, store: "Store", *, now: datetime | None = None):
     from dq_monitor.alerts import AlertInput, SqlDeliveryLedger, run_once
     from dq_monitor.alerts.secrets import register_secret
 

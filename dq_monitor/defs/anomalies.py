@@ -9,7 +9,7 @@ abnormal.
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pandas as pd
@@ -29,7 +29,9 @@ from dq_monitor.defs.anomalies_training import (
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.frames import parquet_columns, read_columns
 from dq_monitor.defs.resources import FindingsStoreResource
-from dq_monitor.store import Store
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 MIN_TRAINING_SNAPSHOTS = 3
 
@@ -66,7 +68,7 @@ def min_training_snapshots(spec: AnomalySpec) -> int:
     return min(MIN_TRAINING_SNAPSHOTS, spec.reference_snapshots)
 
 
-def train_model(ctx: DatasetContext, spec: AnomalySpec, store: Store, as_of: str | None) -> tuple[Any, list[str], Any]:
+def train_model(ctx: DatasetContext, spec: AnomalySpec, store: "Store", as_of: str | None) -> tuple[Any, list[str], Any]:
     """Fit on the clean, materialized snapshots before `as_of` (default: the newest ones); (model, window, path).
 
     The model is recorded as trained for `as_of` (or the newest snapshot), so it becomes the current
@@ -153,7 +155,7 @@ def score_snapshot(ctx: DatasetContext, spec: AnomalySpec, model_path: Any, snap
     return outcome, model.version, metadata
 
 
-def model_for(ctx: DatasetContext, spec: AnomalySpec, store: Store, snapshot_id: str,
+def model_for(ctx: DatasetContext, spec: AnomalySpec, store: "Store", snapshot_id: str,
               context: dg.AssetExecutionContext) -> tuple[Any, CheckOutcome | None]:
     """The model current at `snapshot_id`, training it first (as of the snapshot) when one is due.
 
@@ -184,7 +186,7 @@ def model_for(ctx: DatasetContext, spec: AnomalySpec, store: Store, snapshot_id:
     return None, not_evaluated_outcome(ctx.name, snapshot_id, needs=needs, has=has, spec=spec)
 
 
-def _model_judged_before(store: Store, registry: ModelRegistry, dataset: str, snapshot_id: str) -> Any:
+def _model_judged_before(store: "Store", registry: ModelRegistry, dataset: str, snapshot_id: str) -> Any:
     """The model an earlier evaluation of this snapshot used, if it is still on disk: a re-check keeps its judge."""
     earlier = [e for e in store.evaluations(dataset=dataset, snapshot=snapshot_id)
                if e.check == names.anomaly_rate_check(dataset)]
@@ -193,7 +195,7 @@ def _model_judged_before(store: Store, registry: ModelRegistry, dataset: str, sn
 
 
 def materialize_anomalies(ctx: DatasetContext, spec: AnomalySpec, context: dg.AssetExecutionContext,
-                          current: pd.DataFrame | Path, store: Store) -> dg.MaterializeResult:
+                          current: pd.DataFrame | Path, store: "Store") -> dg.MaterializeResult:
     started = time.perf_counter()
     snapshot_id = context.partition_key
     entry, outcome = model_for(ctx, spec, store, snapshot_id, context)

@@ -19,9 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dq_monitor.core.names import drift_check
-from dq_monitor.store import SnapshotRecord, Store, clean
+from dq_monitor.store import SnapshotRecord, clean
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 
 @dataclass(frozen=True)

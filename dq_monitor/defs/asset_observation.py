@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pandas as pd
@@ -20,7 +20,10 @@ import pandas as pd
 from dq_monitor.checks import describe_columns
 from dq_monitor.defs.snapshots import newest_timestamp, snapshot_metrics
 from dq_monitor.snapshots import SnapshotRef, frame_nbytes
-from dq_monitor.store import SnapshotRecord, Store
+from dq_monitor.store import SnapshotRecord
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 ROW_COUNT_KEY = "dagster/row_count"
 COLUMN_SCHEMA_KEY = "dagster/column_schema"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -27,7 +27,10 @@ from dq_monitor.defs.asset_observation import Judging
 from dq_monitor.defs.asset_references import evaluate_anomalies, evaluate_drift
 from dq_monitor.defs.history import expected_timestamps, metric_history, monitor_specs
 from dq_monitor.history import MonitorSpec, evaluate_latest, monitor_outcome
-from dq_monitor.store import SnapshotRecord, Store
+from dq_monitor.store import SnapshotRecord
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 #: (the recorded partition and where to judge it, the loaded value or None) -> outcome
 Evaluate = Callable[[Judging, Any], CheckOutcome]

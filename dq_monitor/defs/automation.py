@@ -2,7 +2,7 @@
 
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import (
@@ -18,8 +18,9 @@ from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.defs.snapshots import snapshot_ref_tags
 from dq_monitor.snapshots import SnapshotRef, SourceError, discover_snapshots
 from dq_monitor.snapshots.spec import SqlSource
-from dq_monitor.snapshots.sql import late_bucket_count
-from dq_monitor.snapshots.sql_discover import SqlSnapshot, discover_sql
+
+if TYPE_CHECKING:
+    from dq_monitor.snapshots.sql_discover import SqlSnapshot
 
 #: Runs requested per sensor tick; the rest follow on later ticks (a big backlog never floods the queue).
 MAX_RUNS_PER_TICK = 25
@@ -97,7 +98,7 @@ def build_snapshot_sensor(ctx: DatasetContext, job: UnresolvedAssetJobDefinition
     return _sensor
 
 
-def sql_run_request(ctx: DatasetContext, snapshot: SqlSnapshot) -> dg.RunRequest:
+def sql_run_request(ctx: DatasetContext, snapshot: "SqlSnapshot") -> dg.RunRequest:
     """The run key carries the data version (row count and newest value), so late rows re-trigger the bucket."""
     return dg.RunRequest(partition_key=snapshot.ref.snapshot_id,
                          run_key=f"{ctx.name}:{snapshot.ref.snapshot_id}:{snapshot.data_version}",
@@ -109,6 +110,10 @@ def sql_sensor_result(ctx: DatasetContext, context: dg.SensorEvaluationContext,
     """New buckets are registered and run; the last `late_data` buckets are re-requested every tick (Dagster
     skips a run key it has seen, so only a bucket whose data version changed runs again). `snapshot: full`
     runs once per change of the table's data version (kept in the cursor)."""
+    # SQL sources only: SQLAlchemy is not imported at code-location load.
+    from dq_monitor.snapshots.sql import late_bucket_count
+    from dq_monitor.snapshots.sql_discover import discover_sql
+
     source = ctx.dataset.source
     assert isinstance(source, SqlSource)
     found = discover_or_record(ctx, dq_store, lambda: discover_sql(ctx.dataset))

@@ -10,6 +10,7 @@ yardstick for the next.
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -28,10 +29,12 @@ from dq_monitor.defs.adapters import note_blocked, record_check
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.snapshots.spec import SqlSource
-from dq_monitor.snapshots.sql import freshness_reference
-from dq_monitor.store import SnapshotRecord, Store
+from dq_monitor.store import SnapshotRecord
 
-Evaluate = Callable[[Store, SnapshotRecord], CheckOutcome]
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
+
+Evaluate = Callable[["Store", SnapshotRecord], CheckOutcome]
 
 
 def build_store_check(ctx: DatasetContext, name: str, description: str, check_type: CheckType, evaluate: Evaluate,
@@ -61,7 +64,7 @@ def build_store_check(ctx: DatasetContext, name: str, description: str, check_ty
 def _schema_contract(ctx: DatasetContext) -> Evaluate:
     contract = ctx.dataset.schema_
 
-    def evaluate(store: Store, rec: SnapshotRecord) -> CheckOutcome:
+    def evaluate(store: "Store", rec: SnapshotRecord) -> CheckOutcome:
         learned = None
         if contract is None or contract.learn or not contract.columns:
             first = next((s for s in store.snapshots(ctx.name) if s.snapshot != rec.snapshot and s.columns), None)
@@ -73,7 +76,7 @@ def _schema_contract(ctx: DatasetContext) -> Evaluate:
 
 
 def _schema_unchanged(ctx: DatasetContext) -> Evaluate:
-    def evaluate(store: Store, rec: SnapshotRecord) -> CheckOutcome:
+    def evaluate(store: "Store", rec: SnapshotRecord) -> CheckOutcome:
         prev = store.baseline_snapshot(ctx.name, rec.snapshot, rec.snapshot_time)
         return check_schema_unchanged(ctx.name, rec.snapshot, rec.columns, prev.columns if prev else None,
                                       prev.snapshot if prev else None)
@@ -91,7 +94,7 @@ def _row_count_change(ctx: DatasetContext) -> Evaluate:
     bounds = ctx.dataset.volume
     assert bounds is not None
 
-    def evaluate(store: Store, rec: SnapshotRecord) -> CheckOutcome:
+    def evaluate(store: "Store", rec: SnapshotRecord) -> CheckOutcome:
         prev = store.baseline_snapshot(ctx.name, rec.snapshot, rec.snapshot_time)
         return check_row_count_change(ctx.name, rec.snapshot, rec.row_count or 0, prev.row_count if prev else None,
                                       prev.snapshot if prev else None, bounds.max_change_pct, bounds.change_severity)
@@ -103,10 +106,13 @@ def _freshness(ctx: DatasetContext) -> Evaluate:
     spec = ctx.dataset.freshness
     assert spec is not None
 
-    def evaluate(store: Store, rec: SnapshotRecord) -> CheckOutcome:
+    def evaluate(store: "Store", rec: SnapshotRecord) -> CheckOutcome:
         now = datetime.now(timezone.utc)
         reference = rec.snapshot_time
         if isinstance(ctx.dataset.source, SqlSource):  # a bucket's newest row vs the bucket's end (or now)
+            # SQL sources only: SQLAlchemy is not imported at code-location load.
+            from dq_monitor.snapshots.sql import freshness_reference
+
             reference = freshness_reference(ctx.dataset.source, rec.snapshot, rec.snapshot_time, now)
         return check_freshness(ctx.name, rec.snapshot, spec, snapshot_time=reference, max_timestamp=rec.max_timestamp,
                                now=now, timestamp_column=ctx.dataset.timestamp_column)

@@ -3,7 +3,7 @@
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pandas as pd
@@ -20,10 +20,13 @@ from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.drift.sources import ColumnSource, ReferenceSource
 from dq_monitor.drift.spec import DriftSpec
 from dq_monitor.snapshots.spec import SqlSource
-from dq_monitor.store import Store, clean
+from dq_monitor.store import clean
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 
-def earlier_snapshots(store: Store, dataset: str, snapshot: str) -> list[str]:
+def earlier_snapshots(store: "Store", dataset: str, snapshot: str) -> list[str]:
     """Ingested snapshots before `snapshot` (oldest first) that may serve as a drift reference.
 
     Left out: snapshots that broke the schema contract or could not be read, and snapshots that
@@ -36,7 +39,7 @@ def earlier_snapshots(store: Store, dataset: str, snapshot: str) -> list[str]:
     return [s.snapshot for s in store.clean_snapshots(dataset, disqualifying=clean.DRIFT_REFERENCE, before=current)]
 
 
-def reference_paths(ctx: DatasetContext, store: Store, spec: DriftSpec, snapshot_id: str) -> tuple[Any, list[Path]]:
+def reference_paths(ctx: DatasetContext, store: "Store", spec: DriftSpec, snapshot_id: str) -> tuple[Any, list[Path]]:
     """The reference selection for `snapshot_id` and its Parquet files (ReferenceUnavailable when there is none)."""
     from dq_monitor.drift import ReferenceUnavailable, select_reference
 
@@ -104,7 +107,7 @@ def no_reference_outcome(dataset: str, spec: DriftSpec, why: Exception) -> Check
                         metadata={"reference": "none", "state": "no reference", "not_evaluated": True})
 
 
-def sql_sample_evidence(ctx: DatasetContext, store: Store, context: dg.AssetExecutionContext, snapshot_id: str,
+def sql_sample_evidence(ctx: DatasetContext, store: "Store", context: dg.AssetExecutionContext, snapshot_id: str,
                         rows: int) -> dict[str, Any]:
     """What the drift of a SQL snapshot was computed on: its seeded sample (rows, bucket rows, method)."""
     record = store.get_snapshot(ctx.name, snapshot_id)
@@ -133,7 +136,7 @@ def mark_sampled(outcome: CheckOutcome, metadata: dict[str, Any],
 
 
 def materialize_drift_report(ctx: DatasetContext, spec: DriftSpec, context: dg.AssetExecutionContext,
-                             store: Store) -> dg.MaterializeResult:
+                             store: "Store") -> dg.MaterializeResult:
     """The drift report of the run's partition, read column by column from its Parquet file (never whole)."""
     from dq_monitor.drift import ReferenceUnavailable
 

@@ -9,6 +9,7 @@ partitions gives the same verdicts as running them on the day.
 
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import pandas as pd
@@ -19,10 +20,12 @@ from dq_monitor.defs.adapters import record_check, snapshot_time_of
 from dq_monitor.defs.context import DatasetContext, FeatureDefs
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.history import MonitorSpec, evaluate_latest, monitor_outcome
-from dq_monitor.store import Store
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 
-def metric_history(store: Store, dataset: str, key: str,
+def metric_history(store: "Store", dataset: str, key: str,
                    current: str | None = None) -> tuple[pd.Series, dict[str, pd.Timestamp]]:
     """(series indexed by observed_at, snapshot -> timestamp) for one metric key: completely checked snapshots and `current`."""
     rows = store.metric_series(dataset, key, keep=current)
@@ -32,7 +35,7 @@ def metric_history(store: Store, dataset: str, key: str,
     return series, {snap: pd.Timestamp(t) for t, snap, _ in rows}
 
 
-def expected_timestamps(store: Store, dataset: str, check: str, times: dict[str, pd.Timestamp]) -> set[pd.Timestamp]:
+def expected_timestamps(store: "Store", dataset: str, check: str, times: dict[str, pd.Timestamp]) -> set[pd.Timestamp]:
     """Timestamps of snapshots a user marked expected for this check (or for every check)."""
     return {times[m.snapshot] for m in store.expected_marks(dataset, check) if m.snapshot in times}
 

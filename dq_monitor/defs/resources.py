@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pandas as pd
 
 from dq_monitor.defs.frames import forget, read_frame, write_frame
-from dq_monitor.store import DATABASE_URL_ENV, Store
-from dq_monitor.store.engine import env_reference, sqlite_url
+from dq_monitor.store.urls import DATABASE_URL_ENV, env_reference, sqlite_url
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 _STORES: dict[str, Store] = {}
 
@@ -20,6 +22,9 @@ def store_for(url: str) -> Store:
     """One Store per URL per process, migrated to the newest schema when first opened here."""
     store = _STORES.get(url)
     if store is None:
+        # SQLAlchemy is imported by the first run that opens the store, not at code-location load.
+        from dq_monitor.store import Store
+
         store = Store(url)
         store.upgrade()
         _STORES[url] = store

@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pandas as pd
@@ -23,7 +23,6 @@ from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.expected_checks import snapshot_job_checks
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.history import profile
-from dq_monitor.report.dataset import anchor
 from dq_monitor.report.spec import dataset_url
 from dq_monitor.snapshots import (
     ReadProblem,
@@ -35,8 +34,9 @@ from dq_monitor.snapshots import (
     read_snapshot,
 )
 from dq_monitor.snapshots.spec import SqlSource
-from dq_monitor.snapshots.sql_read import read_sql_snapshot
-from dq_monitor.store import Store
+
+if TYPE_CHECKING:
+    from dq_monitor.store import Store
 
 SNAPSHOT_REF_TAG = "dq_monitor/snapshot_ref"
 #: Snapshot metadata key: the dataset's page in `dq-monitor serve` (`report.url`), else the static report file.
@@ -122,7 +122,7 @@ def newest_timestamp(frame: pd.DataFrame, column: str | None) -> datetime | None
     return None if pd.isna(value) else value.to_pydatetime()
 
 
-def record_ingest(ctx: DatasetContext, store: Store, ref: SnapshotRef, result: ReadResult, frame: pd.DataFrame,
+def record_ingest(ctx: DatasetContext, store: "Store", ref: SnapshotRef, result: ReadResult, frame: pd.DataFrame,
                   profile: dict[str, dict[str, Any]], context: dg.AssetExecutionContext) -> None:
     """The snapshot's row, column profile and metrics in the store (what the core checks read back)."""
     problems = [{"file": p.file, "problem": p.problem, "severity": p.severity} for p in result.problems]
@@ -157,12 +157,15 @@ def output_metadata(frame: pd.DataFrame, ref: SnapshotRef, profile: dict[str, di
 
 def report_link(ctx: DatasetContext) -> dict[str, Any]:
     """`dq_monitor/report`: where this dataset's history with its bands is drawn (the UI plots by run time)."""
+    # The report's modules are not imported at code-location load.
+    from dq_monitor.report.dataset import anchor
+
     if ctx.project.report.url:
         return {REPORT_KEY: dg.MetadataValue.url(dataset_url(ctx.project.report.url, ctx.name))}
     return {REPORT_KEY: dg.MetadataValue.path(f"{ctx.project.report_path}#{anchor(ctx.name)}")}
 
 
-def ingest_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, store: Store) -> Iterator[Any]:
+def ingest_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, store: "Store") -> Iterator[Any]:
     """Read one snapshot, record it, and yield the Parquet output and the readability check."""
     started = time.perf_counter()  # the readability check's duration covers the read and the profile
     if isinstance(ctx.dataset.source, SqlSource):
@@ -184,11 +187,14 @@ def ingest_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, stor
     yield check
 
 
-def ingest_sql_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, store: Store) -> Iterator[Any]:
+def ingest_sql_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, store: "Store") -> Iterator[Any]:
     """A SQL snapshot: schema, exact counts and metrics from the database; the Parquet output is the sample.
 
     A database problem (unreachable, missing table, permission denied) fails the readability check with a
     finding naming dataset, table and problem (password masked), then the run: no later check has data."""
+    # SQL sources only: SQLAlchemy is not imported at code-location load.
+    from dq_monitor.snapshots.sql_read import read_sql_snapshot
+
     started = time.perf_counter()
     ref = resolve_snapshot_ref(ctx, context)
     try:

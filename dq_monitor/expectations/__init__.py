@@ -4,35 +4,13 @@ Pure logic: nothing here imports dagster. The wiring layer turns the `CheckOutco
 `validate_frame` into the `<dataset>_passes_expectation_suite` asset check.
 """
 
-from dq_monitor.expectations.context import gx_runtime
-from dq_monitor.expectations.spec import (
-    ExpectationsSpec,
-    check_name,
-    default_suite_path,
-    parse_expectations_spec,
-)
-from dq_monitor.expectations.suggest import suggest_suite
-from dq_monitor.expectations.suite import (
-    GX_SEVERITY,
-    LoadedSuite,
-    SuiteProblem,
-    load_suite,
-    write_suite,
-)
-from dq_monitor.expectations.validate import check_expectations, validate_frame
+from dq_monitor.core.lazy import lazy_exports
 
-__all__ = [
-    "GX_SEVERITY",
-    "ExpectationsSpec",
-    "LoadedSuite",
-    "SuiteProblem",
-    "check_expectations",
-    "check_name",
-    "default_suite_path",
-    "gx_runtime",
-    "load_suite",
-    "parse_expectations_spec",
-    "suggest_suite",
-    "validate_frame",
-    "write_suite",
-]
+# Imported on first use (`core.lazy`): loading the config needs only `expectations.spec`, not GX.
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "dq_monitor.expectations.context": ("gx_runtime",),
+    "dq_monitor.expectations.spec": ("ExpectationsSpec", "check_name", "default_suite_path", "parse_expectations_spec"),
+    "dq_monitor.expectations.suggest": ("suggest_suite",),
+    "dq_monitor.expectations.suite": ("GX_SEVERITY", "LoadedSuite", "SuiteProblem", "load_suite", "write_suite"),
+    "dq_monitor.expectations.validate": ("check_expectations", "validate_frame"),
+})

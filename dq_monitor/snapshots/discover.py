@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
-import fsspec
 import pandas as pd
 
 from dq_monitor.snapshots.ref import SnapshotRef, SourceError
 from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
+
+if TYPE_CHECKING:
+    import fsspec
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T_ -]?(\d{2})[:-]?(\d{2})(?:[:-]?(\d{2}))?)?")
@@ -49,6 +52,8 @@ def time_from_name(name: str) -> datetime | None:
 
 
 def open_filesystem(path: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    import fsspec  # on first discovery, not at code-location load
+
     fs, root = fsspec.core.url_to_fs(path)
     return fs, root.rstrip("/")
 

@@ -6,44 +6,16 @@ chosen). Split by role: `engine` (engine, sessions, migrations, URL resolution),
 `alert_ledger`; every table is a typed model in `tables`. Every write is idempotent: re-running
 a snapshot's checks updates the rows it wrote before and never duplicates them. Nothing here
 imports dagster or any feature package.
+
+Every name is imported on first use (`core.lazy`): the record dataclasses and `clean` do not pay
+for SQLAlchemy, and loading a code location does not import the store at all.
 """
 
-from __future__ import annotations
+from dq_monitor.core.lazy import lazy_exports
 
-from dq_monitor.store import clean
-from dq_monitor.store.engine import (
-    DATABASE_URL_ENV,
-    StoreUnavailable,
-    default_database_url,
-    make_engine,
-    mask_url,
-    resolve_database_url,
-    utcnow,
-)
-from dq_monitor.store.findings import FindingsMixin
-from dq_monitor.store.metrics import MetricsMixin
-from dq_monitor.store.records import (
-    EvaluationRecord,
-    ExpectedMarkRecord,
-    FindingRecord,
-    SnapshotRecord,
-)
-from dq_monitor.store.snapshots import SnapshotsMixin
-
-#: Check types whose open findings stop a snapshot from serving as the "previous" baseline.
-BASELINE_BLOCKING_TYPES = tuple(d.check_type for d in clean.BASELINE)
-
-
-class Store(SnapshotsMixin, FindingsMixin, MetricsMixin):
-    """Typed access to the findings store. Create one per process and reuse it.
-
-    Opening never migrates: call `upgrade()` where writing starts (code-location load,
-    `dq-monitor db upgrade`, the write commands).
-    """
-
-
-__all__ = [
-    "BASELINE_BLOCKING_TYPES", "DATABASE_URL_ENV", "EvaluationRecord", "ExpectedMarkRecord", "FindingRecord",
-    "SnapshotRecord", "Store", "StoreUnavailable", "clean", "default_database_url", "make_engine", "mask_url",
-    "resolve_database_url", "utcnow",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "dq_monitor.store.engine": ("make_engine", "mask_url", "resolve_database_url"),
+    "dq_monitor.store.facade": ("BASELINE_BLOCKING_TYPES", "Store"),
+    "dq_monitor.store.urls": ("DATABASE_URL_ENV", "StoreUnavailable", "default_database_url", "utcnow"),
+    "dq_monitor.store.records": ("EvaluationRecord", "ExpectedMarkRecord", "FindingRecord", "SnapshotRecord"),
+})

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,14 +32,13 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from dq_monitor.store import migrate
-
-DATABASE_URL_ENV = "DQ_MONITOR_DATABASE_URL"
-_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-
-
-class StoreUnavailable(Exception):
-    """The store cannot be used: unreachable, an unparsable URL, or an unset variable. The message is safe to print."""
+from dq_monitor.store import fresh, migrate
+from dq_monitor.store.urls import (
+    DATABASE_URL_ENV,
+    StoreUnavailable,
+    env_reference,
+    sqlite_url,
+)
 
 
 class _ProjectLike(Protocol):
@@ -50,20 +47,6 @@ class _ProjectLike(Protocol):
 
     @property
     def storage(self) -> Any: ...
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def env_reference(value: str | None) -> str | None:
-    """`VAR` when `value` is `${VAR}` (a URL to read from the environment), else None."""
-    match = _ENV_REF.match(value.strip()) if value else None
-    return match.group(1) if match else None
-
-
-def sqlite_url(home: Path) -> str:
-    return f"sqlite:///{(Path(home) / 'findings.db').resolve()}"
 
 
 def resolve_database_url(explicit: str | None = None, project: _ProjectLike | None = None) -> str:
@@ -94,11 +77,6 @@ def checked_url(url: str, origin: str) -> str:
         raise StoreUnavailable(f"{origin} is not a database URL ({shown!r}...); expected e.g. "
                                "postgresql+psycopg2://user:PASSWORD@host:5432/db or sqlite:///path/findings.db") from None
     return url
-
-
-def default_database_url(home: Path) -> str:
-    """`$DQ_MONITOR_DATABASE_URL`, else a SQLite file `findings.db` under `home`."""
-    return os.environ.get(DATABASE_URL_ENV) or sqlite_url(home)
 
 
 def mask_url(url: str) -> str:
@@ -193,7 +171,8 @@ class StoreBase:
         """Migrate to the newest schema (idempotent; safe when several processes start at once)."""
         for attempt in range(5):
             try:
-                migrate.upgrade(self.engine)
+                if not fresh.ensure_head(self.engine):  # at head, or a new SQLite file: no Alembic needed
+                    migrate.upgrade(self.engine)
                 return
             except OperationalError as exc:
                 if self.engine.dialect.name != "sqlite" or attempt == 4:

@@ -10,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dq_monitor.core.outcome import CheckOutcome, Finding, _jsonable
-from dq_monitor.store.engine import StoreBase, utcnow
+from dq_monitor.store.engine import StoreBase
 from dq_monitor.store.records import EvaluationRecord, ExpectedMarkRecord, FindingRecord
 from dq_monitor.store.snapshots import settle
 from dq_monitor.store.tables import CheckEvaluation, ExpectedMark
 from dq_monitor.store.tables import Finding as FindingRow
 from dq_monitor.store.tables import Snapshot as SnapshotRow
+from dq_monitor.store.urls import utcnow
 
 
 class FindingsMixin(StoreBase):

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from dq_monitor.store.engine import StoreBase, utcnow
+from dq_monitor.store.engine import StoreBase
 from dq_monitor.store.tables import Metric, Snapshot
+from dq_monitor.store.urls import utcnow
 
 
 class MetricsMixin(StoreBase):

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from dq_monitor.core.outcome import _jsonable
 from dq_monitor.store import clean
-from dq_monitor.store.engine import StoreBase, insert_missing, utcnow
+from dq_monitor.store.engine import StoreBase, insert_missing
 from dq_monitor.store.records import SnapshotRecord
 from dq_monitor.store.tables import CheckEvaluation, Snapshot
+from dq_monitor.store.urls import utcnow
 
 
 class SnapshotsMixin(StoreBase):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-OPEN = ("import sys, time; from dq_monitor.cli.check import _instance; "
-        "time.sleep(max(0.0, float(sys.argv[1]) - time.time())); i = _instance(); "
+OPEN = ("import sys, time; from dq_monitor.cli.instance import cli_instance; "
+        "time.sleep(max(0.0, float(sys.argv[1]) - time.time())); i = cli_instance(); "
         "print('runs', len(i.get_runs(limit=5)))")
 
 
