@@ -1,7 +1,7 @@
 """Wall time and peak RSS of `dq-monitor check` on large snapshots (issue 16 targets).
 
-    .venv/bin/python bench/large_snapshot.py parquet [--rows 1000000] [--cols 20]
-    .venv/bin/python bench/large_snapshot.py csv [--rows 2000000] [--cols 30]
+    .venv/bin/python bench/large_snapshot.py parquet [--rows 1000000] [--cols 20] [--before-pythonpath DIR]
+    .venv/bin/python bench/large_snapshot.py csv [--rows 2000000] [--cols 30] [--before-pythonpath DIR]
 
 parquet: writes three daily snapshots (float, int, category and timestamp columns) and a config with every
 file-based feature (schema learned from the first snapshot, volume, freshness, drift against the previous
@@ -11,7 +11,10 @@ check, store writes) and reports its wall time and peak RSS next to the `import 
 
 csv: writes one CSV snapshot and checks it with the core checks only (readability, schema, volume,
 freshness); the check's peak RSS is compared with a plain `pandas.read_csv(path)` in its own process.
-Every measurement runs in a fresh process (peak RSS = that process's ru_maxrss).
+Every measurement runs in a fresh process (peak RSS = that process's ru_maxrss). `--before-pythonpath DIR`
+runs each measurement a second time with `PYTHONPATH=DIR` (e.g. a checkout of the previous version) and prints
+both rows side by side; the store and partition files are restored before each measured run, so both start
+from the same state.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,8 +39,28 @@ started = time.perf_counter()
 done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - started
 print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, done.returncode)
-print(done.stdout, file=sys.stderr)
+print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "-")
+print(done.stdout, done.stderr[-2000:] if done.returncode else "", file=sys.stderr)
 """
+#: The snapshot asset alone, materialised in this process: prints "<seconds> <RSS MiB after imports> <ok>".
+_INGEST = """
+import resource, sys, time
+import dagster as dg
+from dq_monitor.config import load_config
+from dq_monitor.defs.builder import build_resources
+from dq_monitor.defs.context import DatasetContext
+from dq_monitor.defs.snapshots import build_snapshot_asset
+project = load_config(sys.argv[1])
+ctx = DatasetContext.build(project.datasets[0], project)
+asset = build_snapshot_asset(ctx)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+with dg.DagsterInstance.ephemeral() as instance:
+    instance.add_dynamic_partitions(ctx.partitions_def.name, [sys.argv[2]])
+    started = time.perf_counter()
+    result = dg.materialize([asset], partition_key=sys.argv[2], instance=instance, resources=build_resources(project))
+    print(time.perf_counter() - started, base, result.success)
+"""
+Row = tuple[float, float, int, str]
 
 
 def frame(rows: int, cols: int, day: int, seed: int) -> pd.DataFrame:
@@ -52,14 +76,33 @@ def frame(rows: int, cols: int, day: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall s, peak RSS MiB, exit code) of `argv` run in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], check=True, capture_output=True, text=True,
-                         env={**os.environ, **(env or {})})
-    wall, rss, code = out.stdout.split()
-    summary = [line for line in out.stderr.splitlines() if "FAIL" in line or "snapshot(s)" in line]
-    print("\n".join(summary), file=sys.stderr)
-    return float(wall), float(rss), int(code)
+def _measure(argv: list[str], pythonpath: str | None = None) -> Row:
+    """(wall s, peak RSS MiB, exit code, last stdout line) of `argv` run in a fresh process."""
+    env = {**os.environ, **({"PYTHONPATH": pythonpath} if pythonpath is not None else {})}
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], check=True, capture_output=True, text=True, env=env)
+    first, last = out.stdout.split("\n")[:2]
+    wall, rss, code = first.split()
+    summary = [line for line in out.stderr.splitlines() if "FAIL" in line or "snapshot(s)" in line or "Error" in line]
+    if summary:
+        print("\n".join(summary[-5:]), file=sys.stderr)
+    return float(wall), float(rss), int(code), last.strip()
+
+
+def _versions(before: str | None) -> list[tuple[str, str | None]]:
+    """(label, PYTHONPATH) of each code version to measure: `before` first when given."""
+    return [("before", before), ("after", None)] if before else [("", None)]
+
+
+class Home:
+    """The store and partition files after the preparation runs, restored before each measured run."""
+
+    def __init__(self, root: Path) -> None:
+        self.live, self.saved = root / ".dq_monitor", root / ".dq_monitor.saved"
+        shutil.copytree(self.live, self.saved)
+
+    def restore(self) -> None:
+        shutil.rmtree(self.live)
+        shutil.copytree(self.saved, self.live)
 
 
 def _config(root: Path, name: str, fmt: str, extra: dict[str, object]) -> Path:
@@ -76,7 +119,7 @@ def _cli(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "dq_monitor.cli", "check", "--config", str(config), *args]
 
 
-def bench_parquet(root: Path, rows: int, cols: int) -> None:
+def bench_parquet(root: Path, rows: int, cols: int, before: str | None) -> None:
     folder = root / "data" / "big"
     folder.mkdir(parents=True)
     for day in range(3):
@@ -87,25 +130,37 @@ def bench_parquet(root: Path, rows: int, cols: int) -> None:
         "monitors": [{"metric": "row_count"}, {"metric": "mean", "column": "x_0"}]})
     for sid in ("big_2026-03-01", "big_2026-03-02"):
         subprocess.run(_cli(config, "--snapshot", sid), check=True, stdout=subprocess.DEVNULL)
+    home = Home(root)
     floor = min(_measure([sys.executable, "-c", "import dagster, pandas"])[0] for _ in range(2))
-    wall, rss, code = _measure(_cli(config, "--snapshot", "big_2026-03-03"))
-    print(f"| {rows:,} x {cols} Parquet, cold `check --snapshot` (all features) | {wall:.2f} s "
-          f"({wall / floor:.2f}x the {floor:.2f} s floor) | {rss:.0f} MiB | exit {code} |")
+    for label, path in _versions(before):
+        home.restore()
+        _, rss, _, last = _measure([sys.executable, "-c", _INGEST, str(config), "big_2026-03-03"], path)
+        step, base, ok = last.split()
+        print(f"| {label} {rows:,} x {cols} Parquet, snapshot asset alone (ingest) | {float(step):.2f} s | "
+              f"{rss:.0f} MiB ({rss - float(base):.0f} MiB above the {float(base):.0f} MiB after imports) | "
+              f"{'ok' if ok == 'True' else 'FAILED'} |")
+    for label, path in _versions(before):
+        home.restore()
+        wall, rss, code, _ = _measure(_cli(config, "--snapshot", "big_2026-03-03"), path)
+        print(f"| {label} {rows:,} x {cols} Parquet, cold `check --snapshot` (all features) | {wall:.2f} s "
+              f"({wall / floor:.2f}x the {floor:.2f} s floor) | {rss:.0f} MiB | exit {code} |")
 
 
-def bench_csv(root: Path, rows: int, cols: int) -> None:
+def bench_csv(root: Path, rows: int, cols: int, before: str | None) -> None:
     folder = root / "data" / "wide"
     folder.mkdir(parents=True)
     path = folder / "wide_2026-03-01.csv"
     frame(rows, cols, 0, seed=1).to_csv(path, index=False)
     config = _config(root, "wide", "csv", {"schema": {"columns": {"ts": {"type": "datetime"}}}})
     plain = _measure([sys.executable, "-c", f"import pandas; pandas.read_csv({str(path)!r})"])
-    wall, rss, code = _measure(_cli(config, "--snapshot", "wide_2026-03-01"))
     size = path.stat().st_size / 2**20
     print(f"| {rows:,} x {cols} CSV ({size:.0f} MiB): plain `pandas.read_csv` | {plain[0]:.2f} s | "
           f"{plain[1]:.0f} MiB | |")
-    print(f"| same file, `dq-monitor check --snapshot` (core checks) | {wall:.2f} s | {rss:.0f} MiB "
-          f"({rss / plain[1]:.2f}x read_csv) | exit {code} |")
+    for label, pythonpath in _versions(before):
+        shutil.rmtree(root / ".dq_monitor", ignore_errors=True)
+        wall, rss, code, _ = _measure(_cli(config, "--snapshot", "wide_2026-03-01"), pythonpath)
+        print(f"| {label} same file, `dq-monitor check --snapshot` (core checks) | {wall:.2f} s | {rss:.0f} MiB "
+              f"({rss / plain[1]:.2f}x read_csv) | exit {code} |")
 
 
 def main() -> None:
@@ -113,6 +168,8 @@ def main() -> None:
     parser.add_argument("kind", choices=["parquet", "csv"])
     parser.add_argument("--rows", type=int)
     parser.add_argument("--cols", type=int)
+    parser.add_argument("--before-pythonpath", metavar="DIR",
+                        help="also measure with PYTHONPATH=DIR (the previous version) and print both")
     args = parser.parse_args()
     os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
     os.environ.pop("DAGSTER_HOME", None)
@@ -120,9 +177,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dq_large_") as tmp:
         print("| case | wall | peak RSS | |\n|---|---:|---:|---|")
         if args.kind == "parquet":
-            bench_parquet(Path(tmp), args.rows or 1_000_000, args.cols or 20)
+            bench_parquet(Path(tmp), args.rows or 1_000_000, args.cols or 20, args.before_pythonpath)
         else:
-            bench_csv(Path(tmp), args.rows or 2_000_000, args.cols or 30)
+            bench_csv(Path(tmp), args.rows or 2_000_000, args.cols or 30, args.before_pythonpath)
     print(f"(bench total {time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 
