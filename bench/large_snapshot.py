@@ -33,14 +33,29 @@ import numpy as np
 import pandas as pd
 
 DAY = pd.Timestamp("2026-03-01", tz="UTC")
+REPO = Path(__file__).resolve().parents[1]
+#: Runs argv, prints "<wall s> <peak RSS MiB> <exit code>" and its last stdout line. The peak is the child's VmHWM,
+#: polled every 20 ms (the kernel's high-water mark; `getrusage(RUSAGE_CHILDREN).ru_maxrss` missed most of a 2 GB
+#: transient peak of the snapshot asset here), or ru_maxrss when that is higher.
 _MEASURE = """
-import resource, subprocess, sys, time
+import resource, subprocess, sys, tempfile, time
 started = time.perf_counter()
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-wall = time.perf_counter() - started
-print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, done.returncode)
-print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "-")
-print(done.stdout, done.stderr[-2000:] if done.returncode else "", file=sys.stderr)
+peak = 0
+with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    child = subprocess.Popen(sys.argv[1:], stdout=out, stderr=err, text=True)
+    while child.poll() is None:
+        try:
+            with open(f"/proc/{child.pid}/status") as status:
+                peak = max([peak] + [int(l.split()[1]) for l in status if l.startswith("VmHWM")])
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    wall = time.perf_counter() - started
+    out.seek(0), err.seek(0)
+    stdout, stderr = out.read(), err.read()
+print(wall, max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, child.returncode)
+print(stdout.strip().splitlines()[-1] if stdout.strip() else "-")
+print(stdout, stderr[-2000:] if child.returncode else "", file=sys.stderr)
 """
 #: The snapshot asset alone, materialised in this process: prints "<seconds> <RSS MiB after imports> <ok>".
 _INGEST = """
@@ -76,10 +91,18 @@ def frame(rows: int, cols: int, day: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _env(pythonpath: str | None) -> dict[str, str]:
+    """The environment of a measured process: dq_monitor from `pythonpath`, else from this checkout."""
+    return {**os.environ, "PYTHONPATH": pythonpath or str(REPO)}
+
+
 def _measure(argv: list[str], pythonpath: str | None = None) -> Row:
-    """(wall s, peak RSS MiB, exit code, last stdout line) of `argv` run in a fresh process."""
-    env = {**os.environ, **({"PYTHONPATH": pythonpath} if pythonpath is not None else {})}
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], check=True, capture_output=True, text=True, env=env)
+    """(wall s, peak RSS MiB, exit code, last stdout line) of `argv` run in a fresh process.
+
+    It runs in the temporary folder: `python -c` and `-m` put the working directory first on sys.path, so run from
+    a checkout it would import that checkout's dq_monitor whatever PYTHONPATH says."""
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], check=True, capture_output=True, text=True,
+                         env=_env(pythonpath), cwd=tempfile.gettempdir())
     first, last = out.stdout.split("\n")[:2]
     wall, rss, code = first.split()
     summary = [line for line in out.stderr.splitlines() if "FAIL" in line or "snapshot(s)" in line or "Error" in line]
@@ -119,27 +142,30 @@ def _cli(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "dq_monitor.cli", "check", "--config", str(config), *args]
 
 
-def bench_parquet(root: Path, rows: int, cols: int, before: str | None) -> None:
+def bench_parquet(root: Path, rows: int, cols: int, before: str | None, ingest_only: bool = False,
+                  repeat: int = 1) -> None:
     folder = root / "data" / "big"
     folder.mkdir(parents=True)
-    for day in range(3):
+    for day in range(3) if not ingest_only else [2]:
         frame(rows, cols, day, seed=day).to_parquet(folder / f"big_2026-03-0{day + 1}.parquet", index=False)
     config = _config(root, "big", "parquet", {
         "drift": {"reference": "previous", "ignore_columns": ["ts"]},
         "anomalies": {"columns": ["x_0", "x_1", "x_2", "count"], "reference_snapshots": 1},
         "monitors": [{"metric": "row_count"}, {"metric": "mean", "column": "x_0"}]})
-    for sid in ("big_2026-03-01", "big_2026-03-02"):
-        subprocess.run(_cli(config, "--snapshot", sid), check=True, stdout=subprocess.DEVNULL)
+    for sid in ("big_2026-03-01", "big_2026-03-02") if not ingest_only else []:  # the asset alone needs no history
+        subprocess.run(_cli(config, "--snapshot", sid), check=True, stdout=subprocess.DEVNULL, env=_env(None),
+                       cwd=root)
+    (root / ".dq_monitor").mkdir(exist_ok=True)
     home = Home(root)
     floor = min(_measure([sys.executable, "-c", "import dagster, pandas"])[0] for _ in range(2))
-    for label, path in _versions(before):
+    for label, path in _versions(before) * repeat:  # interleaved: both versions see the same load
         home.restore()
         _, rss, _, last = _measure([sys.executable, "-c", _INGEST, str(config), "big_2026-03-03"], path)
         step, base, ok = last.split()
         print(f"| {label} {rows:,} x {cols} Parquet, snapshot asset alone (ingest) | {float(step):.2f} s | "
               f"{rss:.0f} MiB ({rss - float(base):.0f} MiB above the {float(base):.0f} MiB after imports) | "
               f"{'ok' if ok == 'True' else 'FAILED'} |")
-    for label, path in _versions(before):
+    for label, path in _versions(before) if not ingest_only else []:
         home.restore()
         wall, rss, code, _ = _measure(_cli(config, "--snapshot", "big_2026-03-03"), path)
         print(f"| {label} {rows:,} x {cols} Parquet, cold `check --snapshot` (all features) | {wall:.2f} s "
@@ -170,6 +196,8 @@ def main() -> None:
     parser.add_argument("--cols", type=int)
     parser.add_argument("--before-pythonpath", metavar="DIR",
                         help="also measure with PYTHONPATH=DIR (the previous version) and print both")
+    parser.add_argument("--ingest-only", action="store_true", help="parquet: time the snapshot asset alone only")
+    parser.add_argument("--repeat", type=int, default=1, help="parquet: measure the snapshot asset N times")
     args = parser.parse_args()
     os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
     os.environ.pop("DAGSTER_HOME", None)
@@ -177,7 +205,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dq_large_") as tmp:
         print("| case | wall | peak RSS | |\n|---|---:|---:|---|")
         if args.kind == "parquet":
-            bench_parquet(Path(tmp), args.rows or 1_000_000, args.cols or 20, args.before_pythonpath)
+            bench_parquet(Path(tmp), args.rows or 1_000_000, args.cols or 20, args.before_pythonpath,
+                          args.ingest_only, args.repeat)
         else:
             bench_csv(Path(tmp), args.rows or 2_000_000, args.cols or 30, args.before_pythonpath)
     print(f"(bench total {time.perf_counter() - started:.0f} s)", file=sys.stderr)

@@ -55,6 +55,11 @@ def _datetime_values(column: pd.Series) -> pd.Series:
 
 
 def _distinct(column: pd.Series) -> int:
+    if column.dtype == np.float64:
+        # Exactly `nunique`: distinct bit patterns of the non-NaN values once -0.0 is folded into 0.0 (+ 0.0),
+        # hashed as integers (twice as fast as pandas' float hash table).
+        values = column.to_numpy()
+        return int(pd.unique((values[~np.isnan(values)] + 0.0).view(np.int64)).size)
     try:
         return int(column.nunique(dropna=True))
     except TypeError:  # unhashable cells (lists, dicts from JSON)
