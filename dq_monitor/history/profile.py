@@ -56,14 +56,23 @@ def _datetime_values(column: pd.Series) -> pd.Series:
 
 def _distinct(column: pd.Series) -> int:
     if column.dtype == np.float64:
-        # Exactly `nunique`: distinct bit patterns of the non-NaN values once -0.0 is folded into 0.0 (+ 0.0),
-        # hashed as integers (twice as fast as pandas' float hash table).
         values = column.to_numpy()
-        return int(pd.unique((values[~np.isnan(values)] + 0.0).view(np.int64)).size)
+        return _float_distinct((values[~np.isnan(values)] + 0.0).view(np.int64))
     try:
         return int(column.nunique(dropna=True))
     except TypeError:  # unhashable cells (lists, dicts from JSON)
         return int(column.dropna().astype(str).nunique())
+
+
+def _float_distinct(bits: np.ndarray) -> int:
+    """Exactly `nunique` of a float column: its distinct bit patterns once NaN is dropped and -0.0 folded into 0.0,
+    counted as integers (pandas' float hash table is twice as slow). A mostly distinct column (its first 100k
+    values) is sorted instead: hashing millions of distinct keys misses the cache (5M: 0.5 s sorted, 1.6 s hashed)."""
+    head = bits[:100_000]
+    if bits.size > 200_000 and pd.unique(head).size > head.size // 2:
+        ordered = np.sort(bits)
+        return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
+    return int(pd.unique(bits).size)
 
 
 def _distinct_and_top_share(column: pd.Series, non_null: int) -> tuple[float, float]:
