@@ -3,16 +3,16 @@
 The general path reads a snapshot into one pandas frame, profiles the frame and writes it back as the
 partition's Parquet file: at 5M x 20 that held the Arrow table, the frame and the write conversion at once.
 A single Parquet file of plain column types needs no transformation, so here the partition file is a byte
-copy of it (staged next to the partition, moved into place by the IO manager) and `scan_parquet` reads the
-copy one column at a time, computing from each column what the general path computes from the frame (the
-column's type and null count, its metrics, infinities, memory, the preview rows), then drops it: memory is
-one column. Reading that copy with `pd.read_parquet` gives the frame the general path wrote (same dtypes,
-categories, time zones, column order; the tests compare them).
+copy of it (staged next to the partition, moved into place by the IO manager; naive timestamps in a column
+`read.py` parses are localised to UTC as it does, by rewriting the file one row group at a time), and
+`scan_parquet` reads the copy one column at a time, computing from each column what the general path
+computes from the frame (the column's type and null count, its metrics, infinities, memory, the preview
+rows), then drops it: memory is one column. Reading that copy with `pd.read_parquet` gives the frame the
+general path wrote (same dtypes, categories, time zones, column order; the tests compare them).
 
-Anything unusual (more than one file, an index stored as a column, nested, decimal or naive timestamp
-columns that `read.py` would localise, duplicate names, no rows, a file pyarrow cannot read, a column
-holding mixed Python types) returns None and the caller takes the general path, which names every problem
-exactly as before.
+Anything unusual (more than one file, an index stored as a column, nested or decimal columns, duplicate
+names, no rows, a file pyarrow cannot read, a column holding mixed Python types) returns None and the
+caller takes the general path, which names every problem exactly as before.
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ class ParquetScan:
     newest: datetime | None  # `newest_timestamp(frame, timestamp_column)`
 
 
-def stage_copy(ref: SnapshotRef, dest: Path) -> Path | None:
-    """A copy of the snapshot's one Parquet file next to `dest` (the partition file), or None."""
+def stage_copy(dataset: SnapshotDataset, ref: SnapshotRef, dest: Path) -> Path | None:
+    """The snapshot's one Parquet file next to `dest` (the partition file), or None: a byte copy, or, when a
+    column `read.py` parses holds naive timestamps, a copy with those columns localised to UTC as it does."""
     if len(ref.files) != 1:
         return None
     staged = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:12]}.incoming")
@@ -62,12 +63,51 @@ def stage_copy(ref: SnapshotRef, dest: Path) -> Path | None:
             if src.read(4) != b"PAR1":  # empty, gzip-compressed or not Parquet: the general path says which
                 return None
             src.seek(0)
-            with open(staged, "wb") as out:
-                shutil.copyfileobj(src, out, COPY_BUFFER)
+            if not _localise(src, dataset, staged):
+                src.seek(0)
+                with open(staged, "wb") as out:
+                    shutil.copyfileobj(src, out, COPY_BUFFER)
     except Exception:  # noqa: BLE001 - the general path reads the file again and names the problem
         staged.unlink(missing_ok=True)
         return None
     return staged
+
+
+def _parsed_columns(dataset: SnapshotDataset, names: list[str]) -> set[str]:
+    """The columns `read.py` parses as timestamps (and localises to UTC when naive)."""
+    wanted = {dataset.timestamp_column} if dataset.timestamp_column else set()
+    if dataset.schema_:
+        wanted.update(c for c, spec in dataset.schema_.columns.items() if spec.type == "datetime")
+    return wanted & set(names)
+
+
+def _localise(src: Any, dataset: SnapshotDataset, staged: Path) -> bool:
+    """Write `src` to `staged` one row group at a time with its naive parsed timestamp columns cast to UTC (the
+    values kept, as `tz_localize("UTC")` keeps them); False when it has none (copy the bytes)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(src)
+    schema = pf.schema_arrow
+    naive = [c for c in _parsed_columns(dataset, schema.names) if len(schema.get_all_field_indices(c)) == 1
+             and pa.types.is_timestamp(schema.field(c).type) and schema.field(c).type.tz is None]
+    if not naive:
+        return False
+    meta = json.loads((schema.metadata or {}).get(b"pandas", b"null"))
+    for c in naive:
+        schema = schema.set(schema.get_field_index(c), schema.field(c).with_type(pa.timestamp(schema.field(c).type.unit,
+                                                                                               tz="UTC")))
+        for entry in (meta or {}).get("columns", []):
+            if entry.get("field_name") == c:  # as `pa.Schema.from_pandas` describes a zoned column
+                entry.update(pandas_type="datetimetz", metadata={"timezone": "UTC"})
+    if meta is not None:
+        schema = schema.with_metadata({**schema.metadata, b"pandas": json.dumps(meta).encode()})
+    if not _plain_schema(schema, pf.metadata.num_rows, dataset):
+        raise ValueError("not a plain Parquet file")  # the general path reads it: no rewrite wasted
+    with pq.ParquetWriter(staged, schema) as writer:
+        for group in range(pf.num_row_groups):
+            writer.write_table(pf.read_row_group(group).cast(schema))
+    return True
 
 
 def _plain_type(t: Any) -> bool:
@@ -94,11 +134,8 @@ def _plain_schema(schema: Any, rows: int, dataset: SnapshotDataset) -> bool:
             return False
     if any(c.get("name") != c.get("field_name") for c in meta.get("columns", [])):
         return False
-    wanted = {dataset.timestamp_column} if dataset.timestamp_column else set()
-    if dataset.schema_:
-        wanted.update(c for c, spec in dataset.schema_.columns.items() if spec.type == "datetime")
     return all(pa.types.is_timestamp(schema.field(c).type) and schema.field(c).type.tz is not None
-               for c in wanted & set(names))
+               for c in _parsed_columns(dataset, names))
 
 
 def scan_parquet(path: Path, dataset: SnapshotDataset, ref: SnapshotRef) -> ParquetScan | None:
@@ -156,7 +193,7 @@ def scan_parquet_snapshot(dataset: SnapshotDataset, ref: SnapshotRef, dest: Path
     """(the staged copy, its scan) when the snapshot is one plain Parquet file, else (None, None)."""
     if not (isinstance(dataset.source, FilesSource) and dataset.source.format == "parquet"):
         return None, None
-    staged = stage_copy(ref, dest)
+    staged = stage_copy(dataset, ref, dest)
     scan = scan_parquet(staged, dataset, ref) if staged is not None else None
     if scan is None and staged is not None:
         staged.unlink(missing_ok=True)

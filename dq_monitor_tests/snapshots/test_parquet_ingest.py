@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from dq_monitor.checks import describe_columns
@@ -145,13 +146,16 @@ def test_a_plain_parquet_file_is_copied_and_recorded_as_the_general_path_records
     assert any("primary_key (id) is repeated" in p for p in problems)
 
 
-def test_a_naive_timestamp_column_takes_the_general_path_and_is_localised(tmp_path: Path) -> None:
-    frame = _frame(500).assign(ts=lambda f: f["ts"].dt.tz_localize(None))
+def test_a_naive_timestamp_column_is_localised_in_the_partition_file_as_the_general_path_does(tmp_path: Path) -> None:
+    frame = _frame(2500).assign(ts=lambda f: f["ts"].dt.tz_localize(None))
     project, ctx = _project(tmp_path, frame)
     result = _materialize(project, ctx)
     assert result.success
     assert ctx.snapshot_parquet(SID).read_bytes() != _source_bytes(tmp_path)
+    assert pq.ParquetFile(ctx.snapshot_parquet(SID)).num_row_groups == 3  # the source's: rewritten group by group
+    assert list(ctx.snapshot_parquet(SID).parent.iterdir()) == [ctx.snapshot_parquet(SID)]
     assert str(read_frame(ctx.snapshot_parquet(SID))["ts"].dtype) == "datetime64[ns, UTC]"
+    assert str(read_frame(ctx.snapshot_parquet(SID))["naive"].dtype) == "datetime64[ns]"  # not a parsed column
     _assert_same_ingest(project, ctx, tmp_path, result)
 
 
