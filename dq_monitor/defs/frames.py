@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,9 +116,15 @@ def place_staged(staged: StagedParquet, path: Path) -> None:
     """Move the staged file to `path` atomically (readers never see half a file), forgetting cached frames."""
     source = Path(staged.path)
     if source.parent != path.parent:  # another folder, maybe another file system: copy next to `path` first
-        tmp = path.with_suffix(".parquet.tmp")
+        tmp = private_tmp(path)
         shutil.copyfile(source, tmp)
         source.unlink()
         source = tmp
     forget(path)
     source.replace(path)
+
+
+def private_tmp(path: Path) -> Path:
+    """A temporary name next to `path` that no other writer uses: two runs checking the same snapshot at once
+    wrote the same `<partition>.parquet.tmp`, and the second rename found it gone (a step failure)."""
+    return path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.tmp")

@@ -13,6 +13,7 @@ from dq_monitor.defs.frames import (
     StagedParquet,
     forget,
     place_staged,
+    private_tmp,
     read_frame,
     write_frame,
 )
@@ -86,10 +87,13 @@ class SnapshotParquetIOManager(dg.ConfigurableIOManager):
         if isinstance(obj, StagedParquet):  # the snapshot asset wrote the file already (a plain Parquet source)
             place_staged(obj, path)
         else:
-            tmp = path.with_suffix(".parquet.tmp")
-            write_frame(obj, tmp)
-            forget(path)
-            tmp.replace(path)  # atomic: readers never see half a file
+            tmp = private_tmp(path)
+            try:
+                write_frame(obj, tmp)
+                forget(path)
+                tmp.replace(path)  # atomic: readers never see half a file
+            finally:
+                tmp.unlink(missing_ok=True)
         context.add_output_metadata({"parquet_path": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
