@@ -13,8 +13,11 @@ slice to Arrow at a time (pandas' `to_parquet` converts the whole frame first: a
 
 from __future__ import annotations
 
+import shutil
 import threading
+import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -108,3 +111,29 @@ def read_columns(path: str | Path, columns: list[str]) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     return pq.read_table(path, columns=list(columns)).to_pandas()
+
+
+@dataclass(frozen=True)
+class StagedParquet:
+    """A snapshot asset's output whose Parquet file is already written at `path` (e.g. a copy of the source
+    file): the IO manager moves it into place (`place_staged`) instead of writing a frame."""
+
+    path: Path
+
+
+def place_staged(staged: StagedParquet, path: Path) -> None:
+    """Move the staged file to `path` atomically (readers never see half a file), forgetting cached frames."""
+    source = Path(staged.path)
+    if source.parent != path.parent:  # another folder, maybe another file system: copy next to `path` first
+        tmp = private_tmp(path)
+        shutil.copyfile(source, tmp)
+        source.unlink()
+        source = tmp
+    forget(path)
+    source.replace(path)
+
+
+def private_tmp(path: Path) -> Path:
+    """A temporary name next to `path` that no other writer uses: two runs checking the same snapshot at once
+    wrote the same `<partition>.parquet.tmp`, and the second rename found it gone (a step failure)."""
+    return path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.tmp")

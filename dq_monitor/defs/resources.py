@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 import pandas as pd
 
-from dq_monitor.defs.frames import forget, read_frame, write_frame
+from dq_monitor.defs.frames import (
+    StagedParquet,
+    forget,
+    place_staged,
+    private_tmp,
+    read_frame,
+    write_frame,
+)
 from dq_monitor.store.urls import DATABASE_URL_ENV, env_reference, sqlite_url
 
 if TYPE_CHECKING:
@@ -77,15 +84,21 @@ class SnapshotParquetIOManager(dg.ConfigurableIOManager):
         partition = context.partition_key if context.has_partition_key else "__unpartitioned__"
         return snapshot_parquet_path(self.base_dir, key, partition)
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | StagedParquet) -> None:
         if obj is None:
             return
         path = self._path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".parquet.tmp")
-        write_frame(obj, tmp)
-        forget(path)
-        tmp.replace(path)  # atomic: readers never see half a file
+        if isinstance(obj, StagedParquet):  # the snapshot asset wrote the file already (a plain Parquet source)
+            place_staged(obj, path)
+        else:
+            tmp = private_tmp(path)
+            try:
+                write_frame(obj, tmp)
+                forget(path)
+                tmp.replace(path)  # atomic: readers never see half a file
+            finally:
+                tmp.unlink(missing_ok=True)
         context.add_output_metadata({"parquet_path": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:

@@ -21,6 +21,8 @@ from dq_monitor.core.names import CheckType, readable_check
 from dq_monitor.defs.adapters import record_check
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.expected_checks import snapshot_job_checks
+from dq_monitor.defs.frames import StagedParquet
+from dq_monitor.defs.parquet_ingest import ParquetScan, scan_parquet_snapshot
 from dq_monitor.defs.resources import FindingsStoreResource
 from dq_monitor.history import profile
 from dq_monitor.report.spec import dataset_url
@@ -70,13 +72,17 @@ def _short(value: Any) -> str:
 
 def snapshot_metrics(frame: pd.DataFrame, ref: SnapshotRef, timestamp_column: str | None, log: Any) -> dict[str, float]:
     """The snapshot's profile for the metric history (row count, null rates, quantiles, freshness lag...)."""
-    metrics: dict[str, float] = {"row_count": float(len(frame)), "bytes": float(ref.bytes),
-                                 "column_count": float(len(frame.columns))}
     try:
         ts = timestamp_column if timestamp_column in frame.columns else None
-        metrics.update(profile(frame, timestamp_column=ts, snapshot_time=ref.snapshot_time if ts else None))
+        profiled = profile(frame, timestamp_column=ts, snapshot_time=ref.snapshot_time if ts else None)
     except (ValueError, TypeError) as exc:  # e.g. duplicate columns: the readability check reports it
         log.warning(f"{ref.dataset}/{ref.snapshot_id}: profile skipped: {exc}")
+        profiled = {}
+    return _sized_metrics(len(frame), len(frame.columns), ref, profiled)
+
+
+def _sized_metrics(rows: int, columns: int, ref: SnapshotRef, profiled: dict[str, float]) -> dict[str, float]:
+    metrics = {"row_count": float(rows), "bytes": float(ref.bytes), "column_count": float(columns), **profiled}
     metrics["bytes"] = float(ref.bytes)
     return metrics
 
@@ -125,33 +131,52 @@ def newest_timestamp(frame: pd.DataFrame, column: str | None) -> datetime | None
 def record_ingest(ctx: DatasetContext, store: "Store", ref: SnapshotRef, result: ReadResult, frame: pd.DataFrame,
                   profile: dict[str, dict[str, Any]], context: dg.AssetExecutionContext) -> None:
     """The snapshot's row, column profile and metrics in the store (what the core checks read back)."""
-    problems = [{"file": p.file, "problem": p.problem, "severity": p.severity} for p in result.problems]
-    store.record_snapshot(ctx.name, ref.snapshot_id, source_path=ref.path, snapshot_time=ref.snapshot_time,
-                          row_count=len(frame), bytes=ref.bytes, columns=profile,
-                          max_timestamp=newest_timestamp(frame, ctx.dataset.timestamp_column),
-                          read_problems=problems, run_id=context.run_id, expected_checks=snapshot_job_checks(ctx, context))
-    store.record_metrics(ctx.name, ref.snapshot_id,
-                         snapshot_metrics(frame, ref, ctx.dataset.timestamp_column, context.log),
+    ts = ctx.dataset.timestamp_column
+    _record_snapshot(ctx, store, ref, result.problems, len(frame), profile, newest_timestamp(frame, ts), context)
+    store.record_metrics(ctx.name, ref.snapshot_id, snapshot_metrics(frame, ref, ts, context.log),
                          observed_at=ref.snapshot_time)
+
+
+def record_scan(ctx: DatasetContext, store: Store, ref: SnapshotRef, scan: ParquetScan,
+                context: dg.AssetExecutionContext) -> None:
+    """`record_ingest` of a snapshot profiled column by column (`parquet_ingest`): the same rows."""
+    _record_snapshot(ctx, store, ref, scan.problems, scan.rows, scan.columns, scan.newest, context)
+    store.record_metrics(ctx.name, ref.snapshot_id, _sized_metrics(scan.rows, len(scan.columns), ref, scan.profile),
+                         observed_at=ref.snapshot_time)
+
+
+def _record_snapshot(ctx: DatasetContext, store: Store, ref: SnapshotRef, read_problems: list[ReadProblem],
+                     rows: int, profile: dict[str, dict[str, Any]], newest: datetime | None,
+                     context: dg.AssetExecutionContext) -> None:
+    problems = [{"file": p.file, "problem": p.problem, "severity": p.severity} for p in read_problems]
+    store.record_snapshot(ctx.name, ref.snapshot_id, source_path=ref.path, snapshot_time=ref.snapshot_time,
+                          row_count=rows, bytes=ref.bytes, columns=profile, max_timestamp=newest,
+                          read_problems=problems, run_id=context.run_id, expected_checks=snapshot_job_checks(ctx, context))
 
 
 def output_metadata(frame: pd.DataFrame, ref: SnapshotRef, profile: dict[str, dict[str, Any]],
                     problems: int) -> dict[str, Any]:
+    return _metadata(len(frame), frame_nbytes(frame), frame, ref, profile, problems)
+
+
+def _metadata(rows: int, nbytes: int, head: pd.DataFrame, ref: SnapshotRef, profile: dict[str, dict[str, Any]],
+              problems: int) -> dict[str, Any]:
+    """The snapshot output's metadata; `head` holds at least the frame's first rows (the preview)."""
     schema = dg.TableSchema(columns=[
         dg.TableColumn(name=c, type=_TYPE_NAMES.get(p["type"], p["type"]), description=p["dtype"])
         for c, p in profile.items()
     ])
     return {
-        "dagster/row_count": dg.MetadataValue.int(len(frame)),
+        "dagster/row_count": dg.MetadataValue.int(rows),
         "dagster/column_schema": dg.MetadataValue.table_schema(schema),
         "snapshot_id": dg.MetadataValue.text(ref.snapshot_id),
         "snapshot_time": dg.MetadataValue.timestamp(ref.snapshot_time),
         "source_path": dg.MetadataValue.path(ref.path),
         "files": dg.MetadataValue.int(len(ref.files)),
         "bytes": dg.MetadataValue.int(ref.bytes),
-        "memory_bytes": dg.MetadataValue.int(frame_nbytes(frame)),
+        "memory_bytes": dg.MetadataValue.int(nbytes),
         "read_problems": dg.MetadataValue.int(problems),
-        "preview": dg.MetadataValue.md(_preview(frame)),
+        "preview": dg.MetadataValue.md(_preview(head)),
     }
 
 
@@ -172,18 +197,29 @@ def ingest_snapshot(ctx: DatasetContext, context: dg.AssetExecutionContext, stor
         yield from ingest_sql_snapshot(ctx, context, store)
         return
     ref = resolve_snapshot_ref(ctx, context)
-    result = read_snapshot(ctx.dataset, ref)
-    profile = describe_columns(result.frame)
-    frame = arrow_safe(result.frame, profile)
-    record_ingest(ctx, store, ref, result, frame, profile, context)
-    for p in result.problems:
+    staged, scan = scan_parquet_snapshot(ctx.dataset, ref, ctx.snapshot_parquet(ref.snapshot_id))
+    try:
+        if scan is not None:  # one plain Parquet file: copied as the partition file, profiled column by column
+            record_scan(ctx, store, ref, scan, context)
+            problems, value = scan.problems, StagedParquet(staged)
+            metadata = _metadata(scan.rows, scan.nbytes, scan.head, ref, scan.columns, len(problems))
+        else:
+            result = read_snapshot(ctx.dataset, ref)
+            columns = describe_columns(result.frame)
+            value = arrow_safe(result.frame, columns)
+            record_ingest(ctx, store, ref, result, value, columns, context)
+            problems, metadata = result.problems, output_metadata(value, ref, columns, len(result.problems))
+    except BaseException:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+        raise
+    for p in problems:
         context.log.warning(f"{ctx.name}/{ref.snapshot_id}: {p.file}: {p.problem}")
-    outcome = check_readable(ctx.name, ref.snapshot_id, result.problems, len(ref.files))
+    outcome = check_readable(ctx.name, ref.snapshot_id, problems, len(ref.files))
     check = record_check(store, ctx.name, ref.snapshot_id, outcome, asset_key=ctx.snapshot_key,
                          check_type=CheckType.READABILITY, run_id=context.run_id, observed_at=ref.snapshot_time,
                          started=started)
-    metadata = {**output_metadata(frame, ref, profile, len(result.problems)), **report_link(ctx)}
-    yield dg.Output(frame, metadata=metadata)
+    yield dg.Output(value, metadata={**metadata, **report_link(ctx)})
     yield check
 
 

@@ -55,10 +55,24 @@ def _datetime_values(column: pd.Series) -> pd.Series:
 
 
 def _distinct(column: pd.Series) -> int:
+    if column.dtype == np.float64:
+        values = column.to_numpy()
+        return _float_distinct((values[~np.isnan(values)] + 0.0).view(np.int64))
     try:
         return int(column.nunique(dropna=True))
     except TypeError:  # unhashable cells (lists, dicts from JSON)
         return int(column.dropna().astype(str).nunique())
+
+
+def _float_distinct(bits: np.ndarray) -> int:
+    """Exactly `nunique` of a float column: its distinct bit patterns once NaN is dropped and -0.0 folded into 0.0,
+    counted as integers (pandas' float hash table is twice as slow). A mostly distinct column (its first 100k
+    values) is sorted instead: hashing millions of distinct keys misses the cache (5M: 0.5 s sorted, 1.6 s hashed)."""
+    head = bits[:100_000]
+    if bits.size > 200_000 and pd.unique(head).size > head.size // 2:
+        ordered = np.sort(bits)
+        return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
+    return int(pd.unique(bits).size)
 
 
 def _distinct_and_top_share(column: pd.Series, non_null: int) -> tuple[float, float]:
@@ -95,39 +109,45 @@ def profile(
         raise ValueError(f"snapshot has the column {dup!r} more than once; metric keys would collide")
 
     for name in df.columns:
-        column = df[name]
-        label = str(name)
-        non_null = int(column.notna().sum())
-        out[metric_key("null_rate", label)] = (rows - non_null) / rows if rows else float("nan")
-        if pd.api.types.is_bool_dtype(column.dtype) or not (
-            pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype)
-        ):
-            distinct, top = _distinct_and_top_share(column, non_null)
-            out[metric_key("distinct_count", label)] = distinct
-            out[metric_key("top_share", label)] = top
-            continue
-        out[metric_key("distinct_count", label)] = float(_distinct(column))
-        if pd.api.types.is_datetime64_any_dtype(column.dtype):
-            stamps = _datetime_values(column).dropna()
-            out[metric_key("min", label)] = stamps.min().timestamp() if len(stamps) else float("nan")
-            out[metric_key("max", label)] = stamps.max().timestamp() if len(stamps) else float("nan")
-            continue
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        values = values[np.isfinite(values)]
-        if len(values):
-            p05, p50, p95 = np.percentile(values, [5, 50, 95])
-            stats = (values.min(), values.max(), values.mean(), p05, p50, p95)
-        else:
-            stats = (float("nan"),) * len(NUMERIC_METRICS)
-        for metric, value in zip(NUMERIC_METRICS, stats):
-            out[metric_key(metric, label)] = float(value)
-
+        out.update(column_metrics(df[name], str(name), rows))
     if timestamp_column is not None and snapshot_time is not None:
-        out["freshness_lag_seconds"] = _freshness_lag(df[timestamp_column], timestamp_column, snapshot_time)
+        out["freshness_lag_seconds"] = freshness_lag(df[timestamp_column], timestamp_column, snapshot_time)
     return out
 
 
-def _freshness_lag(column: pd.Series, name: str, snapshot_time: Any) -> float:
+def column_metrics(column: pd.Series, label: str, rows: int) -> dict[str, float]:
+    """The metrics of one column of a snapshot of `rows` rows (the per-column part of `profile`, in its order):
+    a caller holding one column at a time gets exactly the values `profile` computes on the whole frame."""
+    out: dict[str, float] = {}
+    non_null = int(column.notna().sum())
+    out[metric_key("null_rate", label)] = (rows - non_null) / rows if rows else float("nan")
+    if pd.api.types.is_bool_dtype(column.dtype) or not (
+        pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype)
+    ):
+        distinct, top = _distinct_and_top_share(column, non_null)
+        out[metric_key("distinct_count", label)] = distinct
+        out[metric_key("top_share", label)] = top
+        return out
+    out[metric_key("distinct_count", label)] = float(_distinct(column))
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        stamps = _datetime_values(column).dropna()
+        out[metric_key("min", label)] = stamps.min().timestamp() if len(stamps) else float("nan")
+        out[metric_key("max", label)] = stamps.max().timestamp() if len(stamps) else float("nan")
+        return out
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    values = values[np.isfinite(values)]
+    if len(values):
+        p05, p50, p95 = np.percentile(values, [5, 50, 95])
+        stats = (values.min(), values.max(), values.mean(), p05, p50, p95)
+    else:
+        stats = (float("nan"),) * len(NUMERIC_METRICS)
+    for metric, value in zip(NUMERIC_METRICS, stats):
+        out[metric_key(metric, label)] = float(value)
+    return out
+
+
+def freshness_lag(column: pd.Series, name: str, snapshot_time: Any) -> float:
+    """`freshness_lag_seconds`: snapshot_time - the newest value of the timestamp column `column`."""
     snap = _to_utc_timestamp(snapshot_time, "snapshot_time")
     if not pd.api.types.is_datetime64_any_dtype(column.dtype):
         parsed = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")

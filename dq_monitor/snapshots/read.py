@@ -201,18 +201,18 @@ def _nul_bytes(text: str, sep: str, header: list[str] | None, name: str, problem
 
 
 def _infinities(frame: pd.DataFrame, dataset: SnapshotDataset, where: str, problems: list[ReadProblem]) -> None:
-    """inf/-inf are not valid numbers for a contract: each float column holding them is a problem."""
-    contract = dataset.schema_.columns if dataset.schema_ else {}
-    for col in frame.columns:
-        series = frame[col]
-        if not pd.api.types.is_float_dtype(series):
-            continue
-        count = int(np.isinf(series.to_numpy(dtype=float, na_value=np.nan)).sum())
-        if count:
-            spec = contract.get(col)
-            strict = spec is not None and getattr(spec, "nullable", True) is False
-            problems.append(ReadProblem(where, f"column {col!r}: {count} of {len(series)} value(s) are infinite "
-                                               f"(inf/-inf), not valid numbers", "ERROR" if strict else "WARN"))
+    problems.extend(p for p in (infinite_values(frame[c], c, dataset, where) for c in frame.columns) if p)
+
+
+def infinite_values(series: pd.Series, col: Any, dataset: SnapshotDataset, where: str) -> ReadProblem | None:
+    """inf/-inf are not valid numbers for a contract: a float column holding them is a problem."""
+    if not pd.api.types.is_float_dtype(series):
+        return None
+    count = int(np.isinf(series.to_numpy(dtype=float, na_value=np.nan)).sum())
+    spec = (dataset.schema_.columns if dataset.schema_ else {}).get(col)
+    strict = spec is not None and getattr(spec, "nullable", True) is False
+    return ReadProblem(where, f"column {col!r}: {count} of {len(series)} value(s) are infinite "
+                              f"(inf/-inf), not valid numbers", "ERROR" if strict else "WARN") if count else None
 
 
 def _read_jsonl(text: str, name: str, problems: list[ReadProblem]) -> pd.DataFrame | None:
