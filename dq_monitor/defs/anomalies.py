@@ -138,11 +138,8 @@ def _top_rows_table(rows: list[dict[str, Any]]) -> str:
 
 def score_snapshot(ctx: DatasetContext, spec: AnomalySpec, model_path: Any, snapshot_id: str,
                    current: pd.DataFrame | Path) -> tuple[CheckOutcome, str, dict[str, Any]]:
-    """Score every row with the model at `model_path`; (outcome, model version, asset metadata).
-
-    `current` is the snapshot's frame, or its Parquet file: read then only the columns the model needs,
-    a chunk of rows at a time (`score_parquet`), so a large snapshot is never held whole.
-    """
+    """Score every row with the model at `model_path`; (outcome, model version, asset metadata). `current` is
+    the frame, or its Parquet file, read a chunk of the model's columns at a time (`score_parquet`)."""
     from dq_monitor.anomalies import FittedModel, anomaly_rate_outcome
     from dq_monitor.anomalies.scoring import score_and_write
 
