@@ -137,7 +137,7 @@ def record_ingest(ctx: DatasetContext, store: "Store", ref: SnapshotRef, result:
                          observed_at=ref.snapshot_time)
 
 
-def record_scan(ctx: DatasetContext, store: Store, ref: SnapshotRef, scan: ParquetScan,
+def record_scan(ctx: DatasetContext, store: "Store", ref: SnapshotRef, scan: ParquetScan,
                 context: dg.AssetExecutionContext) -> None:
     """`record_ingest` of a snapshot profiled column by column (`parquet_ingest`): the same rows."""
     _record_snapshot(ctx, store, ref, scan.problems, scan.rows, scan.columns, scan.newest, context)
@@ -145,7 +145,7 @@ def record_scan(ctx: DatasetContext, store: Store, ref: SnapshotRef, scan: Parqu
                          observed_at=ref.snapshot_time)
 
 
-def _record_snapshot(ctx: DatasetContext, store: Store, ref: SnapshotRef, read_problems: list[ReadProblem],
+def _record_snapshot(ctx: DatasetContext, store: "Store", ref: SnapshotRef, read_problems: list[ReadProblem],
                      rows: int, profile: dict[str, dict[str, Any]], newest: datetime | None,
                      context: dg.AssetExecutionContext) -> None:
     problems = [{"file": p.file, "problem": p.problem, "severity": p.severity} for p in read_problems]
