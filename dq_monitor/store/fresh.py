@@ -1,6 +1,6 @@
 """The findings store's schema at the newest revision without Alembic, where that is safe (issue 16).
 
-`Store.upgrade()` runs at every code-location load and every write command. Through Alembic it costs
+`Store.upgrade()` runs when a run first opens the store and in every write command. Through Alembic it costs
 the Alembic import (~0.3 s) and, on a new store, running every migration: a large share of a cold
 `dq-monitor check`. Two shortcuts keep exactly what the migrations make:
 
