@@ -21,6 +21,7 @@ from dq_monitor.anomalies.features import string_labels
 from dq_monitor.anomalies.reasons import explain_rows
 from dq_monitor.anomalies.spec import AnomalySpec
 from dq_monitor.anomalies.summary import ScoreSummary, SummaryBuilder
+from dq_monitor.core.files import private_tmp
 
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
@@ -246,7 +247,7 @@ class _ScoresWriter:
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = Path(path) if path is not None else None
-        self.tmp = self.path.with_name(self.path.name + ".tmp") if self.path is not None else None
+        self.tmp = private_tmp(self.path) if self.path is not None else None
         self.writer: Any = None
         self.schema: Any = None
 

@@ -23,6 +23,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from dq_monitor.config.asset_checks import AssetChecksSpec
+from dq_monitor.core.files import private_tmp
 from dq_monitor.core.outcome import CheckOutcome
 from dq_monitor.defs.anomalies import model_for, score_snapshot
 from dq_monitor.defs.asset_observation import Judging
@@ -71,7 +72,7 @@ def keep_sample(home: Path, name: str, spec: AssetChecksSpec, snapshot_id: str, 
     kept = frame if len(frame) <= limit else frame.sample(n=limit, random_state=seed).sort_index()
     path = sample_path(home, name, snapshot_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = private_tmp(path)
     try:
         kept.reset_index(drop=True).to_parquet(tmp, index=False)
     except (ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid / ArrowTypeError

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import shutil
 import threading
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from dq_monitor.core.files import private_tmp
 
 MAX_ENTRIES = 2  # the current snapshot and the one before it (the `previous` drift reference)
 MAX_CACHED_BYTES = 64 * 1024 * 1024  # small frames only: a large one is cheaper to re-read than to hold twice
@@ -132,8 +133,3 @@ def place_staged(staged: StagedParquet, path: Path) -> None:
     forget(path)
     source.replace(path)
 
-
-def private_tmp(path: Path) -> Path:
-    """A temporary name next to `path` that no other writer uses: two runs checking the same snapshot at once
-    wrote the same `<partition>.parquet.tmp`, and the second rename found it gone (a step failure)."""
-    return path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.tmp")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,10 +27,11 @@ from typing import Any
 import pandas as pd
 
 from dq_monitor.checks import describe_columns
+from dq_monitor.core.files import private_tmp
 from dq_monitor.history.profile import column_metrics, freshness_lag
 from dq_monitor.snapshots import ReadProblem, SnapshotRef
 from dq_monitor.snapshots.discover import open_filesystem
-from dq_monitor.snapshots.named import _primary_key, config_column_problems
+from dq_monitor.snapshots.named import config_column_problems, primary_key_problems
 from dq_monitor.snapshots.read import infinite_values
 from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
 
@@ -55,7 +55,7 @@ def stage_copy(dataset: SnapshotDataset, ref: SnapshotRef, dest: Path) -> Path |
     column `read.py` parses holds naive timestamps, a copy with those columns localised to UTC as it does."""
     if len(ref.files) != 1:
         return None
-    staged = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:12]}.incoming")
+    staged = private_tmp(dest)
     try:
         fs, _ = open_filesystem(ref.path)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +167,8 @@ def _scan(pf: Any, dataset: SnapshotDataset, ref: SnapshotRef) -> ParquetScan | 
             return None
         scan.columns.update(described)
         scan.profile.update(column_metrics(series, name, rows))
-        scan.problems.extend(p for p in [infinite_values(series, name, dataset, ref.path)] if p)
+        if infinite := infinite_values(series, name, dataset, ref.path):
+            scan.problems.append(infinite)
         if name not in key:  # after the profile, as `frame_nbytes` was: an Index's hash table counts once built
             scan.nbytes += int(series.memory_usage(index=False, deep=True))
         if name == ts:
@@ -183,7 +184,7 @@ def _scan(pf: Any, dataset: SnapshotDataset, ref: SnapshotRef) -> ParquetScan | 
     scan.head = pd.DataFrame(heads)
     scan.problems.extend(ReadProblem(ref.path, problem, severity) for problem, severity in
                          [*config_column_problems(scan.head.iloc[:0], dataset),
-                          *_primary_key(pd.DataFrame(keys), dataset)])
+                          *primary_key_problems(pd.DataFrame(keys), dataset)])
     scan.nbytes += sum(int(series.memory_usage(index=False, deep=True)) for series in keys.values())
     return scan
 

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 import pandas as pd
 
+from dq_monitor.core.files import private_tmp
 from dq_monitor.defs.frames import (
     StagedParquet,
     forget,
     place_staged,
-    private_tmp,
     read_frame,
     write_frame,
 )

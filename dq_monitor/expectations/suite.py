@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dq_monitor.core.files import private_tmp
 from dq_monitor.core.outcome import Severity
 
 #: GX failure severity -> dq_monitor severity. "info" failures are recorded, never alerted.
@@ -247,7 +248,7 @@ def write_suite(suite: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(suite, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = private_tmp(path)
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path

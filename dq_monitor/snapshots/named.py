@@ -18,7 +18,7 @@ Problem = tuple[str, str]  # (message, severity)
 def config_column_problems(frame: pd.DataFrame, dataset: SnapshotDataset) -> list[Problem]:
     if not len(frame.columns):
         return []
-    return [*_missing_named_columns(frame, dataset), *_primary_key(frame, dataset)]
+    return [*_missing_named_columns(frame, dataset), *primary_key_problems(frame, dataset)]
 
 
 def _missing_named_columns(frame: pd.DataFrame, dataset: SnapshotDataset) -> list[Problem]:
@@ -41,7 +41,7 @@ def _missing_named_columns(frame: pd.DataFrame, dataset: SnapshotDataset) -> lis
     return problems
 
 
-def _primary_key(frame: pd.DataFrame, dataset: SnapshotDataset) -> list[Problem]:
+def primary_key_problems(frame: pd.DataFrame, dataset: SnapshotDataset) -> list[Problem]:
     """A primary key identifies a row: null or repeated keys are a problem naming the rows (1-based)."""
     key = list(getattr(dataset, "primary_key", None) or [])
     if not key or not set(key) <= set(map(str, frame.columns)) or frame.empty:
