@@ -15,6 +15,11 @@ from dq_monitor_tests.support.postgres import (  # noqa: F401
     throwaway_database,
 )
 
+#: Tests pick their store, instance and config explicitly: a user's environment must not leak in, not even into
+#: module- or session-scoped fixtures (set up before any function-scoped fixture) or the processes tests start.
+#: With DQ_MONITOR_DATABASE_URL exported, those wrote into the user's database, and concurrent tests into one.
+for _name in ("DQ_MONITOR_DATABASE_URL", "DAGSTER_HOME", "DQ_MONITOR_CONFIG"):
+    os.environ.pop(_name, None)
 os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
