@@ -19,6 +19,7 @@ import pytest
 
 from dq_monitor.checks import describe_columns
 from dq_monitor.config import load_config
+from dq_monitor.defs import parquet_ingest
 from dq_monitor.defs.builder import build_resources
 from dq_monitor.defs.context import DatasetContext
 from dq_monitor.defs.frames import read_frame, write_frame
@@ -132,7 +133,11 @@ def _source_bytes(tmp_path: Path) -> bytes:
     return (tmp_path / "data" / "events" / f"{SID}.parquet").read_bytes()
 
 
-def test_a_plain_parquet_file_is_copied_and_recorded_as_the_general_path_records_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "two-threads"])
+def test_a_plain_parquet_file_is_copied_and_recorded_as_the_general_path_records_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+    # Large files profile two columns at a time on two threads: the same records, metrics and order.
+    monkeypatch.setattr(parquet_ingest, "PARALLEL_SCAN_ROWS", 0 if parallel else 10**12)
     project, ctx = _project(tmp_path, _frame(), schema={"columns": {
         "x": {"type": "float", "nullable": False}, "id": "int", "ts": "datetime", "local": "datetime"},
         "allow_extra_columns": True})
