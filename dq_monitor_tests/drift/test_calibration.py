@@ -183,3 +183,23 @@ def test_the_sorted_sample_ks_statistic_equals_scipy_with_ties_and_unequal_sizes
         assert ks_statistic_sorted(u, v) == pytest.approx(stats.ks_2samp(u, v).statistic, abs=1e-12)
     u, v = np.sort(rng.normal(size=20_000)), np.sort(rng.normal(0.03, 1, size=30_000))
     assert numeric_test(u, v).p_value == pytest.approx(stats.ks_2samp(u, v).pvalue, rel=0.05)
+
+
+def test_the_one_search_ks_statistic_equals_scipy_on_random_tied_samples_in_any_block_size(monkeypatch):
+    """One search of u's distinct values in v, block by block, gives scipy's sup |F_u - F_v| both ways round."""
+    from scipy import stats
+
+    import dq_monitor.drift.calibrated as calibrated
+
+    rng = np.random.default_rng(11)
+    pairs = []
+    for _ in range(300):
+        n, m = rng.integers(1, 40, 2)
+        u, v = (np.sort(rng.integers(0, rng.integers(1, 10), size).astype(float) + rng.choice([0, 0.5]))
+                for size in (n, m))
+        pairs.append((u, v))
+    expected = [stats.ks_2samp(u, v, method="asymp").statistic for u, v in pairs]
+    for block in (1, 2, 7, 1 << 16):
+        monkeypatch.setattr(calibrated, "KS_BLOCK", block)
+        assert [calibrated.ks_statistic_sorted(u, v) for u, v in pairs] == pytest.approx(expected, abs=1e-12)
+        assert [calibrated.ks_statistic_sorted(v, u) for u, v in pairs] == pytest.approx(expected, abs=1e-12)
