@@ -7,19 +7,20 @@ couple of extra anomalies in a small snapshot do not page anyone. The test is be
 threshold is an order statistic of the model's calibration scores, so the true rate of fresh clean
 rows above it varies from model to model around the expected one (Beta-distributed; with 600
 reference rows its spread is over half the rate itself), and a plain binomial test around the
-expected rate fails clean snapshots far more often than p suggests. It also fails when any row
-reaches the `fail_on_tier` severity tier (default "medium": twice as far from
-typical as the anomaly threshold), because ten absurd readings in two thousand rows
-are news even though they barely move the rate.
+expected rate fails clean snapshots far more often than p suggests. It also fails when rows
+reach the `fail_on_tier` severity tier (default "medium": twice as far from typical as the
+anomaly threshold) beyond chance, because ten absurd readings in two thousand rows are news even
+though they barely move the rate: their count is unlikely against the reference rows at that tier,
+or the highest of them alone is (`significance.tier_verdict`). "Any row at the tier" had no
+alpha: some clean row of a multi-million-row snapshot reaches it by chance.
 
 One snapshot gives at most one finding: when (and only when) the check fails, a finding
 keyed `snapshot` at the check's severity whose details carry the evidence -- the top
 anomalous rows at or above `alert_threshold` (primary key, score, tier, reason; highest
 scores first, at most `max_findings` rows). A passing snapshot records no finding (its
 expected handful of anomalous rows stays in the evaluation's metadata and in the scores
-Parquet), so the findings list holds news, not one INFO line per unusual row. Rows at the
-fail tier always fail the check when `fail_on_tier` is set; with `fail_on_tier: null` they
-are evidence of a failing rate only.
+Parquet), so the findings list holds news, not one INFO line per unusual row. With
+`fail_on_tier: null` rows at a tier are evidence of a failing rate only.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
+from dq_monitor.anomalies.significance import (
+    P_VALUE,
+    TierVerdict,
+    rate_p_value,
+    tier_verdict,
+)
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
 from dq_monitor.anomalies.summary import ScoreSummary
 from dq_monitor.core import names
@@ -38,8 +45,8 @@ from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 if TYPE_CHECKING:  # scipy and the detectors (sklearn) load only when a snapshot is scored
     from dq_monitor.anomalies.scoring import ScoredSnapshot
 
-#: Significance of the one-sided binomial test on the anomaly count.
-RATE_P_VALUE = 1e-3
+#: Significance of the one-sided beta-binomial test on the anomaly count (and of the tier rule's tests).
+RATE_P_VALUE = P_VALUE
 #: Rows shown in the UI metadata.
 PREVIEW_ROWS = 10
 #: The key of the one finding a failing snapshot gets.
@@ -83,7 +90,8 @@ def anomaly_rate_outcome(
             metadata={**base_meta, "n_rows": 0},
         )
 
-    rate = _RateTest.of(summary, scored.expected_rate, spec, scored.calibration_rows)
+    rate = _RateTest.of(summary, scored, spec)
+    tier = rate.tier or TierVerdict(0, False)
     top = _top_rows(summary)
     band = rate_band(scored.expected_rate, spec.max_rate_ratio)
     verdict = (f"{rate.k} of {n} rows anomalous ({rate.rate:.2%}); normal band {band} "
@@ -97,7 +105,10 @@ def anomaly_rate_outcome(
         "max_rate": spec.max_rate_ratio * scored.expected_rate,
         "normal_band": band,
         "binomial_p_value": rate.p_value,
-        "rows_at_fail_tier": rate.severe,
+        "rows_at_fail_tier": tier.rows,
+        "reference_rows_at_fail_tier": tier.reference_rows,
+        "fail_tier_count_p_value": tier.count_p_value,
+        "fail_tier_top_row_p_value": tier.top_row_p_value,
         "rows_above_alert_threshold": summary.n_alert,
         "rows_not_shown": int(max(summary.n_alert - len(top), 0)),
     }
@@ -143,48 +154,31 @@ def _unscorable_outcome(dataset: str, snapshot: str, scored: ScoredSnapshot, spe
 
 @dataclass(frozen=True)
 class _RateTest:
-    """Is the share of anomalous rows abnormally high, and do rows reach the failing tier?"""
+    """Is the share of anomalous rows abnormally high, and are the rows at the failing tier beyond chance?"""
 
     k: int
     rate: float
     p_value: float
-    severe: int
+    tier: TierVerdict | None
     problems: tuple[str, ...]
 
     @classmethod
-    def of(cls, summary: ScoreSummary, expected_rate: float, spec: AnomalySpec,
-           calibration_rows: int = 0) -> _RateTest:
+    def of(cls, summary: ScoreSummary, scored: ScoredSnapshot, spec: AnomalySpec) -> _RateTest:
         n, k = summary.n_rows, summary.n_anomalies
         rate = k / n
-        expected = max(expected_rate, 1e-6)
-        p_value = rate_p_value(k, n, expected, calibration_rows)
+        expected = max(scored.expected_rate, 1e-6)
+        p_value = rate_p_value(k, n, expected, scored.calibration_rows)
         too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
-        severe = 0
+        tier = None
         if spec.fail_on_tier is not None:
-            severe = int((summary.scores >= spec.severity_tiers[spec.fail_on_tier]).sum())
+            tier = tier_verdict(summary.scores, spec.severity_tiers[spec.fail_on_tier], scored.calibration_tail,
+                                scored.calibration_rows)
         problems = []
         if too_high:
             problems.append(f"anomaly rate is abnormally high (binomial p {p_value:.1e})")
-        if severe:
-            problems.append(f"{severe} row(s) reach the {spec.fail_on_tier!r} severity tier")
-        return cls(k, rate, p_value, severe, tuple(problems))
-
-
-def rate_p_value(k: int, n: int, expected_rate: float, calibration_rows: int = 0) -> float:
-    """P(at least k of n fresh clean rows above the threshold).
-
-    With the calibration size m known, the rate above a conformal threshold is Beta(a, m + 1 - a),
-    a = expected_rate * (m + 1) (rows above it + 1), so the count is beta-binomial; without it
-    (models saved before it was recorded) binomial around the expected rate.
-    """
-    if k <= 0:
-        return 1.0
-    from scipy.stats import betabinom, binom  # scipy only when a snapshot is scored
-
-    if calibration_rows > 0:
-        a = expected_rate * (calibration_rows + 1)
-        return float(betabinom.sf(k - 1, n, a, calibration_rows + 1 - a))
-    return float(binom.sf(k - 1, n, expected_rate))
+        if tier is not None and tier.fails:
+            problems.append(f"{tier.rows} row(s) reach the {spec.fail_on_tier!r} severity tier")
+        return cls(k, rate, p_value, tier, tuple(problems))
 
 
 def _score_metrics(s: np.ndarray, rate: float) -> dict[str, float]:

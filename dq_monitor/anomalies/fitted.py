@@ -32,6 +32,7 @@ from dq_monitor.anomalies.scoring import (
     CHUNK_ROWS,
     ScoredSnapshot,
     empty_scores,
+    normalised,
     score_with_model,
 )
 from dq_monitor.anomalies.spec import AnomalySpec, parse_spec
@@ -66,6 +67,8 @@ class FittedModel:
     format_version: int = FORMAT_VERSION
     #: Reference rows the threshold was calibrated on (0: unknown, a model saved before it was recorded).
     calibration_rows: int = 0
+    #: The top of those calibration scores, sorted and normalised: the rate check's tier rule (None: not kept).
+    calibration_tail: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def features(self) -> list[str]:
@@ -181,6 +184,7 @@ def fit_model(
         score_median=detector.train_score_median_,
         expected_rate=detector.expected_rate_,
         calibration_rows=detector.calibration_rows_,
+        calibration_tail=normalised(detector.calibration_tail_, detector.threshold_, detector.train_score_median_),
         n_reference_rows=n,
         snapshot_ids=tuple(map(str, snapshot_ids)),
         fitted_at=fitted_at.isoformat(),

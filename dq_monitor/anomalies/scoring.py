@@ -10,7 +10,7 @@ file as it goes: memory is O(features x chunk) + one float per row, whatever the
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -47,6 +47,8 @@ class ScoredSnapshot:
     notes: tuple[str, ...] = ()
     #: How many reference scores set the threshold: the rate check's null is beta-binomial with it.
     calibration_rows: int = 0
+    #: The model's sorted top calibration scores, normalised (the tier rule; None: not kept).
+    calibration_tail: np.ndarray | None = field(default=None, compare=False, repr=False)
     summary: ScoreSummary | None = None
 
     @property
@@ -63,7 +65,8 @@ def empty_scores(index: pd.Index | None = None) -> pd.DataFrame:
 
 def _base(model: FittedModel) -> dict[str, Any]:
     return dict(model_version=model.version, expected_rate=model.expected_rate,
-                calibration_rows=getattr(model, "calibration_rows", 0))
+                calibration_rows=getattr(model, "calibration_rows", 0),
+                calibration_tail=getattr(model, "calibration_tail", None))
 
 
 def _column_notes(model: FittedModel, columns: Sequence[Any]) -> list[str]:
@@ -104,9 +107,7 @@ def score_rows(model: FittedModel, chunk: pd.DataFrame) -> pd.DataFrame:
     flagged = np.flatnonzero(raw > model.threshold)
     if flagged.size:
         reasons[flagged] = explain_rows(model.encoder, chunk.iloc[flagged], Z[flagged])
-    spread = model.threshold - model.score_median
-    spread = spread if spread > 0 else 1.0
-    score = (raw - model.score_median) / spread
+    score = normalised(raw, model.threshold, model.score_median)
     is_anomaly = raw > model.threshold
     tiers = np.full(len(chunk), "none", dtype=object)
     for name, low in model.spec.severity_tiers.items():
@@ -114,6 +115,12 @@ def score_rows(model: FittedModel, chunk: pd.DataFrame) -> pd.DataFrame:
     tiers[is_anomaly & (tiers == "none")] = next(iter(model.spec.severity_tiers))
     return pd.DataFrame({"score": score, "raw_score": raw, "is_anomaly": is_anomaly, "severity": tiers,
                          "reason": reasons}, index=chunk.index)
+
+
+def normalised(raw: np.ndarray, threshold: float, median: float) -> np.ndarray:
+    """Raw detector scores on the normalised scale: 0 = the median reference row, 1.0 = the threshold."""
+    spread = threshold - median
+    return (raw - median) / (spread if spread > 0 else 1.0)
 
 
 def score_with_model(model: FittedModel, current: pd.DataFrame) -> ScoredSnapshot:

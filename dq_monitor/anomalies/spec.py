@@ -12,7 +12,7 @@ YAML example::
       threshold_quantile: 0.995     # or: contamination: 0.01
       severity_tiers: {low: 1.0, medium: 2.0, high: 4.0}
       alert_threshold: 1.0          # rows at or above this score become findings
-      fail_on_tier: medium          # any row this severe fails the check (null: rate only)
+      fail_on_tier: medium          # rows this severe beyond chance fail the check (null: rate only)
       max_rate_ratio: 3.0           # ... as does an anomaly rate above 3x the expected one
       reference_snapshots: 7        # the model is fitted on the last N snapshots
       retrain_schedule: "0 3 * * 0" # optional cron for the model asset
@@ -108,7 +108,8 @@ class AnomalySpec(BaseModel):
     max_findings: int = Field(default=100, ge=0, description="at most this many row findings per snapshot")
     fail_on_tier: str | None = Field(
         default="medium",
-        description="the check also fails when any row reaches this severity tier; null: judge by the rate only",
+        description="the check also fails when rows reach this severity tier beyond chance (more of them than the "
+        "reference rows at it allow, or one far beyond every reference row); null: judge by the rate only",
     )
     max_rate_ratio: float = Field(
         default=3.0, gt=1.0, description="the check fails above this multiple of the expected anomaly rate"

@@ -149,6 +149,9 @@ class BaseDetector(BaseEstimator):
         self.calibration_rows_ = int(n)
         self.expected_rate_ = float((np.sum(ordered > self.threshold_) + 1) / (n + 1))
         self.train_score_median_ = float(np.median(ordered))
+        # The calibration scores at or above the threshold: what the rate check's tier rule counts against
+        # (`dq_monitor.anomalies.significance.tier_verdict`; every tier is at or above the threshold).
+        self.calibration_tail_ = ordered[int(np.searchsorted(ordered, self.threshold_, side="left")):].copy()
         self.train_score_quantiles_ = {
             str(p): float(np.quantile(ordered, p)) for p in (0.5, 0.9, 0.99, 0.999)
         }

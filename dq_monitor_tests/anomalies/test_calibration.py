@@ -67,3 +67,25 @@ def test_fresh_rows_exceed_the_threshold_at_about_the_expected_rate(name, ceilin
     # in-sample thresholds: ECOD 2.4x, LOF 2.2x, the ensemble 1.7x nominal at this size
     assert np.mean(rates) <= ceiling * np.mean(expected), (rates, expected)
     assert np.mean(rates) >= 0.5 * np.mean(expected), (rates, expected)
+
+
+def test_the_rate_p_value_holds_its_alpha_when_the_snapshot_dwarfs_the_calibration_sample():
+    """5M scored rows against 50,000 calibration rows, scaled down: 1M rows against 1,000 (uniform scores).
+
+    The threshold's true exceedance is Beta-distributed around the expected rate; at a million rows that
+    spread, not the binomial noise, decides the count. A binomial test around the expected rate ignores it.
+    """
+    from dq_monitor.anomalies.significance import rate_p_value
+
+    rng = np.random.default_rng(0)
+    n, m, trials = 1000, 1_000_000, 400
+    beta = binomial = 0
+    for _ in range(trials):
+        calibration = np.sort(rng.uniform(size=n))
+        threshold = calibration[int(np.ceil((n + 1) * 0.995)) - 1]
+        expected = (np.sum(calibration > threshold) + 1) / (n + 1)
+        k = int(rng.binomial(m, 1.0 - threshold))  # fresh clean rows above it
+        beta += rate_p_value(k, m, expected, n) < 1e-3
+        binomial += rate_p_value(k, m, expected) < 1e-3
+    assert beta <= 2, beta  # ~0.4 expected at alpha 1e-3
+    assert binomial >= trials // 5, binomial  # the binomial test fails clean snapshots ~40% of the time here

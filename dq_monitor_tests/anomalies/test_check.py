@@ -92,21 +92,36 @@ def test_a_few_extra_anomalies_in_a_small_snapshot_do_not_fail_the_rate_test(mod
     assert len(out.metadata["top_anomalies"]) == out.metadata["rows_above_alert_threshold"]
 
 
-def test_a_single_absurd_value_fails_the_check_through_the_severity_tier(model):
+def test_absurd_values_beyond_chance_fail_the_check_through_the_severity_tier(model):
     cur = frame(2000, 4, start_id=40_000)
-    cur.loc[7, "amount"] = 10_000.0
+    cur.loc[:9, "amount"] = 10_000.0  # ten absurd values in 2000 rows: far more than the reference rows at the tier
     out = outcome(model, cur)
     assert not out.passed
-    assert out.message.startswith("payments: 1 row(s) reach the 'medium' severity tier: ")
-    assert out.metadata["rows_at_fail_tier"] == 1
+    assert out.message.startswith("payments: 10 row(s) reach the 'medium' severity tier: ")
+    assert out.metadata["rows_at_fail_tier"] == 10 and out.metadata["fail_tier_count_p_value"] < 1e-3
     assert outcome(model, cur, fail_on_tier="high").passed is False
-    assert outcome(model, cur, fail_on_tier=None).passed
+    assert outcome(model, cur, fail_on_tier=None).passed  # 1% of rows: within the rate band
+
+
+def test_one_absurd_value_fails_a_snapshot_small_next_to_the_reference_but_not_a_large_one(model):
+    # Distribution-free: the highest row's p-value is at least 1 / (reference rows + 1) = 1 / 4001, and
+    # a snapshot of m rows needs p <= 0.001 / m; in 2000 clean rows one beyond every reference row is chance.
+    small = frame(3, 4, start_id=40_000)
+    small.loc[1, "amount"] = 10_000.0
+    out = outcome(model, small)
+    assert not out.passed and out.message.startswith("payments: 1 row(s) reach the 'medium' severity tier: ")
+    large = frame(2000, 4, start_id=40_000)
+    large.loc[7, "amount"] = 10_000.0
+    out = outcome(model, large)
+    assert out.passed and out.metadata["rows_at_fail_tier"] == 1
+    assert out.metadata["fail_tier_top_row_p_value"] == pytest.approx(1 / 4001)
+    assert out.metadata["top_anomalies"][0]["key"] == "txn_id=40007"  # still the first row shown
 
 
 def test_without_a_primary_key_findings_are_keyed_by_row_index(model):
     cur = frame(100, 5)
     cur.index = pd.RangeIndex(500, 600)
-    cur.loc[510, "fee"] = 9.0
+    cur.loc[510:519, "fee"] = 9.0
     scored = score_with_model(model, cur)
     out = anomaly_rate_outcome("payments", "s", scored, cur, {**SPEC, "fail_on_tier": "low"})
     assert "row=510" in {r["key"] for r in out.findings[0].details["top_rows"]}
