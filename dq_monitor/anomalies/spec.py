@@ -109,9 +109,9 @@ class AnomalySpec(BaseModel):
     fail_on_tier: str | None = Field(
         default="medium",
         description="the check also fails when rows reach this severity tier beyond chance: more of them than the "
-        "reference rows at it allow, or, in a snapshot of at most 0.001 x (calibration rows + 1) rows "
-        "(calibration: the reference, at most 50,000 rows), one row above every calibration row; a lone extreme "
-        "value in a large snapshot is only shown (use a column range rule for typos); null: judge by the rate only",
+        "reference rows at it allow, or the highest one alone (by its rank among the calibration rows, or by a "
+        "Pareto tail fitted to their top scores, heavier than the data's own) at p <= 0.001 / rows; "
+        "null: judge by the rate only",
     )
     max_rate_ratio: float = Field(
         default=3.0, gt=1.0, description="the check fails above this multiple of the expected anomaly rate"

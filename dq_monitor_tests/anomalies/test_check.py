@@ -103,9 +103,10 @@ def test_absurd_values_beyond_chance_fail_the_check_through_the_severity_tier(mo
     assert outcome(model, cur, fail_on_tier=None).passed  # 1% of rows: within the rate band
 
 
-def test_one_absurd_value_fails_a_snapshot_small_next_to_the_reference_but_not_a_large_one(model):
-    # Distribution-free: the highest row's p-value is at least 1 / (reference rows + 1) = 1 / 4001, and
-    # a snapshot of m rows needs p <= 0.001 / m; in 2000 clean rows one beyond every reference row is chance.
+def test_one_absurd_value_fails_the_check_whatever_the_snapshot_size(model):
+    # Small snapshot: distribution-free, the row beyond every one of the 4000 reference rows has p 1 / 4001,
+    # below 0.001 / 3. Large snapshot: 1 / 4001 is chance in 2000 rows, but under the Pareto tail fitted to the
+    # reference's scores above the threshold (heavier than the data's own) a row this far out is not.
     small = frame(3, 4, start_id=40_000)
     small.loc[1, "amount"] = 10_000.0
     out = outcome(model, small)
@@ -113,9 +114,12 @@ def test_one_absurd_value_fails_a_snapshot_small_next_to_the_reference_but_not_a
     large = frame(2000, 4, start_id=40_000)
     large.loc[7, "amount"] = 10_000.0
     out = outcome(model, large)
-    assert out.passed and out.metadata["rows_at_fail_tier"] == 1
-    assert out.metadata["fail_tier_top_row_p_value"] == pytest.approx(1 / 4001)
-    assert out.metadata["top_anomalies"][0]["key"] == "txn_id=40007"  # still the first row shown
+    assert not out.passed and out.message.startswith("payments: 1 row(s) reach the 'medium' severity tier: ")
+    assert out.metadata["rows_at_fail_tier"] == 1 and out.metadata["reference_rows_at_fail_tier"] == 0
+    assert out.metadata["fail_tier_count_p_value"] > 1e-3  # one row: the count alone is chance
+    assert out.metadata["fail_tier_top_row_p_value"] < 1e-3 / 2000 < 1 / 4001
+    assert out.metadata["top_anomalies"][0]["key"] == "txn_id=40007"
+    assert outcome(model, large, fail_on_tier=None).passed  # the rate alone: within its band
 
 
 def test_without_a_primary_key_findings_are_keyed_by_row_index(model):
