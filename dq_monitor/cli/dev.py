@@ -3,7 +3,9 @@
 `dagster dev` runs as a child in its own process session with default signal handlers (a shell
 starts background jobs with SIGINT ignored, and the webserver and daemon would inherit that), and
 this process forwards SIGTERM/SIGINT to the whole session, so `kill <pid>` or Ctrl-C stops the
-webserver, the daemon and the code servers cleanly.
+webserver, the daemon and the code servers cleanly. Whatever is still in that session once `dagster dev`
+has exited (Dagster's code-server manager can restart a code server that exited during the shutdown) gets
+SIGTERM, then SIGKILL: stopping the command leaves no process behind.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from dq_monitor.cli.common import CONFIG_ENV, EXIT_OK, progress
@@ -51,7 +54,42 @@ def serve(config: Path, host: str, port: int) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, forward)
     code = child.wait()
+    stop_leftovers(child.pid)
     return EXIT_OK if code in (0, -signal.SIGTERM, -signal.SIGINT) else code
+
+
+def stop_leftovers(session: int, grace: float = 5.0) -> None:
+    """Wait `grace` seconds for the processes left in process group `session` to exit, then SIGTERM them, wait
+    again, then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        deadline = time.monotonic() + grace
+        while _group_alive(session) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not _group_alive(session):
+            return
+        try:
+            os.killpg(session, sig)
+        except ProcessLookupError:
+            return
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of `group` still runs (zombies awaiting their reaper do not count, where /proc says)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (name)": state ppid pgrp ...
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def cmd_dev(args: argparse.Namespace) -> int:

@@ -76,3 +76,34 @@ def test_dev_from_another_folder_uses_the_shipped_instance_and_stops_on_a_signal
     finally:
         for pid in _processes_with_home(home):
             os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting for init to reap it)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in status)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("ignores_sigterm", [False, True], ids=["exits-on-sigterm", "ignores-sigterm"])
+def test_processes_left_in_the_dagster_dev_session_are_stopped(ignores_sigterm):
+    """What stays in `dagster dev`'s session after it exited (a code server restarted during shutdown) is
+    terminated, and killed if it ignores SIGTERM: `dq-monitor dev` leaves no process behind."""
+    from dq_monitor.cli.dev import stop_leftovers
+
+    body = "import signal, time\n" + ("signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" if ignores_sigterm else "")
+    # The session's leader (dagster dev) starts a process of its session, then exits.
+    spawn = (f"import subprocess, sys\np = subprocess.Popen([sys.executable, '-c', {body + 'time.sleep(120)'!r}])\n"
+             "print(p.pid, flush=True)")
+    leader = subprocess.Popen([sys.executable, "-c", spawn], start_new_session=True, stdout=subprocess.PIPE, text=True)
+    member = int(leader.stdout.readline())
+    leader.wait()
+    time.sleep(0.3)  # the member's signal handler is installed
+    assert _alive(member)
+    started = time.monotonic()
+    stop_leftovers(leader.pid, grace=0.5)
+    wait_for(lambda: not _alive(member), timeout=5, interval=0.05, what="the leftover process to stop")
+    took = time.monotonic() - started
+    assert (took >= 1.0) == ignores_sigterm and took < 3  # SIGTERM after one grace, SIGKILL after two
