@@ -1,17 +1,18 @@
-"""The snapshot asset's fast path for one well-formed Parquet file (issue 16, "read and profile once").
+"""The snapshot asset's fast path for well-formed Parquet files (issue 16, "read and profile once").
 
 The general path reads a snapshot into one pandas frame, profiles the frame and writes it back as the
 partition's Parquet file: at 5M x 20 that held the Arrow table, the frame and the write conversion at once.
 A single Parquet file of plain column types needs no transformation, so here the partition file is a byte
 copy of it (staged next to the partition, moved into place by the IO manager; naive timestamps in a column
-`read.py` parses are localised to UTC as it does, by rewriting the file one row group at a time), and
+`read.py` parses are localised to UTC as it does, by rewriting the file one row group at a time; several
+alike files of one snapshot are appended row group by row group, `snapshots/parquet_concat.py`), and
 `scan_parquet` reads the copy one column at a time, computing from each column what the general path
 computes from the frame (the column's type and null count, its metrics, infinities, memory, the preview
 rows), then drops it: memory is one column per thread (two threads from `PARALLEL_SCAN_ROWS` rows on, each
 column read by its own reader, merged in column order). Reading that copy with `pd.read_parquet` gives the
 frame the general path wrote (same dtypes, categories, time zones, column order; the tests compare them).
 
-Anything unusual (more than one file, an index stored as a column, nested or decimal columns, duplicate
+Anything unusual (files unlike each other, an index stored as a column, nested or decimal columns, duplicate
 names, no rows, a file pyarrow cannot read, a column holding mixed Python types) returns None and the
 caller takes the general path, which names every problem exactly as before.
 """
@@ -34,6 +35,7 @@ from dq_monitor.history.profile import column_metrics, freshness_lag
 from dq_monitor.snapshots import ReadProblem, SnapshotRef
 from dq_monitor.snapshots.discover import open_filesystem
 from dq_monitor.snapshots.named import config_column_problems, primary_key_problems
+from dq_monitor.snapshots.parquet_concat import concat_files
 from dq_monitor.snapshots.read import infinite_values
 from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
 
@@ -56,14 +58,20 @@ class ParquetScan:
 
 
 def stage_copy(dataset: SnapshotDataset, ref: SnapshotRef, dest: Path) -> Path | None:
-    """The snapshot's one Parquet file next to `dest` (the partition file), or None: a byte copy, or, when a
-    column `read.py` parses holds naive timestamps, a copy with those columns localised to UTC as it does."""
-    if len(ref.files) != 1:
+    """The snapshot's Parquet data as one file next to `dest` (the partition file), or None: for one file a byte
+    copy, or, when a column `read.py` parses holds naive timestamps, a copy with those columns localised to UTC
+    as it does; for several alike files their row groups appended (`snapshots.parquet_concat`)."""
+    if not ref.files:
         return None
     staged = private_tmp(dest)
     try:
         fs, _ = open_filesystem(ref.path)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        if len(ref.files) > 1:
+            if concat_files(fs, ref.files, staged, lambda schema, rows: _plain_schema(schema, rows, dataset)):
+                return staged
+            staged.unlink(missing_ok=True)
+            return None
         with fs.open(ref.files[0], "rb") as src:
             if src.read(4) != b"PAR1":  # empty, gzip-compressed or not Parquet: the general path says which
                 return None
