@@ -30,50 +30,58 @@ def _pandas_meta(schema: Any) -> dict[str, Any]:
     return json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
 
 
-def _same_dictionaries(readers: list[Any], names: list[str]) -> bool:
-    """Whether each dictionary column has the same dictionary (a pandas categorical's categories, in order) in
-    every file: each file's first row group stands for it (pandas writes the categories with every chunk)."""
+def _first_dictionaries(reader: Any, names: list[str]) -> list[Any]:
+    """Each dictionary column's dictionary in the file's first row group (pandas writes a categorical's
+    categories, in order, with every chunk, so it stands for the file)."""
     if not names:
-        return True
-    firsts = [r.read_row_group(0, columns=names) for r in readers]
-    return all(t.column(n).chunk(0).dictionary.equals(firsts[0].column(n).chunk(0).dictionary)
-               for t in firsts[1:] for n in names)
+        return []
+    table = reader.read_row_group(0, columns=names)
+    return [table.column(n).chunk(0).dictionary for n in names]
+
+
+def _describe(fs: Any, file: str) -> tuple[Any, int, list[Any]] | None:
+    """(Arrow schema, rows, first dictionaries) of one file read by its footer, or None when it is not Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with fs.open(file, "rb") as handle:
+        if handle.read(4) != b"PAR1":
+            return None
+        handle.seek(0)
+        reader = pq.ParquetFile(handle)
+        schema = reader.schema_arrow
+        names = [f.name for f in schema if pa.types.is_dictionary(f.type)]
+        return schema, reader.metadata.num_rows, _first_dictionaries(reader, names)
 
 
 def concat_files(fs: Any, files: Sequence[str], staged: Path, plain: Callable[[Any, int], bool]) -> bool:
     """Append the row groups of `files` (in order) into the Parquet file `staged`; False (nothing written
     that stays) when the files are not alike enough for the result to read back as the general path's frame.
-    `plain(schema, rows)` is the single-file fast path's test of one file."""
-    import pyarrow as pa
+    `plain(schema, rows)` is the single-file fast path's test of one file. One file is open at a time."""
     import pyarrow.parquet as pq
 
-    handles = [fs.open(f, "rb") for f in files]
-    try:
-        for handle in handles:
-            if handle.read(4) != b"PAR1":
-                return False
-            handle.seek(0)
-        readers = [pq.ParquetFile(handle) for handle in handles]
-        schemas = [r.schema_arrow for r in readers]
-        first, metas = schemas[0], [_pandas_meta(s) for s in schemas]
-        if not all(plain(s, r.metadata.num_rows) for s, r in zip(schemas, readers)):
+    described = []
+    for file in files:  # footers (and first dictionaries) only
+        about = _describe(fs, file)
+        if about is None or not plain(about[0], about[1]):
             return False
-        if any(not s.equals(first, check_metadata=False) for s in schemas[1:]):
+        described.append(about)
+    first, _, dictionaries = described[0]
+    metas = [_pandas_meta(schema) for schema, _, _ in described]
+    for (schema, _, dicts), meta in zip(described[1:], metas[1:]):
+        if not schema.equals(first, check_metadata=False) or meta.get("columns") != metas[0].get("columns"):
             return False
-        if any(m.get("columns") != metas[0].get("columns") for m in metas[1:]):
+        if not all(d.equals(d0) for d, d0 in zip(dicts, dictionaries)):
             return False
-        if not _same_dictionaries(readers, [f.name for f in first if pa.types.is_dictionary(f.type)]):
-            return False
-        total = sum(r.metadata.num_rows for r in readers)
-        meta = dict(metas[0])
-        if meta:  # the concatenated frame's index: 0..total (ignore_index), stored as a range like each file's
-            meta["index_columns"] = [{"kind": "range", "name": None, "start": 0, "stop": total, "step": 1}]
-            first = first.with_metadata({**(first.metadata or {}), b"pandas": json.dumps(meta).encode()})
-        with pq.ParquetWriter(staged, first) as writer:
-            for reader in readers:
+    total = sum(rows for _, rows, _ in described)
+    meta = dict(metas[0])
+    if meta:  # the concatenated frame's index: 0..total (ignore_index), stored as a range like each file's
+        meta["index_columns"] = [{"kind": "range", "name": None, "start": 0, "stop": total, "step": 1}]
+        first = first.with_metadata({**(first.metadata or {}), b"pandas": json.dumps(meta).encode()})
+    with pq.ParquetWriter(staged, first) as writer:
+        for file in files:
+            with fs.open(file, "rb") as handle:
+                reader = pq.ParquetFile(handle)
                 for group in range(reader.num_row_groups):
                     writer.write_table(reader.read_row_group(group).replace_schema_metadata(first.metadata))
-        return True
-    finally:
-        for handle in handles:
-            handle.close()
+    return True
