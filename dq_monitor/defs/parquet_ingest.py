@@ -35,7 +35,7 @@ from dq_monitor.history.profile import column_metrics, freshness_lag
 from dq_monitor.snapshots import ReadProblem, SnapshotRef
 from dq_monitor.snapshots.discover import open_filesystem
 from dq_monitor.snapshots.named import config_column_problems, primary_key_problems
-from dq_monitor.snapshots.parquet_concat import concat_files
+from dq_monitor.snapshots.parquet_concat import concat_files, pandas_metadata
 from dq_monitor.snapshots.read import infinite_values
 from dq_monitor.snapshots.spec import FilesSource, SnapshotDataset
 
@@ -151,7 +151,7 @@ def _plain_schema(schema: Any, rows: int, dataset: SnapshotDataset) -> bool:
     names = schema.names
     if rows == 0 or len(set(names)) != len(names) or not all(_plain_type(f.type) for f in schema):
         return False
-    meta = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+    meta = pandas_metadata(schema)
     for index in meta.get("index_columns", []):
         if not (isinstance(index, dict) and index.get("kind") == "range" and index.get("name") is None
                 and (index.get("start"), index.get("stop"), index.get("step")) == (0, rows, 1)):

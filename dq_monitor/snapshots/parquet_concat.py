@@ -23,10 +23,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["concat_files"]
+__all__ = ["concat_files", "pandas_metadata"]
 
 
-def _pandas_meta(schema: Any) -> dict[str, Any]:
+def pandas_metadata(schema: Any) -> dict[str, Any]:
+    """The pandas metadata an Arrow schema carries ({} when it was not written by pandas)."""
     return json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
 
 
@@ -67,7 +68,7 @@ def concat_files(fs: Any, files: Sequence[str], staged: Path, plain: Callable[[A
             return False
         described.append(about)
     first, _, dictionaries = described[0]
-    metas = [_pandas_meta(schema) for schema, _, _ in described]
+    metas = [pandas_metadata(schema) for schema, _, _ in described]
     for (schema, _, dicts), meta in zip(described[1:], metas[1:]):
         if not schema.equals(first, check_metadata=False) or meta.get("columns") != metas[0].get("columns"):
             return False
