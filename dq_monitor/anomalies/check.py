@@ -45,8 +45,6 @@ from dq_monitor.core.outcome import CheckOutcome, Finding, Severity
 if TYPE_CHECKING:  # scipy and the detectors (sklearn) load only when a snapshot is scored
     from dq_monitor.anomalies.scoring import ScoredSnapshot
 
-#: Significance of the one-sided beta-binomial test on the anomaly count (and of the tier rule's tests).
-RATE_P_VALUE = P_VALUE
 #: Rows shown in the UI metadata.
 PREVIEW_ROWS = 10
 #: The key of the one finding a failing snapshot gets.
@@ -168,7 +166,7 @@ class _RateTest:
         rate = k / n
         expected = max(scored.expected_rate, 1e-6)
         p_value = rate_p_value(k, n, expected, scored.calibration_rows)
-        too_high = rate > spec.max_rate_ratio * expected and p_value < RATE_P_VALUE
+        too_high = rate > spec.max_rate_ratio * expected and p_value < P_VALUE
         tier = None
         if spec.fail_on_tier is not None:
             tier = tier_verdict(summary.scores, spec.severity_tiers[spec.fail_on_tier], scored.calibration_tail,

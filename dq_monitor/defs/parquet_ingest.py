@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,14 +118,14 @@ def _localise(src: Any, dataset: SnapshotDataset, staged: Path) -> bool:
              and pa.types.is_timestamp(schema.field(c).type) and schema.field(c).type.tz is None]
     if not naive:
         return False
-    meta = json.loads((schema.metadata or {}).get(b"pandas", b"null"))
+    meta = pandas_metadata(schema)
     for c in naive:
         schema = schema.set(schema.get_field_index(c), schema.field(c).with_type(pa.timestamp(schema.field(c).type.unit,
                                                                                                tz="UTC")))
-        for entry in (meta or {}).get("columns", []):
+        for entry in meta.get("columns", []):
             if entry.get("field_name") == c:  # as `pa.Schema.from_pandas` describes a zoned column
                 entry.update(pandas_type="datetimetz", metadata={"timezone": "UTC"})
-    if meta is not None:
+    if meta:  # written by pandas: its column descriptions say the column is zoned now
         schema = schema.with_metadata({**schema.metadata, b"pandas": json.dumps(meta).encode()})
     if not _plain_schema(schema, pf.metadata.num_rows, dataset):
         raise ValueError("not a plain Parquet file")  # the general path reads it: no rewrite wasted
@@ -189,12 +190,10 @@ class _ColumnScan:
     key: pd.Series | None = None
 
 
-def _scan_column(path: Path, name: str, rows: int, dataset: SnapshotDataset, ref: SnapshotRef,
+def _scan_column(reader: Any, name: str, rows: int, dataset: SnapshotDataset, ref: SnapshotRef,
                  is_key: bool) -> _ColumnScan | None:
-    """One column of the file, read on its own (own reader: a worker thread may call this); None: general path."""
-    import pyarrow.parquet as pq
-
-    series = pq.ParquetFile(path).read(columns=[name]).to_pandas()[name]
+    """One column of the file read by `reader` (a `pq.ParquetFile` no other thread uses); None: general path."""
+    series = reader.read(columns=[name]).to_pandas()[name]
     if len(series) != rows:
         return None
     described = describe_columns(series.to_frame())
@@ -217,15 +216,21 @@ def _scan(path: Path, pf: Any, dataset: SnapshotDataset, ref: SnapshotRef) -> Pa
     scan = ParquetScan(rows, {}, {"row_count": float(rows), "column_count": float(len(names))},
                        [], 0, pd.DataFrame(), None)
 
-    def one(name: str) -> _ColumnScan | None:
-        return _scan_column(path, name, rows, dataset, ref, name in key)
-
     workers = min(SCAN_THREADS, len(names)) if rows >= PARALLEL_SCAN_ROWS else 1
     if workers > 1:  # columns are independent: reading, sorting and hashing release the GIL
+        import pyarrow.parquet as pq
+
+        readers = threading.local()  # one reader (one footer parse) per worker thread, not per column
+
+        def one(name: str) -> _ColumnScan | None:
+            if not hasattr(readers, "file"):
+                readers.file = pq.ParquetFile(path)
+            return _scan_column(readers.file, name, rows, dataset, ref, name in key)
+
         with ThreadPoolExecutor(workers, thread_name_prefix="dq-scan") as pool:
             columns = list(pool.map(one, names))
     else:
-        columns = [one(name) for name in names]
+        columns = [_scan_column(pf, name, rows, dataset, ref, name in key) for name in names]
     if any(column is None for column in columns):
         return None
     heads: dict[str, pd.Series] = {}
